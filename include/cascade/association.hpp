@@ -1,0 +1,100 @@
+#pragma once
+// The association DSL: has_many, has_one, belongs_to, has_many_through, and their options.
+// Each association carries its dependent policy as a type; nothing here is checked yet: the schema
+// checks every association once, with messages that name the model and the fix (schema_check.hpp).
+#include <cascade/dependent.hpp>
+#include <cascade/fixed_string.hpp>
+
+namespace cascade {
+
+namespace kind {
+struct has_many { static constexpr std::string_view name = "has_many"; };
+struct has_one { static constexpr std::string_view name = "has_one"; };
+struct belongs_to { static constexpr std::string_view name = "belongs_to"; };
+struct has_many_through { static constexpr std::string_view name = "has_many_through"; };
+}  // namespace kind
+
+// ---- options -----------------------------------------------------------------------------------
+
+/// The association's name (Rails' `has_many :books`): used in errors, explain and job names.
+/// Default: the target table for has_many, the singular of it for has_one, the foreign key without
+/// `_id` for belongs_to.
+template <fixed_string Name>
+struct name {};
+
+/// On a model: its primary key (default: the member named `id`).
+/// On has_many / has_one: the owner's column the foreign key refers to (Rails' `primary_key:`).
+/// On belongs_to: the target's column the foreign key refers to.
+template <auto Member>
+struct primary_key {};
+
+/// A scope on the associated table, applied in SQL and bound as a parameter: `where<&Comment::visible,
+/// true>`, `where<&Post::state, fixed_string{"published"}>`. Several are joined with AND.
+template <auto Member, auto Value>
+struct where {};
+
+/// Polymorphic association (Rails' `as:`): the dependent table's type column, matched against the
+/// owner's polymorphic name and cleared together with the foreign key by nullify.
+template <auto TypeMember>
+struct as {};
+
+/// On a model: the value its rows are known by in polymorphic type columns (Rails stores the class
+/// name). Default: the table name.
+template <fixed_string Name>
+struct polymorphic_name {};
+
+// ---- associations -------------------------------------------------------------------------------
+
+/// Owner has many Target rows whose ForeignKey (a member of Target) refers to the owner.
+template <class Target, auto ForeignKey, class Policy = dependent::none, class... Options>
+struct has_many {
+    using kind = cascade::kind::has_many;
+    using target = Target;
+    using policy = Policy;
+    static constexpr auto foreign_key = ForeignKey;
+};
+
+/// Owner has one Target row whose ForeignKey (a member of Target) refers to the owner.
+template <class Target, auto ForeignKey, class Policy = dependent::none, class... Options>
+struct has_one {
+    using kind = cascade::kind::has_one;
+    using target = Target;
+    using policy = Policy;
+    static constexpr auto foreign_key = ForeignKey;
+};
+
+/// Owner's ForeignKey (a member of the owner) refers to a Target row.
+template <class Target, auto ForeignKey, class Policy = dependent::none, class... Options>
+struct belongs_to {
+    using kind = cascade::kind::belongs_to;
+    using target = Target;
+    using policy = Policy;
+    static constexpr auto foreign_key = ForeignKey;
+};
+
+/// Owner has many Target rows through the Join model: Join::OwnerKey refers to the owner and
+/// Join::SourceKey to the target. As in Rails, the dependent policy acts on the join rows, never on
+/// the targets, which other owners may share.
+template <class Target, class Join, auto OwnerKey, auto SourceKey, class Policy = dependent::none,
+          class... Options>
+struct has_many_through {
+    using kind = cascade::kind::has_many_through;
+    using target = Target;
+    using join = Join;
+    using policy = Policy;
+    static constexpr auto foreign_key = OwnerKey;
+    static constexpr auto source_key = SourceKey;
+};
+
+template <class A>
+inline constexpr bool is_association_v = false;
+template <class T, auto F, class P, class... O>
+inline constexpr bool is_association_v<has_many<T, F, P, O...>> = true;
+template <class T, auto F, class P, class... O>
+inline constexpr bool is_association_v<has_one<T, F, P, O...>> = true;
+template <class T, auto F, class P, class... O>
+inline constexpr bool is_association_v<belongs_to<T, F, P, O...>> = true;
+template <class T, class J, auto F, auto S, class P, class... O>
+inline constexpr bool is_association_v<has_many_through<T, J, F, S, P, O...>> = true;
+
+}  // namespace cascade

@@ -1,0 +1,54 @@
+#pragma once
+// Typed errors: one type per failure kind, each carrying the model, the key and the association.
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+namespace cascade {
+
+/// Base of every error cascade throws.
+struct error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+/// restrict_with_exception found dependents (Rails' ActiveRecord::DeleteRestrictionError).
+/// Nothing was changed.
+struct delete_restriction_error : error {
+    std::string model;
+    std::string key;
+    std::string association;
+    delete_restriction_error(std::string_view model_, std::string key_, std::string_view association_)
+        : error("Cannot delete record because of dependent " + std::string(association_) + " (" +
+                std::string(model_) + " " + key_ + ")"),
+          model(model_), key(std::move(key_)), association(association_) {}
+};
+
+/// A column declared without std::optional held NULL.
+struct unexpected_null : error {
+    std::string table;
+    std::string column;
+    unexpected_null(std::string_view table_, std::string_view column_)
+        : error("cascade: " + std::string(table_) + "." + std::string(column_) +
+                " is NULL but its member is not std::optional"),
+          table(table_), column(column_) {}
+};
+
+/// destroy_or_throw: the record was not destroyed (Rails' ActiveRecord::RecordNotDestroyed).
+struct record_not_destroyed : error {
+    std::string model;
+    std::string key;
+    record_not_destroyed(std::string_view model_, std::string key_, std::string_view why)
+        : error("Failed to destroy " + std::string(model_) + " " + key_ + ": " + std::string(why)),
+          model(model_), key(std::move(key_)) {}
+};
+
+namespace detail {
+template <class K>
+std::string key_string(K const& k) {
+    if constexpr (std::is_convertible_v<K const&, std::string_view>) return std::string(k);
+    else return std::to_string(k);
+}
+}  // namespace detail
+
+}  // namespace cascade

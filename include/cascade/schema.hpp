@@ -1,0 +1,163 @@
+#pragma once
+// The schema: a compile-time list of models. It resolves each association into an edge (the table it
+// acts on, the key columns, the scope, the polymorphic type) that the plan and the SQL are made from.
+#include <cascade/detail/static_string.hpp>
+#include <cascade/model.hpp>
+
+#include <string>
+
+namespace cascade {
+
+template <class... Models>
+struct schema {
+    using models = detail::list<Models...>;
+};
+
+namespace detail {
+
+// ---- looking models up ------------------------------------------------------------------------
+
+template <class T, class... Ms>
+struct find_model { using type = void; };
+template <class T, class M, class... Ms>
+struct find_model<T, M, Ms...>
+    : std::conditional_t<std::is_same_v<T, typename M::type>, std::type_identity<M>, find_model<T, Ms...>> {};
+
+template <class Schema, class T>
+struct model_for;
+template <class T, class... Ms>
+struct model_for<schema<Ms...>, T> : find_model<T, Ms...> {};
+
+/// The model descriptor of struct T in Schema; void when T is not in it.
+template <class Schema, class T>
+using model_for_t = typename model_for<Schema, T>::type;
+
+// ---- association options ----------------------------------------------------------------------
+
+template <class A>
+struct options_of;
+template <class T, auto F, class P, class... O>
+struct options_of<has_many<T, F, P, O...>> { using type = list<O...>; };
+template <class T, auto F, class P, class... O>
+struct options_of<has_one<T, F, P, O...>> { using type = list<O...>; };
+template <class T, auto F, class P, class... O>
+struct options_of<belongs_to<T, F, P, O...>> { using type = list<O...>; };
+template <class T, class J, auto F, auto S, class P, class... O>
+struct options_of<has_many_through<T, J, F, S, P, O...>> { using type = list<O...>; };
+template <class A>
+using options_of_t = typename options_of<A>::type;
+
+template <class List>
+struct name_option { static constexpr std::string_view value{}; };
+template <fixed_string Name, class... Rest>
+struct name_option<list<name<Name>, Rest...>> { static constexpr std::string_view value = Name.view(); };
+template <class First, class... Rest>
+struct name_option<list<First, Rest...>> : name_option<list<Rest...>> {};
+
+template <class List>
+struct as_option { static constexpr auto value = nullptr; };
+template <auto Member, class... Rest>
+struct as_option<list<as<Member>, Rest...>> { static constexpr auto value = Member; };
+template <class First, class... Rest>
+struct as_option<list<First, Rest...>> : as_option<list<Rest...>> {};
+
+template <class O>
+struct is_where : std::false_type {};
+template <auto M, auto V>
+struct is_where<where<M, V>> : std::true_type {};
+
+template <class W>
+struct where_traits;
+template <auto M, auto V>
+struct where_traits<where<M, V>> {
+    static constexpr auto member = M;
+    static constexpr auto value = V;
+};
+
+// ---- default association names ----------------------------------------------------------------
+
+constexpr std::string singular(std::string_view plural) {
+    if (plural.ends_with("ies")) return std::string(plural.substr(0, plural.size() - 3)) + "y";
+    if (plural.ends_with("s")) return std::string(plural.substr(0, plural.size() - 1));
+    return std::string(plural);
+}
+constexpr std::string without_id(std::string_view column) {
+    return std::string(column.ends_with("_id") ? column.substr(0, column.size() - 3) : column);
+}
+
+// ---- the resolved edge ------------------------------------------------------------------------
+
+template <class A>
+struct acted_struct { using type = typename A::target; };
+template <class T, class J, auto F, auto S, class P, class... O>
+struct acted_struct<has_many_through<T, J, F, S, P, O...>> { using type = J; };
+
+template <class A>
+inline constexpr auto source_key_of = nullptr;
+template <class T, class J, auto F, auto S, class P, class... O>
+inline constexpr auto source_key_of<has_many_through<T, J, F, S, P, O...>> = S;
+
+/// One association of Owner resolved against Schema. `acted` is the model whose rows the policy acts
+/// on: the target, or for has_many_through the join model. Only used once the schema check passed.
+template <class Schema, class Owner, class A>
+struct edge {
+    using owner = Owner;
+    using association = A;
+    using kind = typename A::kind;
+    using policy = typename A::policy;
+    using options = options_of_t<A>;
+    using target = model_for_t<Schema, typename A::target>;
+    using acted = model_for_t<Schema, typename acted_struct<A>::type>;
+
+    static constexpr bool through = std::is_same_v<kind, cascade::kind::has_many_through>;
+    static constexpr bool belongs = std::is_same_v<kind, cascade::kind::belongs_to>;
+
+    /// Has side: the column of `acted` that refers to the owner. belongs_to: the owner's column.
+    static constexpr auto fk_member = A::foreign_key;
+    static constexpr std::string_view fk_column = member_name<fk_member>();
+    /// The column the foreign key refers to: in the owner (has side) or in the target (belongs_to).
+    static constexpr auto ref_member = [] {
+        if constexpr (primary_key_option<options>::value != nullptr)
+            return primary_key_option<options>::value;
+        else if constexpr (belongs)
+            return primary_key_of<target>;
+        else
+            return primary_key_of<Owner>;
+    }();
+    static constexpr std::string_view ref_column = member_name<ref_member>();
+
+    /// has_many_through: the join's column that refers to the target (cleared by nullify).
+    static constexpr auto source_member = source_key_of<A>;
+    /// Polymorphic: the type column in `acted`, matched against the owner's polymorphic name.
+    static constexpr auto type_member = as_option<options>::value;
+    static constexpr bool polymorphic = type_member != nullptr;
+    using scopes = filter_t<is_where, options>;
+
+    struct default_name {
+        static constexpr std::string text() {
+            if constexpr (belongs)
+                return without_id(fk_column);
+            else if constexpr (std::is_same_v<kind, cascade::kind::has_one>)
+                return singular(target::table);
+            else
+                return std::string(target::table);
+        }
+    };
+    static constexpr std::string_view name =
+        name_option<options>::value.empty() ? text_of<default_name>() : name_option<options>::value;
+};
+
+template <class Schema, class Owner>
+struct edges_of {
+    template <class L>
+    struct make;
+    template <class... As>
+    struct make<list<As...>> { using type = list<edge<Schema, Owner, As>...>; };
+    using type = typename make<associations_t<Owner>>::type;
+};
+/// The resolved associations of model Owner, in declaration order.
+template <class Schema, class Owner>
+using edges_t = typename edges_of<Schema, Owner>::type;
+
+}  // namespace detail
+}  // namespace cascade

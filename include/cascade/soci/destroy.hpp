@@ -1,0 +1,268 @@
+#pragma once
+// Executing the static plan through SOCI, in one transaction:
+//   1. find the root row (and lock it on PostgreSQL); a missing key is a not_found result
+//   2. every restrict edge the cascade reaches is checked before any write
+//   3. depth first, children before parents: a model without callbacks is removed with one statement
+//      per edge; a model with callbacks is loaded in keyset pages of `page_size` rows, so memory stays
+//      flat however many dependents there are
+//   4. commit, then after_commit; on any failure, rollback, after_rollback, and the error goes on
+#include <cascade/errors.hpp>
+#include <cascade/plan_walk.hpp>
+#include <cascade/result.hpp>
+#include <cascade/soci/exchange.hpp>
+
+#include <tuple>
+
+namespace cascade {
+
+struct destroy_options {
+    /// Rows loaded at once for a model with callbacks (the keyset page).
+    std::size_t page_size = 1000;
+};
+
+namespace detail {
+
+template <class E>
+inline constexpr association_info association_info_v{E::owner::table, E::name, E::kind::name, E::policy::name};
+
+/// What callbacks see as destroyed_by_association: null for the row destroy was called on.
+template <class E>
+constexpr association_info const* info_of() {
+    if constexpr (std::is_void_v<E>) return nullptr;
+    else return &association_info_v<E>;
+}
+
+struct aborted_signal {
+    std::string_view model;
+    std::string key;
+};
+
+template <class M>
+struct has_commit_callbacks
+    : std::bool_constant<has_after_commit<typename M::type> || has_after_rollback<typename M::type>> {};
+
+/// The destroyed rows whose models have after_commit or after_rollback, kept until the end of the
+/// transaction. Only those models' rows are kept.
+template <class Models>
+struct commit_log;
+template <class... Ms>
+struct commit_log<list<Ms...>> {
+    std::tuple<std::vector<std::pair<typename Ms::type, association_info const*>>...> rows;
+
+    template <class M>
+    void record(std::vector<typename M::type> const& page, association_info const* by) {
+        if constexpr ((std::is_same_v<M, Ms> || ...)) {
+            auto& log = std::get<std::vector<std::pair<typename M::type, association_info const*>>>(rows);
+            for (auto const& r : page) log.emplace_back(r, by);
+        }
+    }
+    void after_commit(soci::session& sql) {
+        (run_each<Ms>(sql, [](auto& r, destroy_context const& c) { run_after_commit(r, c); }), ...);
+    }
+    void after_rollback(soci::session& sql) {
+        (run_each<Ms>(sql, [](auto& r, destroy_context const& c) { run_after_rollback(r, c); }), ...);
+    }
+    template <class M, class F>
+    void run_each(soci::session& sql, F f) {
+        for (auto& [row, by] : std::get<std::vector<std::pair<typename M::type, association_info const*>>>(rows))
+            f(row, destroy_context{sql, by});
+    }
+};
+
+template <class Schema>
+struct restrict_check {
+    soci::session& sql;
+    destroy_result& result;
+
+    template <class E, class Path>
+    void enter(Path const&, int) {}
+    template <class E, class Path>
+    void remove(Path const&, int) {}
+    template <class E, class Path>
+    void step(Path const& p, int) {
+        if constexpr (is_restrict_v<typename E::policy>) {
+            std::string owner_key;
+            if (!query_one(sql, text_of<sql::first_dependent<Path>>(), p, owner_key)) return;
+            if constexpr (std::is_same_v<typename E::policy, dependent::restrict_with_exception>) {
+                throw delete_restriction_error(E::owner::table, owner_key, E::name);
+            } else {
+                std::string message = std::is_same_v<typename E::kind, kind::has_one>
+                                          ? "Cannot delete record because a dependent " + std::string(E::name) + " exists"
+                                          : "Cannot delete record because dependent " + std::string(E::name) + " exist";
+                result.errors.push_back({E::owner::table, std::move(owner_key), E::name, std::move(message)});
+            }
+        }
+    }
+};
+
+template <class Schema>
+struct destroy_run {
+    soci::session& sql;
+    long long page_size;
+    destroy_result& result;
+    commit_log<filter_t<has_commit_callbacks, typename Schema::models>> log{};
+
+    /// Destroys every row of `p` (reached through edge E, or the root when E is void).
+    template <class E, class Path>
+    void node(Path const& p) {
+        using M = typename Path::model;
+        if constexpr (!needs_rows_v<M>) {
+            edges(p);
+            result.add(M::table, row_action::deleted, execute<sql::delete_rows<Path>>(sql, p));
+        } else {
+            using T = typename M::type;
+            destroy_context const ctx{sql, info_of<E>()};
+            std::vector<T> rows;
+            key_db_t<M> after{};
+            for (bool first = true;; first = false) {
+                if (first) load_page<Path, false>(sql, p, nullptr, page_size, rows);
+                else load_page<Path, true>(sql, p, &after, page_size, rows);
+                if (rows.empty()) break;
+                for (auto& r : rows) {
+                    bool go_on = false;
+                    try {
+                        go_on = run_before_destroy(r, ctx);
+                    } catch (abort_destroy const&) {
+                    }
+                    if (!go_on) throw aborted_signal{M::table, key_string(key_of<M>(r))};
+                }
+                batch_path<Path> const page{p, key_of<M>(rows.front()), key_of<M>(rows.back())};
+                edges(page);
+                result.add(M::table, row_action::deleted, execute<sql::delete_rows<batch_path<Path>>>(sql, page));
+                for (auto& r : rows) run_after_destroy(r, ctx);
+                targets<M>(rows);
+                log.template record<M>(rows, ctx.destroyed_by_association);
+                if (rows.size() < static_cast<std::size_t>(page_size)) break;
+                after = key_of<M>(rows.back());
+            }
+        }
+    }
+
+    /// The has-side edges of the rows of `p`, in declaration order.
+    template <class Path>
+    void edges(Path const& p) {
+        for_each_type<edges_t<Schema, typename Path::model>>([&]<class E>() {
+            using P = typename E::policy;
+            if constexpr (E::belongs) {
+            } else if constexpr (std::is_same_v<P, dependent::destroy>) {
+                node<E>(edge_path<Path, E>{p});
+            } else if constexpr (std::is_same_v<P, dependent::delete_all> || std::is_same_v<P, dependent::delete_>) {
+                result.add(E::acted::table, row_action::deleted,
+                           execute<sql::delete_rows<edge_path<Path, E>>>(sql, edge_path<Path, E>{p}));
+            } else if constexpr (std::is_same_v<P, dependent::nullify>) {
+                result.add(E::acted::table, row_action::nullified,
+                           execute<sql::nullify_rows<edge_path<Path, E>>>(sql, edge_path<Path, E>{p}));
+            }
+        });
+    }
+
+    /// belongs_to dependent: after the rows are gone, the rows they referred to (Rails runs these in
+    /// after_destroy). A target already gone, e.g. shared by two rows of the page, is skipped.
+    template <class M>
+    void targets(std::vector<typename M::type> const& rows) {
+        for_each_type<edges_t<Schema, M>>([&]<class E>() {
+            if constexpr (destroys_target_v<E>) {
+                using target_key = root_path<typename E::target, E::ref_member>;
+                for (auto const& r : rows) {
+                    auto const& fk = r.*E::fk_member;
+                    if constexpr (is_optional_v<std::remove_cvref_t<decltype(fk)>>) {
+                        if (!fk) continue;
+                        visit_target<E, target_key>(*fk);
+                    } else {
+                        visit_target<E, target_key>(fk);
+                    }
+                }
+            }
+        });
+    }
+    template <class E, class TargetKey, class K>
+    void visit_target(K const& key) {
+        TargetKey const tp{static_cast<decltype(TargetKey::key)>(key)};
+        if constexpr (std::is_same_v<typename E::policy, dependent::destroy>) node<E>(tp);
+        else result.add(E::target::table, row_action::deleted, execute<sql::delete_rows<TargetKey>>(sql, tp));
+    }
+};
+
+template <class Schema, class T>
+constexpr bool destroy_allowed() {
+    using M = model_for_t<Schema, T>;
+    static_assert(!std::is_void_v<M>, "cascade::destroy<Schema, T>: T is not a model of the schema");
+    if constexpr (std::is_void_v<M>) {
+        return false;
+    } else {
+        static_assert(!reaches_async<Schema, M>(),
+                      "cascade::destroy: this cascade reaches dependent::destroy_async associations, whose jobs "
+                      "need an executor; pass one: cascade::destroy<Schema, T>(sql, key, executor)");
+        return !reaches_async<Schema, M>();
+    }
+}
+
+}  // namespace detail
+
+/// Destroys the row of T with `key` and, in the same transaction, everything its dependent policies
+/// reach. restrict_with_exception throws cascade::delete_restriction_error; every other outcome is in
+/// the result. Database errors propagate after a rollback that leaves every row in place.
+template <class Schema, class T, class Key>
+destroy_result destroy(soci::session& sql, Key const& key, destroy_options const& options = {}) {
+    static_assert(check_schema<Schema>::ok, "cascade::destroy: the schema is invalid (see the errors above)");
+    destroy_result result;
+    if constexpr (valid_schema<Schema> && detail::destroy_allowed<Schema, T>()) {
+        using M = detail::model_for_t<Schema, T>;
+        detail::root_path<M> const root{static_cast<detail::key_db_t<M>>(key)};
+        detail::destroy_run<Schema> run{sql, static_cast<long long>(options.page_size), result};
+        soci::transaction tx(sql);
+        try {
+            detail::key_db_t<M> found{};
+            bool const exists =
+                sql::dialect_of(sql.get_backend_name()) == sql::dialect::postgresql
+                    ? detail::query_one(sql, detail::text_of<sql::lock_root<decltype(root), sql::dialect::postgresql>>(), root, found)
+                    : detail::query_one(sql, detail::text_of<sql::lock_root<decltype(root), sql::dialect::sqlite>>(), root, found);
+            if (!exists) {
+                tx.rollback();
+                result.status = destroy_status::not_found;
+                return result;
+            }
+            detail::restrict_check<Schema> check{sql, result};
+            detail::walk<Schema, detail::walk_mode::sets, void>(check, root, 0);
+            if (!result.errors.empty()) {
+                tx.rollback();
+                result.status = destroy_status::restricted;
+                return result;
+            }
+            run.template node<void>(root);
+            tx.commit();
+        } catch (detail::aborted_signal const& a) {
+            tx.rollback();
+            run.log.after_rollback(sql);
+            result.status = destroy_status::aborted;
+            result.counts.clear();
+            result.aborted_by.emplace(a.model, a.key);
+            return result;
+        } catch (...) {
+            try {
+                tx.rollback();
+            } catch (...) {
+                // the connection may be gone; the database rolls back an unfinished transaction itself
+            }
+            run.log.after_rollback(sql);
+            throw;
+        }
+        run.log.after_commit(sql);
+    }
+    return result;
+}
+
+/// Rails' destroy!: the same, but an outcome other than destroyed throws record_not_destroyed.
+template <class Schema, class T, class Key>
+destroy_result destroy_or_throw(soci::session& sql, Key const& key, destroy_options const& options = {}) {
+    destroy_result r = destroy<Schema, T>(sql, key, options);
+    if (r) return r;
+    using M = detail::model_for_t<Schema, T>;
+    switch (r.status) {
+        case destroy_status::not_found: throw record_not_destroyed(M::table, detail::key_string(key), "not found");
+        case destroy_status::restricted: throw record_not_destroyed(M::table, detail::key_string(key), r.errors.front().message);
+        default: throw record_not_destroyed(M::table, detail::key_string(key), "a before_destroy callback aborted");
+    }
+}
+
+}  // namespace cascade
