@@ -16,6 +16,22 @@ enum class destroy_status {
     aborted,     ///< a before_destroy callback aborted; everything was rolled back
 };
 
+constexpr std::string_view to_string(destroy_status s) {
+    switch (s) {
+        case destroy_status::destroyed: return "destroyed";
+        case destroy_status::not_found: return "not_found";
+        case destroy_status::restricted: return "restricted";
+        case destroy_status::aborted: return "aborted";
+    }
+    return "unknown";
+}
+template <class Stream>
+    requires requires(Stream& os, std::string_view v) { os << v; }
+Stream& operator<<(Stream& os, destroy_status s) {
+    os << to_string(s);
+    return os;
+}
+
 /// One restrict_with_error failure: the owner row, the association, and Rails' message.
 struct restriction {
     std::string_view model;

@@ -76,7 +76,16 @@ struct where_traits<where<M, V>> {
 
 // ---- default association names ----------------------------------------------------------------
 
+/// The singular of a table name, for has_one's default name: Rails' common rules, not its whole
+/// inflector; `cascade::name<"...">` says it exactly.
 constexpr std::string singular(std::string_view plural) {
+    constexpr std::string_view irregular[][2] = {{"children", "child"}, {"people", "person"}, {"men", "man"},
+                                                 {"women", "woman"}, {"mice", "mouse"}};
+    for (auto const& pair : irregular)
+        if (plural.ends_with(pair[0]))
+            return std::string(plural.substr(0, plural.size() - pair[0].size())) + std::string(pair[1]);
+    if (plural.ends_with("sses") || plural.ends_with("xes") || plural.ends_with("ches") || plural.ends_with("shes"))
+        return std::string(plural.substr(0, plural.size() - 2));
     if (plural.ends_with("ies")) return std::string(plural.substr(0, plural.size() - 3)) + "y";
     if (plural.ends_with("s")) return std::string(plural.substr(0, plural.size() - 1));
     return std::string(plural);
