@@ -83,10 +83,13 @@ void load_page(soci::session& sql, Path const& path, key_db_t<typename Path::mod
     using T = typename M::type;
     namespace hana = boost::hana;
     auto accessors = hana::accessors<T>();
+    // SOCI 4.0's SQLite backend returns no row into string vectors of size 1, so the buffers hold
+    // at least two rows; LIMIT still bounds what is fetched.
+    auto const capacity = static_cast<std::size_t>(limit < 2 ? 2 : limit);
     auto buffers = hana::transform(accessors, [&](auto pair) {
         using member_t = std::remove_cvref_t<decltype(hana::second(pair)(std::declval<T&>()))>;
-        return column_buffer<member_t>{std::vector<read_type_t<member_t>>(static_cast<std::size_t>(limit)),
-                                       std::vector<soci::indicator>(static_cast<std::size_t>(limit))};
+        return column_buffer<member_t>{std::vector<read_type_t<member_t>>(capacity),
+                                       std::vector<soci::indicator>(capacity)};
     });
     soci::statement st(sql);
     st.alloc();

@@ -1,0 +1,354 @@
+// Whole cascades: a four-level tree of mixed policies, a diamond, custom and text keys, scopes,
+// polymorphic and through associations, and keyset pages smaller than the data.
+#include "../support/database.hpp"
+
+#include <cascade/soci.hpp>
+
+namespace c = cascade;
+namespace d = cascade::dependent;
+
+namespace {
+
+// ---- four levels, mixed policies: publisher -> authors (destroy) -> books (destroy, callbacks)
+// ---- -> chapters (destroy) -> paragraphs (delete_all); authors -> reviews (nullify);
+// ---- books -> awards (restrict_with_error, only checked)
+struct Publisher { BOOST_HANA_DEFINE_STRUCT(Publisher, (std::int64_t, id), (std::string, name)); };
+struct Writer { BOOST_HANA_DEFINE_STRUCT(Writer, (std::int64_t, id), (std::int64_t, publisher_id)); };
+struct Novel {
+    BOOST_HANA_DEFINE_STRUCT(Novel, (std::int64_t, id), (std::int64_t, writer_id), (std::string, title));
+    static inline std::vector<std::int64_t> seen;
+    void after_destroy() { seen.push_back(id); }
+};
+struct Part { BOOST_HANA_DEFINE_STRUCT(Part, (std::int64_t, id), (std::int64_t, novel_id)); };
+struct Paragraph { BOOST_HANA_DEFINE_STRUCT(Paragraph, (std::int64_t, id), (std::int64_t, part_id)); };
+struct Critique { BOOST_HANA_DEFINE_STRUCT(Critique, (std::int64_t, id), (std::optional<std::int64_t>, writer_id)); };
+struct Prize { BOOST_HANA_DEFINE_STRUCT(Prize, (std::int64_t, id), (std::int64_t, novel_id)); };
+
+using four_levels = c::schema<
+    c::model<Publisher, "publishers", c::has_many<Writer, &Writer::publisher_id, d::destroy>>,
+    c::model<Writer, "writers", c::has_many<Novel, &Novel::writer_id, d::destroy>,
+             c::has_many<Critique, &Critique::writer_id, d::nullify>>,
+    c::model<Novel, "novels", c::has_many<Part, &Part::novel_id, d::destroy>,
+             c::has_many<Prize, &Prize::novel_id, d::restrict_with_error>>,
+    c::model<Part, "parts", c::has_many<Paragraph, &Paragraph::part_id, d::delete_all>>,
+    c::model<Paragraph, "paragraphs">, c::model<Critique, "critiques">, c::model<Prize, "prizes">>;
+
+struct four_level_db : test::database {
+    four_level_db() {
+        exec("CREATE TABLE publishers (id BIGINT PRIMARY KEY, name TEXT NOT NULL)");
+        exec("CREATE TABLE writers (id BIGINT PRIMARY KEY, publisher_id BIGINT NOT NULL)");
+        exec("CREATE TABLE novels (id BIGINT PRIMARY KEY, writer_id BIGINT NOT NULL, title TEXT NOT NULL)");
+        exec("CREATE TABLE parts (id BIGINT PRIMARY KEY, novel_id BIGINT NOT NULL)");
+        exec("CREATE TABLE paragraphs (id BIGINT PRIMARY KEY, part_id BIGINT NOT NULL)");
+        exec("CREATE TABLE critiques (id BIGINT PRIMARY KEY, writer_id BIGINT)");
+        exec("CREATE TABLE prizes (id BIGINT PRIMARY KEY, novel_id BIGINT NOT NULL)");
+        exec("INSERT INTO publishers VALUES (1, 'p1'), (2, 'p2')");
+        exec("INSERT INTO writers VALUES (10, 1), (11, 1), (20, 2)");
+        exec("INSERT INTO novels VALUES (100, 10, 'a'), (101, 10, 'b'), (110, 11, 'c'), (200, 20, 'd')");
+        exec("INSERT INTO parts VALUES (1000, 100), (1001, 100), (1010, 101), (1100, 110), (2000, 200)");
+        exec("INSERT INTO paragraphs VALUES (1, 1000), (2, 1000), (3, 1001), (4, 1010), (5, 1100), (6, 2000)");
+        exec("INSERT INTO critiques VALUES (1, 10), (2, 11), (3, 20)");
+        Novel::seen.clear();
+    }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(trees)
+
+BOOST_AUTO_TEST_CASE(four_level_mixed_policy_tree) {
+    four_level_db db;
+    auto r = c::destroy<four_levels, Publisher>(*db, 1);
+    BOOST_TEST(r.status == c::destroy_status::destroyed);
+    BOOST_TEST(db.ids("publishers") == (ids{2}), tt::per_element());
+    BOOST_TEST(db.ids("writers") == (ids{20}), tt::per_element());
+    BOOST_TEST(db.ids("novels") == (ids{200}), tt::per_element());
+    BOOST_TEST(db.ids("parts") == (ids{2000}), tt::per_element());
+    BOOST_TEST(db.ids("paragraphs") == (ids{6}), tt::per_element());
+    BOOST_TEST(db.ids("critiques", "writer_id IS NULL") == (ids{1, 2}), tt::per_element());
+    BOOST_TEST(db.ids("critiques", "writer_id = 20") == (ids{3}), tt::per_element());
+    BOOST_TEST(Novel::seen == (std::vector<std::int64_t>{100, 101, 110}), tt::per_element());
+    BOOST_TEST(r.rows("paragraphs") == 5u);
+    BOOST_TEST(r.rows("critiques", c::row_action::nullified) == 2u);
+    BOOST_TEST(r.total() == 1u + 2u + 3u + 4u + 5u);
+}
+
+BOOST_AUTO_TEST_CASE(a_nested_restriction_stops_everything_before_any_write) {
+    four_level_db db;
+    db.exec("INSERT INTO prizes VALUES (1, 110)");
+    auto r = c::destroy<four_levels, Publisher>(*db, 1);
+    BOOST_TEST(r.status == c::destroy_status::restricted);
+    BOOST_REQUIRE(r.errors.size() == 1u);
+    BOOST_TEST(r.errors[0].model == "novels");
+    BOOST_TEST(r.errors[0].key == "110");
+    BOOST_TEST(r.errors[0].association == "prizes");
+    BOOST_TEST(db.count("writers") == 3);
+    BOOST_TEST(db.count("paragraphs") == 6);
+    BOOST_TEST(db.count("critiques", "writer_id IS NULL") == 0);
+    BOOST_TEST(Novel::seen.empty());
+}
+
+BOOST_AUTO_TEST_CASE(keyset_pages_smaller_than_the_data) {
+    four_level_db db;
+    for (int i = 0; i < 25; ++i)
+        db.exec("INSERT INTO novels VALUES (" + std::to_string(300 + i) + ", 10, 'n')");
+    auto r = c::destroy<four_levels, Publisher>(*db, 1, c::destroy_options{.page_size = 2});
+    BOOST_TEST(r.status == c::destroy_status::destroyed);
+    BOOST_TEST(db.ids("novels") == (ids{200}), tt::per_element());
+    BOOST_TEST(Novel::seen.size() == 28u);
+    BOOST_TEST(db.ids("paragraphs") == (ids{6}), tt::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(dry_run_counts_without_changing_anything) {
+    four_level_db db;
+    auto plan = c::dry_run<four_levels, Publisher>(*db, 1);
+    BOOST_TEST(plan.status == c::destroy_status::destroyed);
+    BOOST_TEST(plan.rows("publishers") == 1u);
+    BOOST_TEST(plan.rows("writers") == 2u);
+    BOOST_TEST(plan.rows("novels") == 3u);
+    BOOST_TEST(plan.rows("parts") == 4u);
+    BOOST_TEST(plan.rows("paragraphs") == 5u);
+    BOOST_TEST(plan.rows("critiques", c::row_action::nullified) == 2u);
+    BOOST_TEST(db.count("paragraphs") == 6);
+    BOOST_TEST(Novel::seen.empty());
+    auto done = c::destroy<four_levels, Publisher>(*db, 1);
+    BOOST_TEST(done.total() == plan.total());
+    db.exec("INSERT INTO prizes VALUES (1, 200)");
+    BOOST_TEST((c::dry_run<four_levels, Publisher>(*db, 2).status == c::destroy_status::restricted));
+    BOOST_TEST((c::dry_run<four_levels, Publisher>(*db, 9).status == c::destroy_status::not_found));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+// ---- a diamond: reviews are reached from an author directly and through its books -------------
+struct Owner { BOOST_HANA_DEFINE_STRUCT(Owner, (std::int64_t, id)); };
+struct Item { BOOST_HANA_DEFINE_STRUCT(Item, (std::int64_t, id), (std::int64_t, owner_id)); };
+struct Note {
+    BOOST_HANA_DEFINE_STRUCT(Note, (std::int64_t, id), (std::optional<std::int64_t>, owner_id),
+                             (std::optional<std::int64_t>, item_id));
+    static inline int destroyed = 0;
+    void before_destroy() { ++destroyed; }
+};
+using diamond = c::schema<
+    c::model<Owner, "owners", c::has_many<Item, &Item::owner_id, d::destroy>,
+             c::has_many<Note, &Note::owner_id, d::destroy>>,
+    c::model<Item, "items", c::has_many<Note, &Note::item_id, d::destroy>>,
+    c::model<Note, "notes">>;
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(diamond_destroys_each_row_once) {
+    test::database db;
+    db.exec("CREATE TABLE owners (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE items (id BIGINT PRIMARY KEY, owner_id BIGINT NOT NULL)");
+    db.exec("CREATE TABLE notes (id BIGINT PRIMARY KEY, owner_id BIGINT, item_id BIGINT)");
+    db.exec("INSERT INTO owners VALUES (1), (2)");
+    db.exec("INSERT INTO items VALUES (10, 1), (20, 2)");
+    // note 1 on the owner only, 2 on the item only, 3 on both paths, 4 elsewhere
+    db.exec("INSERT INTO notes VALUES (1, 1, NULL), (2, NULL, 10), (3, 1, 10), (4, 2, 20)");
+    Note::destroyed = 0;
+    auto r = c::destroy<diamond, Owner>(*db, 1);
+    BOOST_TEST(r.status == c::destroy_status::destroyed);
+    BOOST_TEST(db.ids("notes") == (ids{4}), tt::per_element());
+    BOOST_TEST(Note::destroyed == 3);
+    BOOST_TEST(r.rows("notes") == 3u);
+}
+
+namespace {
+
+// ---- text keys, a custom primary key and a non-primary referenced column ----------------------
+struct Country { BOOST_HANA_DEFINE_STRUCT(Country, (std::string, code), (std::string, name)); };
+struct City {
+    BOOST_HANA_DEFINE_STRUCT(City, (std::string, slug), (std::string, country_code));
+    static inline std::vector<std::string> seen;
+    void before_destroy() { seen.push_back(slug); }
+};
+struct Street { BOOST_HANA_DEFINE_STRUCT(Street, (std::int64_t, number), (std::string, city_slug)); };
+struct Account { BOOST_HANA_DEFINE_STRUCT(Account, (std::int64_t, id), (std::string, handle)); };
+struct Post { BOOST_HANA_DEFINE_STRUCT(Post, (std::int64_t, id), (std::optional<std::string>, author_handle)); };
+
+using keyed = c::schema<
+    c::model<Country, "countries", c::primary_key<&Country::code>,
+             c::has_many<City, &City::country_code, d::destroy>>,
+    c::model<City, "cities", c::primary_key<&City::slug>, c::has_many<Street, &Street::city_slug, d::delete_all>>,
+    c::model<Street, "streets", c::primary_key<&Street::number>>,
+    c::model<Account, "accounts",
+             c::has_many<Post, &Post::author_handle, d::nullify, c::primary_key<&Account::handle>>>,
+    c::model<Post, "posts">>;
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(text_and_custom_primary_keys) {
+    test::database db;
+    db.exec("CREATE TABLE countries (code TEXT PRIMARY KEY, name TEXT NOT NULL)");
+    db.exec("CREATE TABLE cities (slug TEXT PRIMARY KEY, country_code TEXT NOT NULL)");
+    db.exec("CREATE TABLE streets (number BIGINT PRIMARY KEY, city_slug TEXT NOT NULL)");
+    db.exec("INSERT INTO countries VALUES ('fr', 'France'), ('it', 'Italy'), ('x''; DROP TABLE cities; --', 'Evil')");
+    db.exec("INSERT INTO cities VALUES ('paris', 'fr'), ('lyon', 'fr'), ('roma', 'it'), ('evil', 'x''; DROP TABLE cities; --')");
+    db.exec("INSERT INTO streets VALUES (1, 'paris'), (2, 'lyon'), (3, 'roma'), (4, 'evil')");
+    City::seen.clear();
+    auto r = c::destroy<keyed, Country>(*db, std::string("fr"), c::destroy_options{.page_size = 1});
+    BOOST_TEST(r.status == c::destroy_status::destroyed);
+    BOOST_TEST(City::seen == (std::vector<std::string>{"lyon", "paris"}), tt::per_element());
+    BOOST_TEST(db.count("cities") == 2);
+    BOOST_TEST(db.count("streets") == 2);
+    // A hostile key is a value like any other: bound, never spliced into the SQL.
+    auto evil = c::destroy<keyed, Country>(*db, std::string("x'; DROP TABLE cities; --"));
+    BOOST_TEST(evil.status == c::destroy_status::destroyed);
+    BOOST_TEST(db.count("cities") == 1);
+    BOOST_TEST(db.count("countries") == 1);
+    BOOST_TEST((c::destroy<keyed, Country>(*db, std::string("' OR 1=1 --")).status == c::destroy_status::not_found));
+    BOOST_TEST(db.count("countries") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(has_many_with_a_primary_key_option_refers_to_another_owner_column) {
+    test::database db;
+    db.exec("CREATE TABLE accounts (id BIGINT PRIMARY KEY, handle TEXT NOT NULL)");
+    db.exec("CREATE TABLE posts (id BIGINT PRIMARY KEY, author_handle TEXT)");
+    db.exec("INSERT INTO accounts VALUES (1, 'ada'), (2, 'bob')");
+    db.exec("INSERT INTO posts VALUES (10, 'ada'), (11, 'ada'), (20, 'bob')");
+    auto r = c::destroy<keyed, Account>(*db, 1);
+    BOOST_TEST(r.status == c::destroy_status::destroyed);
+    BOOST_TEST(db.ids("posts", "author_handle IS NULL") == (ids{10, 11}), tt::per_element());
+    BOOST_TEST(db.ids("posts", "author_handle = 'bob'") == (ids{20}), tt::per_element());
+}
+
+namespace {
+
+// ---- scopes: a compile-time condition applied in SQL, its values bound -------------------------
+struct Topic { BOOST_HANA_DEFINE_STRUCT(Topic, (std::int64_t, id)); };
+struct Reply {
+    BOOST_HANA_DEFINE_STRUCT(Reply, (std::int64_t, id), (std::int64_t, topic_id), (bool, visible),
+                             (std::string, status));
+};
+using scoped = c::schema<
+    c::model<Topic, "topics",
+             c::has_many<Reply, &Reply::topic_id, d::delete_all, c::where<&Reply::visible, true>, c::name<"visible_replies">>,
+             c::has_many<Reply, &Reply::topic_id, d::delete_all,
+                         c::where<&Reply::status, c::fixed_string{"x'); DELETE FROM replies; --"}>, c::name<"odd_replies">>,
+             c::has_many<Reply, &Reply::topic_id, d::restrict_with_error,
+                         c::where<&Reply::status, c::fixed_string{"pinned"}>, c::name<"pinned_replies">>>,
+    c::model<Reply, "replies">>;
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(scopes_apply_in_sql_with_bound_values) {
+    // Rails: test_dependent_association_respects_optional_conditions_on_delete
+    test::database db;
+    db.exec("CREATE TABLE topics (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE replies (id BIGINT PRIMARY KEY, topic_id BIGINT NOT NULL, visible BOOLEAN NOT NULL, status TEXT NOT NULL)");
+    db.exec("INSERT INTO topics VALUES (1), (2)");
+    db.exec("INSERT INTO replies VALUES (1, 1, TRUE, 'new'), (2, 1, FALSE, 'new'), "
+            "(3, 1, FALSE, 'x''); DELETE FROM replies; --'), (4, 2, TRUE, 'new'), (5, 2, FALSE, 'pinned')");
+    auto r = c::destroy<scoped, Topic>(*db, 1);
+    BOOST_TEST(r.status == c::destroy_status::destroyed);
+    BOOST_TEST(db.ids("replies") == (ids{2, 4, 5}), tt::per_element());
+    auto pinned = c::destroy<scoped, Topic>(*db, 2);
+    BOOST_TEST(pinned.status == c::destroy_status::restricted);
+    BOOST_REQUIRE(pinned.errors.size() == 1u);
+    BOOST_TEST(pinned.errors[0].association == "pinned_replies");
+    BOOST_TEST(db.count("replies") == 3);
+}
+
+namespace {
+
+// ---- polymorphic: comments belong to posts or photos through a type column ---------------------
+struct Article { BOOST_HANA_DEFINE_STRUCT(Article, (std::int64_t, id)); };
+struct Photo { BOOST_HANA_DEFINE_STRUCT(Photo, (std::int64_t, id)); };
+struct Comment {
+    BOOST_HANA_DEFINE_STRUCT(Comment, (std::int64_t, id), (std::optional<std::int64_t>, commentable_id),
+                             (std::optional<std::string>, commentable_type));
+};
+using polymorphic = c::schema<
+    c::model<Article, "articles", c::polymorphic_name<"Article">,
+             c::has_many<Comment, &Comment::commentable_id, d::destroy, c::as<&Comment::commentable_type>>>,
+    c::model<Photo, "photos", c::polymorphic_name<"Photo">,
+             c::has_many<Comment, &Comment::commentable_id, d::nullify, c::as<&Comment::commentable_type>>>,
+    c::model<Comment, "comments">>;
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(polymorphic_associations_match_the_type_column) {
+    test::database db;
+    db.exec("CREATE TABLE articles (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE photos (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE comments (id BIGINT PRIMARY KEY, commentable_id BIGINT, commentable_type TEXT)");
+    db.exec("INSERT INTO articles VALUES (1)");
+    db.exec("INSERT INTO photos VALUES (1)");
+    db.exec("INSERT INTO comments VALUES (1, 1, 'Article'), (2, 1, 'Photo'), (3, 1, 'Article'), (4, 1, 'Photo')");
+    BOOST_TEST((c::destroy<polymorphic, Article>(*db, 1).rows("comments") == 2u));
+    BOOST_TEST(db.ids("comments") == (ids{2, 4}), tt::per_element());
+    auto r = c::destroy<polymorphic, Photo>(*db, 1);
+    BOOST_TEST(r.rows("comments", c::row_action::nullified) == 2u);
+    BOOST_TEST(db.count("comments", "commentable_id IS NULL AND commentable_type IS NULL") == 2);
+}
+
+namespace {
+
+// ---- has_many through: the policy acts on the join rows, never on the shared targets -----------
+struct Recipe { BOOST_HANA_DEFINE_STRUCT(Recipe, (std::int64_t, id)); };
+struct Label { BOOST_HANA_DEFINE_STRUCT(Label, (std::int64_t, id), (bool, featured)); };
+struct Labeling {
+    BOOST_HANA_DEFINE_STRUCT(Labeling, (std::int64_t, id), (std::int64_t, recipe_id), (std::optional<std::int64_t>, label_id));
+    static inline int destroyed = 0;
+    void after_destroy() { ++destroyed; }
+};
+template <class Policy, class... Options>
+using through = c::schema<
+    c::model<Recipe, "recipes", c::has_many_through<Label, Labeling, &Labeling::recipe_id, &Labeling::label_id, Policy, Options...>>,
+    c::model<Label, "labels">, c::model<Labeling, "labelings">>;
+
+struct through_db : test::database {
+    through_db() {
+        exec("CREATE TABLE recipes (id BIGINT PRIMARY KEY)");
+        exec("CREATE TABLE labels (id BIGINT PRIMARY KEY, featured BOOLEAN NOT NULL)");
+        exec("CREATE TABLE labelings (id BIGINT PRIMARY KEY, recipe_id BIGINT NOT NULL, label_id BIGINT)");
+        exec("INSERT INTO recipes VALUES (1), (2)");
+        exec("INSERT INTO labels VALUES (1, TRUE), (2, FALSE)");
+        exec("INSERT INTO labelings VALUES (10, 1, 1), (11, 1, 2), (20, 2, 1)");
+        Labeling::destroyed = 0;
+    }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(has_many_through)
+
+BOOST_AUTO_TEST_CASE(destroy_destroys_the_join_rows_with_callbacks_and_keeps_the_targets) {
+    through_db db;
+    auto r = c::destroy<through<d::destroy>, Recipe>(*db, 1);
+    BOOST_TEST(r.status == c::destroy_status::destroyed);
+    BOOST_TEST(db.ids("labelings") == (ids{20}), tt::per_element());
+    BOOST_TEST(db.count("labels") == 2);
+    BOOST_TEST(Labeling::destroyed == 2);
+}
+
+BOOST_AUTO_TEST_CASE(delete_all_deletes_the_join_rows) {
+    through_db db;
+    c::destroy<through<d::delete_all>, Recipe>(*db, 1);
+    BOOST_TEST(db.ids("labelings") == (ids{20}), tt::per_element());
+    BOOST_TEST(db.count("labels") == 2);
+    BOOST_TEST(Labeling::destroyed == 0);
+}
+
+BOOST_AUTO_TEST_CASE(nullify_clears_the_join_rows_source_key) {
+    through_db db;
+    c::destroy<through<d::nullify>, Recipe>(*db, 1);
+    BOOST_TEST(db.ids("labelings", "label_id IS NULL") == (ids{10, 11}), tt::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(restrict_with_exception) {
+    through_db db;
+    BOOST_CHECK_THROW((c::destroy<through<d::restrict_with_exception>, Recipe>(*db, 1)), c::delete_restriction_error);
+    BOOST_TEST(db.count("labelings") == 3);
+}
+
+BOOST_AUTO_TEST_CASE(a_scope_on_the_target_selects_the_join_rows) {
+    through_db db;
+    c::destroy<through<d::delete_all, c::where<&Label::featured, true>>, Recipe>(*db, 1);
+    BOOST_TEST(db.ids("labelings") == (ids{11, 20}), tt::per_element());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
