@@ -1,0 +1,21 @@
+# cmake -DMODE=install|subdir -DSOURCE=<cascade source> -DBUILD=<configured cascade build> -DWORK=<dir> -P check.cmake
+# Builds and runs tests/install/consumer against cascade installed into WORK/prefix, or added as a
+# subdirectory of the consumer.
+file(REMOVE_RECURSE "${WORK}")
+file(MAKE_DIRECTORY "${WORK}")
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  message("${out}")
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed (${rc}): ${ARGN}")
+  endif()
+endfunction()
+if(MODE STREQUAL "install")
+  run(${CMAKE_COMMAND} --install "${BUILD}" --prefix "${WORK}/prefix")
+  run(${CMAKE_COMMAND} -S "${SOURCE}/tests/install/consumer" -B "${WORK}/build" "-DCMAKE_PREFIX_PATH=${WORK}/prefix")
+else()
+  run(${CMAKE_COMMAND} -S "${SOURCE}/tests/install/consumer" -B "${WORK}/build" "-DCASCADE_SOURCE=${SOURCE}")
+endif()
+run(${CMAKE_COMMAND} --build "${WORK}/build")
+run("${WORK}/build/consumer")
+message("consumer (${MODE}) built and ran")
