@@ -31,9 +31,9 @@ struct explain_printer {
         if constexpr (std::is_void_v<E>) head = "destroy " + std::string(M::table);
         else head = label<E>() + " -> " + std::string(M::table);
         if constexpr (needs_rows_v<M>) {
-            head += "  [rows loaded in keyset pages: callbacks]";
+            head += "  [callbacks: rows streamed in pages]";
             line(depth, head);
-            line(depth + 1, text_of<sql::select_page<Path, true>>());
+            line(depth + 1, text_of<sql::select_all<Path>>());
         } else {
             head += "  [set-based, no rows loaded]";
             line(depth, head);

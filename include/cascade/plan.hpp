@@ -6,7 +6,7 @@
 //   root_path<M>           the row with key = :k
 //   edge_path<P, E>        the rows E acts on (has_many, has_one, through's join rows) owned by P's rows
 //   target_path<P, E>      the rows a belongs_to E of P's rows refers to
-//   batch_path<P>          P's rows whose key lies in [lo, hi] (one keyset page)
+//   batch_path<P>          P's rows whose key lies in [lo, hi] (one page of loaded rows)
 // Nesting these types is the plan: e.g. edge_path<edge_path<root_path<Author>, books>, chapters>
 // is `"book_id" IN (SELECT "id" FROM "books" WHERE "author_id" = :p1)`.
 #include <cascade/callbacks.hpp>

@@ -5,7 +5,7 @@
 //   step<E>(path, depth)    an edge that does not recurse: delete, nullify, restrict, destroy_async
 //   remove<E>(path, depth)  the DELETE of the set entered last
 // In `sets` mode every set is one path (what the rows are); in `exact` mode a model that needs its
-// rows is walked through its keyset page, as the executor runs it (what the SQL is).
+// rows is walked through its page of loaded rows, as the executor runs it (what the SQL is).
 #include <cascade/plan.hpp>
 
 namespace cascade::detail {

@@ -1,5 +1,5 @@
 // Whole cascades: a four-level tree of mixed policies, a diamond, custom and text keys, scopes,
-// polymorphic and through associations, and keyset pages smaller than the data.
+// polymorphic and through associations, and pages smaller than the data.
 #include "../support/database.hpp"
 
 #include <cascade/soci.hpp>
@@ -88,7 +88,7 @@ BOOST_AUTO_TEST_CASE(a_nested_restriction_stops_everything_before_any_write) {
     BOOST_TEST(Novel::seen.empty());
 }
 
-BOOST_AUTO_TEST_CASE(keyset_pages_smaller_than_the_data) {
+BOOST_AUTO_TEST_CASE(pages_smaller_than_the_data) {
     four_level_db db;
     for (int i = 0; i < 25; ++i)
         db.exec("INSERT INTO novels VALUES (" + std::to_string(300 + i) + ", 10, 'n')");

@@ -9,6 +9,8 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include "../../scripts/private_postgresql.hpp"
+
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -29,32 +31,8 @@ inline std::string backend() {
 }
 inline bool is_postgresql() { return backend() == "postgresql"; }
 
-/// The PostgreSQL connection string: CASCADE_PG, or a private server started once for this process.
-inline std::string const& postgresql_connection() {
-    struct server {
-        std::string dir, connection;
-        server() {
-            if (char const* env = std::getenv("CASCADE_PG"); env && *env) {
-                connection = env;
-                return;
-            }
-            char tmpl[] = "/tmp/cascade-test-pg.XXXXXX";
-            dir = mkdtemp(tmpl);
-            std::string cmd = "bash " CASCADE_SOURCE_DIR "/scripts/pg-private.sh start " + dir;
-            FILE* p = popen(cmd.c_str(), "r");
-            char buf[256]{};
-            if (p && std::fgets(buf, sizeof buf, p)) connection = buf;
-            if (p) pclose(p);
-            while (!connection.empty() && (connection.back() == '\n' || connection.back() == '\r')) connection.pop_back();
-            if (connection.empty()) throw std::runtime_error("could not start a private PostgreSQL");
-        }
-        ~server() {
-            if (!dir.empty()) std::system(("bash " CASCADE_SOURCE_DIR "/scripts/pg-private.sh stop " + dir).c_str());
-        }
-    };
-    static server s;
-    return s.connection;
-}
+/// CASCADE_PG, or a private server started once for this process.
+inline std::string const& postgresql_connection() { return cascade_support::postgresql_connection(); }
 
 /// One test's database: a fresh in-memory SQLite, SQLite file, or PostgreSQL schema.
 struct database {

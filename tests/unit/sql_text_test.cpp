@@ -58,10 +58,12 @@ BOOST_AUTO_TEST_CASE(a_grandchild_is_selected_through_a_subquery_with_its_scope_
 BOOST_AUTO_TEST_CASE(a_page_of_rows_bounds_the_key) {
     BOOST_TEST(detail::text_of<c::sql::delete_rows<chapters>>() ==
                R"(DELETE FROM "chapters" WHERE "book_id" IN (SELECT "id" FROM "books" WHERE "author_id" = :p1 AND "id" >= :p2 AND "id" <= :p3) AND "draft" = :p4)");
-    BOOST_TEST((detail::text_of<c::sql::select_page<books, false>>() ==
-                R"(SELECT "id", "author_id", "title" FROM "books" WHERE "author_id" = :p1 ORDER BY "id" LIMIT :p2)"));
-    BOOST_TEST((detail::text_of<c::sql::select_page<books, true>>() ==
-                R"(SELECT "id", "author_id", "title" FROM "books" WHERE "author_id" = :p1 AND "id" > :p2 ORDER BY "id" LIMIT :p3)"));
+    BOOST_TEST(detail::text_of<c::sql::select_all<books>>() ==
+               R"(SELECT "id", "author_id", "title" FROM "books" WHERE "author_id" = :p1 ORDER BY "id")");
+    std::string_view const cursor = detail::text_of<c::sql::declare_cursor<books>>();
+    BOOST_TEST(cursor.starts_with(R"(DECLARE "cascade_)"));
+    BOOST_TEST(cursor.ends_with(R"(" NO SCROLL CURSOR FOR SELECT "id", "author_id", "title" FROM "books" WHERE "author_id" = :p1 ORDER BY "id")"));
+    BOOST_TEST(detail::text_of<c::sql::cursor_name<books>>() != detail::text_of<c::sql::cursor_name<chapters>>());
 }
 
 BOOST_AUTO_TEST_CASE(polymorphic_nullify_clears_both_columns) {
@@ -84,7 +86,7 @@ BOOST_AUTO_TEST_CASE(explain_prints_the_tree_in_execution_order) {
     BOOST_TEST_MESSAGE(plan);
     auto const at_line = [&](std::string_view needle) { return plan.find(needle); };
     BOOST_TEST(at_line("destroy authors") == 0u);
-    BOOST_TEST(at_line("authors.books (has_many, dependent::destroy) -> books  [rows loaded in keyset pages") != std::string::npos);
+    BOOST_TEST(at_line("authors.books (has_many, dependent::destroy) -> books  [callbacks: rows streamed in pages") != std::string::npos);
     BOOST_TEST(at_line("books.chapters (has_many, dependent::delete_all) -> chapters") != std::string::npos);
     BOOST_TEST(at_line("authors.comments (has_many, dependent::nullify) -> comments") != std::string::npos);
     // children before their parent's DELETE, the root's DELETE last

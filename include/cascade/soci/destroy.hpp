@@ -3,8 +3,9 @@
 //   1. find the root row (and lock it on PostgreSQL); a missing key is a not_found result
 //   2. every restrict edge the cascade reaches is checked before any write
 //   3. depth first, children before parents: a model without callbacks is removed with one statement
-//      per edge; a model with callbacks is loaded in keyset pages of `page_size` rows, so memory stays
-//      flat however many dependents there are
+//      per edge; a model with callbacks is read by one sorted scan per row set, streamed in pages of
+//      `page_size` rows, so memory stays flat however many dependents there are; each page is
+//      removed with one DELETE bounded by its first and last key
 //   4. commit, then after_commit; on any failure, rollback, after_rollback, and the error goes on
 #include <cascade/errors.hpp>
 #include <cascade/plan_walk.hpp>
@@ -16,7 +17,7 @@
 namespace cascade {
 
 struct destroy_options {
-    /// Rows loaded at once for a model with callbacks (the keyset page).
+    /// Rows held at once for a model with callbacks: the page its rows are streamed in.
     std::size_t page_size = 1000;
 };
 
@@ -98,6 +99,7 @@ struct restrict_check {
 template <class Schema>
 struct destroy_run {
     soci::session& sql;
+    sql::dialect dialect;
     long long page_size;
     destroy_result& result;
     commit_log<filter_t<has_commit_callbacks, typename Schema::models>> log{};
@@ -110,32 +112,30 @@ struct destroy_run {
             edges(p);
             result.add(M::table, row_action::deleted, execute<sql::delete_rows<Path>>(sql, p));
         } else {
-            using T = typename M::type;
-            destroy_context const ctx{sql, info_of<E>()};
-            std::vector<T> rows;
-            key_db_t<M> after{};
-            for (bool first = true;; first = false) {
-                if (first) load_page<Path, false>(sql, p, nullptr, page_size, rows);
-                else load_page<Path, true>(sql, p, &after, page_size, rows);
-                if (rows.empty()) break;
-                for (auto& r : rows) {
-                    bool go_on = false;
-                    try {
-                        go_on = run_before_destroy(r, ctx);
-                    } catch (abort_destroy const&) {
-                    }
-                    if (!go_on) throw aborted_signal{M::table, key_string(key_of<M>(r))};
-                }
-                batch_path<Path> const page{p, key_of<M>(rows.front()), key_of<M>(rows.back())};
-                edges(page);
-                result.add(M::table, row_action::deleted, execute<sql::delete_rows<batch_path<Path>>>(sql, page));
-                for (auto& r : rows) run_after_destroy(r, ctx);
-                targets<M>(rows);
-                log.template record<M>(rows, ctx.destroyed_by_association);
-                if (rows.size() < static_cast<std::size_t>(page_size)) break;
-                after = key_of<M>(rows.back());
-            }
+            stream_rows(sql, dialect, p, page_size, [&](auto& rows) { destroy_page<E>(p, rows); });
         }
+    }
+
+    /// One page of rows of `p`, loaded: before_destroy on each, their dependents, one DELETE for
+    /// the page, after_destroy on each, then the rows their belongs_to edges destroy.
+    template <class E, class Path>
+    void destroy_page(Path const& p, std::vector<typename Path::model::type>& rows) {
+        using M = typename Path::model;
+        destroy_context const ctx{sql, info_of<E>()};
+        for (auto& r : rows) {
+            bool go_on = false;
+            try {
+                go_on = run_before_destroy(r, ctx);
+            } catch (abort_destroy const&) {
+            }
+            if (!go_on) throw aborted_signal{M::table, key_string(key_of<M>(r))};
+        }
+        batch_path<Path> const page{p, key_of<M>(rows.front()), key_of<M>(rows.back())};
+        edges(page);
+        result.add(M::table, row_action::deleted, execute<sql::delete_rows<batch_path<Path>>>(sql, page));
+        for (auto& r : rows) run_after_destroy(r, ctx);
+        targets<M>(rows);
+        log.template record<M>(rows, ctx.destroyed_by_association);
     }
 
     /// The has-side edges of the rows of `p`, in declaration order.
@@ -209,12 +209,13 @@ destroy_result destroy(soci::session& sql, Key const& key, destroy_options const
     if constexpr (valid_schema<Schema> && detail::destroy_allowed<Schema, T>()) {
         using M = detail::model_for_t<Schema, T>;
         detail::root_path<M> const root{static_cast<detail::key_db_t<M>>(key)};
-        detail::destroy_run<Schema> run{sql, static_cast<long long>(options.page_size), result};
+        sql::dialect const dialect = sql::dialect_of(sql.get_backend_name());
+        detail::destroy_run<Schema> run{sql, dialect, static_cast<long long>(options.page_size), result};
         soci::transaction tx(sql);
         try {
             detail::key_db_t<M> found{};
             bool const exists =
-                sql::dialect_of(sql.get_backend_name()) == sql::dialect::postgresql
+                dialect == sql::dialect::postgresql
                     ? detail::query_one(sql, detail::text_of<sql::lock_root<decltype(root), sql::dialect::postgresql>>(), root, found)
                     : detail::query_one(sql, detail::text_of<sql::lock_root<decltype(root), sql::dialect::sqlite>>(), root, found);
             if (!exists) {

@@ -1,6 +1,6 @@
 #pragma once
 // Moving values between SOCI and the models: running a statement with a path's bound values, and
-// loading one keyset page of rows into structs, column by column in bulk.
+// streaming the rows of a path into structs, a page at a time, column by column in bulk.
 #include <cascade/errors.hpp>
 #include <cascade/sql/statements.hpp>
 
@@ -23,11 +23,20 @@ template <class Gen, class Path>
 long long execute(soci::session& sql, Path const& path) {
     soci::statement st(sql);
     st.alloc();
-    st.prepare(std::string(text_of<Gen>()));
+    st.prepare(std::string(text_of<Gen>()), soci::details::st_one_time_query);
     path.bind([&](auto const& v) { st.exchange(soci::use(v)); });
     st.define_and_bind();
     st.execute(true);
     return st.get_affected_rows();
+}
+
+/// Runs a statement that binds nothing.
+inline void execute_text(soci::session& sql, std::string_view text) {
+    soci::statement st(sql);
+    st.alloc();
+    st.prepare(std::string(text), soci::details::st_one_time_query);
+    st.define_and_bind();
+    st.execute(true);
 }
 
 /// Runs `text` with the path's values and reads one value; false when there is no row.
@@ -36,7 +45,7 @@ bool query_one(soci::session& sql, std::string_view text, Path const& path, T& o
     soci::statement st(sql);
     soci::indicator ind = soci::i_ok;
     st.alloc();
-    st.prepare(std::string(text));
+    st.prepare(std::string(text), soci::details::st_one_time_query);
     st.exchange(soci::into(out, ind));
     path.bind([&](auto const& v) { st.exchange(soci::use(v)); });
     st.define_and_bind();
@@ -75,38 +84,83 @@ void read_column(Pair const& pair, Buffer const& b, std::vector<T>& rows, std::s
     }
 }
 
-/// Loads one page of `Path`'s rows (key > after when After), at most `limit` rows, ordered by key.
-template <class Path, bool After>
-void load_page(soci::session& sql, Path const& path, key_db_t<typename Path::model> const* after,
-               long long limit, std::vector<typename Path::model::type>& rows) {
-    using M = typename Path::model;
+/// Column buffers for one page of T's rows, filled by one bulk fetch.
+template <class M>
+struct page_buffers {
     using T = typename M::type;
-    namespace hana = boost::hana;
-    auto accessors = hana::accessors<T>();
-    // SOCI 4.0's SQLite backend returns no row into string vectors of size 1, so the buffers hold
-    // at least two rows; LIMIT still bounds what is fetched.
-    auto const capacity = static_cast<std::size_t>(limit < 2 ? 2 : limit);
-    auto buffers = hana::transform(accessors, [&](auto pair) {
-        using member_t = std::remove_cvref_t<decltype(hana::second(pair)(std::declval<T&>()))>;
-        return column_buffer<member_t>{std::vector<read_type_t<member_t>>(capacity),
-                                       std::vector<soci::indicator>(capacity)};
-    });
-    soci::statement st(sql);
-    st.alloc();
-    st.prepare(std::string(text_of<sql::select_page<Path, After>>()));
-    hana::for_each(buffers, [&](auto& b) { st.exchange(soci::into(b.values, b.nulls)); });
-    path.bind([&](auto const& v) { st.exchange(soci::use(v)); });
-    if constexpr (After) st.exchange(soci::use(*after));
-    st.exchange(soci::use(limit));
-    st.define_and_bind();
-    rows.clear();
-    if (!st.execute(true)) return;
-    std::size_t const n = hana::front(buffers).values.size();
-    rows.resize(n);
-    constexpr std::size_t columns = decltype(hana::length(accessors))::value;
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (read_column(hana::at_c<I>(accessors), hana::at_c<I>(buffers), rows, n, M::table), ...);
-    }(std::make_index_sequence<columns>{});
+    static constexpr auto accessors() { return boost::hana::accessors<T>(); }
+    decltype(boost::hana::transform(accessors(), [](auto pair) {
+        using member_t = std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<T&>()))>;
+        return column_buffer<member_t>{};
+    })) columns;
+    /// SOCI 4.0's SQLite backend returns no row into one-element vectors: pages of one row are
+    /// fetched into plain values instead.
+    bool single;
+
+    explicit page_buffers(long long limit) : single(limit <= 1) {
+        auto const capacity = static_cast<std::size_t>(single ? 1 : limit);
+        boost::hana::for_each(columns, [&](auto& b) {
+            b.values.resize(capacity);
+            b.nulls.resize(capacity);
+        });
+    }
+    void bind(soci::statement& st) {
+        boost::hana::for_each(columns, [&](auto& b) {
+            if (single) st.exchange(soci::into(b.values[0], b.nulls[0]));
+            else st.exchange(soci::into(b.values, b.nulls));
+        });
+    }
+    /// Moves what the last fetch returned (`fetched`: whether it returned anything) into `rows`.
+    void read(bool fetched, std::vector<T>& rows) {
+        namespace hana = boost::hana;
+        std::size_t const n = !fetched ? 0 : single ? 1 : hana::front(columns).values.size();
+        rows.resize(n);
+        constexpr std::size_t count = decltype(hana::length(accessors()))::value;
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (read_column(hana::at_c<I>(accessors()), hana::at_c<I>(columns), rows, n, M::table), ...);
+        }(std::make_index_sequence<count>{});
+    }
+};
+
+/// Streams every row of `Path` by key, `limit` rows at a time, from one sorted scan, calling
+/// on_page(rows) for each page. SQLite steps one SELECT; PostgreSQL reads a server-side cursor.
+/// on_page may delete the rows it was given (and rows of other tables): SQLite allows deleting rows
+/// a pending SELECT has already returned, and a PostgreSQL cursor reads its own snapshot.
+template <class Path, class OnPage>
+void stream_rows(soci::session& sql, sql::dialect dialect, Path const& path, long long limit, OnPage&& on_page) {
+    using M = typename Path::model;
+    std::vector<typename M::type> rows;
+    page_buffers<M> buffers(limit);
+    if (dialect == sql::dialect::postgresql) {
+        execute<sql::declare_cursor<Path>>(sql, path);
+        std::string const fetch = "FETCH FORWARD " + std::to_string(limit) + " FROM " +
+                                  std::string(text_of<sql::cursor_name<Path>>());
+        soci::statement st(sql);
+        st.alloc();
+        st.prepare(fetch, soci::details::st_one_time_query);
+        buffers.bind(st);
+        st.define_and_bind();
+        for (;;) {
+            bool const fetched = st.execute(true);
+            buffers.read(fetched, rows);
+            if (rows.empty()) break;
+            on_page(rows);
+            if (rows.size() < static_cast<std::size_t>(limit)) break;
+        }
+        execute_text(sql, text_of<sql::close_cursor<Path>>());
+    } else {
+        soci::statement st(sql);
+        st.alloc();
+        st.prepare(std::string(text_of<sql::select_all<Path>>()), soci::details::st_one_time_query);
+        buffers.bind(st);
+        path.bind([&](auto const& v) { st.exchange(soci::use(v)); });
+        st.define_and_bind();
+        for (bool fetched = st.execute(true); fetched; fetched = st.fetch()) {
+            buffers.read(fetched, rows);
+            if (rows.empty()) break;
+            on_page(rows);
+        }
+    }
 }
 
 template <class M>

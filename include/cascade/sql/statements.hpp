@@ -7,6 +7,8 @@
 #include <boost/hana/accessors.hpp>
 #include <boost/hana/for_each.hpp>
 
+#include <cstdint>
+
 namespace cascade::sql {
 
 template <class M>
@@ -87,9 +89,9 @@ struct count_rows {
     }
 };
 
-/// One keyset page of the path's rows, every column: `... [AND key > :after] ORDER BY key LIMIT :n`.
-template <class Path, bool After>
-struct select_page {
+/// Every row of the path, every column, by key: streamed in pages by the executor.
+template <class Path>
+struct select_all {
     static constexpr std::string text() {
         using M = typename Path::model;
         int n = 0;
@@ -98,18 +100,35 @@ struct select_page {
         out += " FROM ";
         append_identifier(out, M::table);
         out += where_clause<Path>(n);
-        if constexpr (After) {
-            out += " AND ";
-            append_identifier(out, detail::primary_key_column<M>);
-            out += " > ";
-            append_placeholder(out, n);
-        }
         out += " ORDER BY ";
         append_identifier(out, detail::primary_key_column<M>);
-        out += " LIMIT ";
-        append_placeholder(out, n);
         return out;
     }
+};
+
+/// A server-side cursor over every row of the path, by key (PostgreSQL): the rows stream in pages
+/// from one sorted scan, where keyset pages would each scan the whole set again. Its name is made
+/// from the statement, so nested cursors of a plan never share one.
+template <class Path>
+struct cursor_name {
+    static constexpr std::string text() {
+        std::string body = select_all<Path>::text();
+        std::uint64_t h = 1469598103934665603ull;
+        for (char ch : body) h = (h ^ static_cast<unsigned char>(ch)) * 1099511628211ull;
+        std::string out = "\"cascade_";
+        for (int i = 0; i < 16; ++i) out += "0123456789abcdef"[(h >> (60 - 4 * i)) & 0xf];
+        return out + "\"";
+    }
+};
+template <class Path>
+struct declare_cursor {
+    static constexpr std::string text() {
+        return "DECLARE " + cursor_name<Path>::text() + " NO SCROLL CURSOR FOR " + select_all<Path>::text();
+    }
+};
+template <class Path>
+struct close_cursor {
+    static constexpr std::string text() { return "CLOSE " + cursor_name<Path>::text(); }
 };
 
 /// Finds the root row and, on PostgreSQL, locks it for the transaction so that no dependent can be
