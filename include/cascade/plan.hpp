@@ -11,6 +11,7 @@
 // is `"book_id" IN (SELECT "id" FROM "books" WHERE "author_id" = :p1)`.
 #include <cascade/callbacks.hpp>
 #include <cascade/schema_check.hpp>
+#include <cascade/detail/static_string.hpp>
 #include <cascade/sql/text.hpp>
 
 #include <string>
@@ -77,6 +78,29 @@ inline constexpr bool needs_rows_v = [] {
 
 // ---- paths -------------------------------------------------------------------------------------
 
+/// A column's name, computed once per member.
+template <auto Member>
+inline constexpr std::string_view column_name_v = member_name<Member>();
+
+/// A path's condition, frozen once per path type and reused by every statement and every child path
+/// (which copy it instead of writing it again).
+template <class Path>
+struct where_of {
+    static constexpr void write(auto& out) {
+        int n = 0;
+        Path::where(out, n);
+    }
+};
+/// Appends Path's condition. Every path writes its parent's condition before any placeholder of its
+/// own, so the frozen text, numbered from :p1, is right wherever it starts the placeholders.
+template <class Path>
+constexpr void append_where_of(auto& out, int& n) {
+    // The frozen text numbers its placeholders from 1: it may only start a statement's placeholders.
+    if (n != 0) throw "cascade: a path's condition must come before any other placeholder";
+    out += text_of<where_of<Path>>();
+    n += Path::placeholders;
+}
+
 template <class M, auto KeyMember = primary_key_of<M>>
 struct root_path {
     using model = M;
@@ -84,13 +108,14 @@ struct root_path {
     static constexpr std::string_view key_column = member_name<KeyMember>();
     db_type_t<unwrap_optional_t<typename member_traits<KeyMember>::type>> key;
 
-    static constexpr void where(std::string& out, int& n) {
+    static constexpr int placeholders = 1;
+    static constexpr void where(auto& out, int& n) {
         sql::append_identifier(out, key_column);
         out += " = ";
         sql::append_placeholder(out, n);
     }
     /// The bare placeholder, for children that compare their foreign key to the key directly.
-    static constexpr void where_key(std::string& out, int& n) { sql::append_placeholder(out, n); }
+    static constexpr void where_key(auto& out, int& n) { sql::append_placeholder(out, n); }
     template <class F>
     void bind(F&& f) const { f(key); }
 };
@@ -99,8 +124,9 @@ template <class Scopes, class Acted>
 struct scope_text;
 template <class Acted, class... Ws>
 struct scope_text<list<Ws...>, Acted> {
-    static constexpr void append(std::string& out, int& n) {
-        ((out += " AND ", sql::append_identifier(out, member_name<where_traits<Ws>::member>()), out += " = ",
+    static constexpr int placeholders = sizeof...(Ws);
+    static constexpr void append(auto& out, int& n) {
+        ((out += " AND ", sql::append_identifier(out, column_name_v<where_traits<Ws>::member>), out += " = ",
           sql::append_placeholder(out, n)),
          ...);
     }
@@ -121,7 +147,10 @@ struct edge_path {
         else return false;
     }();
 
-    static constexpr void where(std::string& out, int& n) {
+    static constexpr int placeholders = (direct ? 1 : Parent::placeholders) + (E::polymorphic ? 1 : 0) +
+                                        scope_text<typename E::scopes, model>::placeholders;
+
+    static constexpr void where(auto& out, int& n) {
         using P = typename Parent::model;
         sql::append_identifier(out, E::fk_column);
         if constexpr (direct) {
@@ -133,12 +162,12 @@ struct edge_path {
             out += " FROM ";
             sql::append_identifier(out, P::table);
             out += " WHERE ";
-            Parent::where(out, n);
+            append_where_of<Parent>(out, n);
             out += ")";
         }
         if constexpr (E::polymorphic) {
             out += " AND ";
-            sql::append_identifier(out, member_name<E::type_member>());
+            sql::append_identifier(out, column_name_v<E::type_member>);
             out += " = ";
             sql::append_placeholder(out, n);
         }
@@ -147,7 +176,7 @@ struct edge_path {
                 // A scope on a through association is a condition on the target: keep the join rows
                 // whose target satisfies it.
                 out += " AND ";
-                sql::append_identifier(out, member_name<E::source_member>());
+                sql::append_identifier(out, column_name_v<E::source_member>);
                 out += " IN (SELECT ";
                 sql::append_identifier(out, primary_key_column<typename E::target>);
                 out += " FROM ";
@@ -175,14 +204,15 @@ struct target_path {
     static constexpr bool is_root = false;
     Parent const& parent;
 
-    static constexpr void where(std::string& out, int& n) {
+    static constexpr int placeholders = Parent::placeholders + scope_text<typename E::scopes, model>::placeholders;
+    static constexpr void where(auto& out, int& n) {
         sql::append_identifier(out, E::ref_column);
         out += " IN (SELECT ";
         sql::append_identifier(out, E::fk_column);
         out += " FROM ";
         sql::append_identifier(out, Parent::model::table);
         out += " WHERE ";
-        Parent::where(out, n);
+        append_where_of<Parent>(out, n);
         out += ")";
         scope_text<typename E::scopes, model>::append(out, n);
     }
@@ -201,8 +231,9 @@ struct batch_path {
     key_db_t<model> lo;
     key_db_t<model> hi;
 
-    static constexpr void where(std::string& out, int& n) {
-        Parent::where(out, n);
+    static constexpr int placeholders = Parent::placeholders + 2;
+    static constexpr void where(auto& out, int& n) {
+        append_where_of<Parent>(out, n);
         out += " AND ";
         sql::append_identifier(out, primary_key_column<model>);
         out += " >= ";

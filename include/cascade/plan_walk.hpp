@@ -20,13 +20,20 @@ inline constexpr bool destroys_target_v =
 template <class Schema, walk_mode Mode, class E, class Path, class V>
 void walk(V& v, Path const& p, int depth);
 
+/// A visitor may say, per model, whether the walk goes into its rows (`descend<M>`); by default it does.
+template <class V, class M>
+constexpr bool descends() {
+    if constexpr (requires { V::template descend<M>; }) return V::template descend<M>;
+    else return true;
+}
+
 template <class Schema, walk_mode Mode, class Path, class V>
 void walk_edges(V& v, Path const& p, int depth) {
     for_each_type<edges_t<Schema, typename Path::model>>([&]<class E>() {
         if constexpr (!E::belongs && !std::is_same_v<typename E::policy, dependent::none>) {
             edge_path<Path, E> ep{p};
-            if constexpr (recurses_v<E>) walk<Schema, Mode, E>(v, ep, depth + 1);
-            else v.template step<E>(ep, depth + 1);
+            if constexpr (!recurses_v<E>) v.template step<E>(ep, depth + 1);
+            else if constexpr (descends<V, typename E::acted>()) walk<Schema, Mode, E>(v, ep, depth + 1);
         }
     });
 }
@@ -41,8 +48,8 @@ void walk_targets(V& v, Path const& p, int depth) {
                 else v.template step<E>(tp, depth + 1);
             } else {
                 target_path<Path, E> tp{p};
-                if constexpr (recurses_v<E>) walk<Schema, Mode, E>(v, tp, depth + 1);
-                else v.template step<E>(tp, depth + 1);
+                if constexpr (!recurses_v<E>) v.template step<E>(tp, depth + 1);
+                else if constexpr (descends<V, typename E::target>()) walk<Schema, Mode, E>(v, tp, depth + 1);
             }
         }
     });
@@ -62,6 +69,19 @@ void walk(V& v, Path const& p, int depth) {
         walk_targets<Schema, Mode>(v, p, depth);
     }
 }
+
+/// True when destroying M's rows reaches a restrict edge: the restrict checks walk only there.
+template <class Schema, class M>
+constexpr bool reaches_restrict() {
+    bool found = false;
+    for_each_type<edges_t<Schema, M>>([&]<class E>() {
+        if constexpr (is_restrict_v<typename E::policy>) found = true;
+        else if constexpr (recurses_v<E>) found = found || reaches_restrict<Schema, next_model_t<E>>();
+    });
+    return found;
+}
+template <class Schema, class M>
+inline constexpr bool reaches_restrict_v = reaches_restrict<Schema, M>();
 
 /// True when destroying M reaches a destroy_async edge (which needs an executor).
 template <class Schema, class M>

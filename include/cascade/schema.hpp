@@ -4,10 +4,16 @@
 #include <cascade/detail/static_string.hpp>
 #include <cascade/model.hpp>
 
-#include <string>
+#include <utility>
+
 
 namespace cascade {
 
+/// The models of an application. Declare it as a struct deriving from this template, so that the
+/// compiler carries one short name through every instantiation instead of the whole list:
+///   struct app_schema : cascade::schema<cascade::model<...>, ...> {};
+/// (an alias, `using app_schema = cascade::schema<...>`, works too, with longer compile times and
+/// error messages on large schemas).
 template <class... Models>
 struct schema {
     using models = detail::list<Models...>;
@@ -23,10 +29,12 @@ template <class T, class M, class... Ms>
 struct find_model<T, M, Ms...>
     : std::conditional_t<std::is_same_v<T, typename M::type>, std::type_identity<M>, find_model<T, Ms...>> {};
 
-template <class Schema, class T>
-struct model_for;
+template <class T, class Models>
+struct model_in;
 template <class T, class... Ms>
-struct model_for<schema<Ms...>, T> : find_model<T, Ms...> {};
+struct model_in<T, list<Ms...>> : find_model<T, Ms...> {};
+template <class Schema, class T>
+struct model_for : model_in<T, typename Schema::models> {};
 
 /// The model descriptor of struct T in Schema; void when T is not in it.
 template <class Schema, class T>
@@ -78,21 +86,32 @@ struct where_traits<where<M, V>> {
 
 /// The singular of a table name, for has_one's default name: Rails' common rules, not its whole
 /// inflector; `cascade::name<"...">` says it exactly.
-constexpr std::string singular(std::string_view plural) {
+constexpr void write_singular(auto& out, std::string_view plural) {
     constexpr std::string_view irregular[][2] = {{"children", "child"}, {"people", "person"}, {"men", "man"},
                                                  {"women", "woman"}, {"mice", "mouse"}};
     for (auto const& pair : irregular)
-        if (plural.ends_with(pair[0]))
-            return std::string(plural.substr(0, plural.size() - pair[0].size())) + std::string(pair[1]);
+        if (plural.ends_with(pair[0])) {
+            out += plural.substr(0, plural.size() - pair[0].size());
+            out += pair[1];
+            return;
+        }
     if (plural.ends_with("sses") || plural.ends_with("xes") || plural.ends_with("ches") || plural.ends_with("shes"))
-        return std::string(plural.substr(0, plural.size() - 2));
-    if (plural.ends_with("ies")) return std::string(plural.substr(0, plural.size() - 3)) + "y";
-    if (plural.ends_with("s")) return std::string(plural.substr(0, plural.size() - 1));
-    return std::string(plural);
+        out += plural.substr(0, plural.size() - 2);
+    else if (plural.ends_with("ies")) {
+        out += plural.substr(0, plural.size() - 3);
+        out += 'y';
+    } else if (plural.ends_with("s"))
+        out += plural.substr(0, plural.size() - 1);
+    else
+        out += plural;
 }
-constexpr std::string without_id(std::string_view column) {
-    return std::string(column.ends_with("_id") ? column.substr(0, column.size() - 3) : column);
-}
+template <fixed_string Plural>
+struct singular_of {
+    static constexpr void write(auto& out) { write_singular(out, Plural.view()); }
+};
+/// singular("categories") == "category", at compile time.
+template <fixed_string Plural>
+constexpr std::string_view singular() { return text_of<singular_of<Plural>>(); }
 
 // ---- the resolved edge ------------------------------------------------------------------------
 
@@ -106,11 +125,22 @@ inline constexpr auto source_key_of = nullptr;
 template <class T, class J, auto F, auto S, class P, class... O>
 inline constexpr auto source_key_of<has_many_through<T, J, F, S, P, O...>> = S;
 
-/// One association of Owner resolved against Schema. `acted` is the model whose rows the policy acts
-/// on: the target, or for has_many_through the join model. Only used once the schema check passed.
-template <class Schema, class Owner, class A>
+template <class List, std::size_t I>
+struct nth;
+template <class F, class... R>
+struct nth<list<F, R...>, 0> { using type = F; };
+template <class F, class... R, std::size_t I>
+struct nth<list<F, R...>, I> : nth<list<R...>, I - 1> {};
+
+/// Association I of the model of OwnerType, resolved against Schema. `acted` is the model whose rows
+/// the policy acts on: the target, or for has_many_through the join model. Named by the owner's
+/// struct and the association's position, so that path types, and every function instantiated
+/// with them, keep short names (at -O0 each call writes its callee's whole name into the assembly).
+template <class Schema, class OwnerType, std::size_t I>
 struct edge {
-    using owner = Owner;
+    using owner = model_for_t<Schema, OwnerType>;
+    using Owner = owner;
+    using A = typename nth<associations_t<owner>, I>::type;
     using association = A;
     using kind = typename A::kind;
     using policy = typename A::policy;
@@ -143,13 +173,13 @@ struct edge {
     using scopes = filter_t<is_where, options>;
 
     struct default_name {
-        static constexpr std::string text() {
+        static constexpr void write(auto& out) {
             if constexpr (belongs)
-                return without_id(fk_column);
+                out += fk_column.ends_with("_id") ? fk_column.substr(0, fk_column.size() - 3) : fk_column;
             else if constexpr (std::is_same_v<kind, cascade::kind::has_one>)
-                return singular(target::table);
+                write_singular(out, target::table);
             else
-                return std::string(target::table);
+                out += target::table;
         }
     };
     static constexpr std::string_view name =
@@ -158,11 +188,11 @@ struct edge {
 
 template <class Schema, class Owner>
 struct edges_of {
-    template <class L>
+    template <class Is>
     struct make;
-    template <class... As>
-    struct make<list<As...>> { using type = list<edge<Schema, Owner, As>...>; };
-    using type = typename make<associations_t<Owner>>::type;
+    template <std::size_t... Is>
+    struct make<std::index_sequence<Is...>> { using type = list<edge<Schema, typename Owner::type, Is>...>; };
+    using type = typename make<std::make_index_sequence<associations_t<Owner>::size>>::type;
 };
 /// The resolved associations of model Owner, in declaration order.
 template <class Schema, class Owner>

@@ -135,15 +135,15 @@ struct edge_rules_all {
     static constexpr bool value = false;
 };
 
-template <class Schema>
+template <class Schema, class Models = typename Schema::models>
 struct schema_rules;
-template <class... Ms>
-struct schema_rules<schema<Ms...>> {
+template <class Schema, class... Ms>
+struct schema_rules<Schema, list<Ms...>> {
     static constexpr bool models_ok = (model_rules<Ms>::ok && ...);
-    static constexpr bool associations_ok = (edge_rules_all<schema<Ms...>, Ms>::value && ...);
+    static constexpr bool associations_ok = (edge_rules_all<Schema, Ms>::value && ...);
     static constexpr bool acyclic = [] {
         if constexpr (models_ok && associations_ok)
-            return (std::is_void_v<cycle_from_t<schema<Ms...>, Ms>> && ...);
+            return (std::is_void_v<cycle_from_t<Schema, Ms>> && ...);
         else
             return false;
     }();
@@ -154,7 +154,7 @@ struct schema_rules<schema<Ms...>> {
 
 /// A schema every rule holds for: the polite form of the checks, for static_assert and overloads.
 template <class S>
-concept valid_schema = detail::schema_rules<S>::ok;
+concept valid_schema = requires { typename S::models; } && detail::schema_rules<S>::ok;
 
 // ---- the hard errors, one instantiation per model and association, named in the compiler's
 // ---- "required from" lines -----------------------------------------------------------------------
@@ -207,11 +207,11 @@ struct destroy_cycle {
                   "break it with delete_all, nullify or destroy_async on one edge");
 };
 
-template <class Schema>
+template <class Schema, class Models = typename Schema::models>
 struct check_schema;
-template <class... Ms>
-struct check_schema<schema<Ms...>> {
-    using S = schema<Ms...>;
+template <class Schema, class... Ms>
+struct check_schema<Schema, detail::list<Ms...>> {
+    using S = Schema;
     template <class M, class L>
     struct per_model;
     template <class M, class... As>

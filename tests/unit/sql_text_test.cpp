@@ -99,8 +99,8 @@ BOOST_AUTO_TEST_CASE(association_names_default_like_rails) {
     BOOST_TEST(books_e::name == "books");
     using author_e = at<detail::edges_t<schema, book_m>, 0>::type;
     BOOST_TEST(author_e::name == "author");
-    BOOST_TEST(detail::singular("children") == "child");
-    BOOST_TEST(detail::singular("categories") == "category");
-    BOOST_TEST(detail::singular("boxes") == "box");
-    BOOST_TEST(detail::singular("profiles") == "profile");
+    BOOST_TEST(detail::singular<"children">() == "child");
+    BOOST_TEST(detail::singular<"categories">() == "category");
+    BOOST_TEST(detail::singular<"boxes">() == "box");
+    BOOST_TEST(detail::singular<"profiles">() == "profile");
 }

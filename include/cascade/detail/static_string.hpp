@@ -1,10 +1,12 @@
 #pragma once
 // Freezing text computed at compile time into a constant array: the SQL of every statement is
-// built once by the compiler (constexpr std::string) and lives in the binary as a char array, so
-// the destroy path builds no string.
+// written once by the compiler and lives in the binary as a char array, so the destroy path builds
+// no SQL. Generators write through a writer (`out += "text"`, `out += 'c'`); freezing runs the
+// generator twice, once counting and once copying into an array of exactly that size. Writers do
+// no allocation: constexpr std::string is many times slower to evaluate in the compiler.
 #include <array>
 #include <cstddef>
-#include <string>
+#include <cstdint>
 #include <string_view>
 
 namespace cascade::detail {
@@ -15,20 +17,63 @@ struct static_string {
     constexpr std::string_view view() const { return {chars.data(), N}; }
 };
 
-/// Gen is a type with `static constexpr std::string text()`.
+/// Counts what is written.
+struct length_writer {
+    std::size_t size = 0;
+    constexpr length_writer& operator+=(std::string_view s) {
+        size += s.size();
+        return *this;
+    }
+    constexpr length_writer& operator+=(char) {
+        ++size;
+        return *this;
+    }
+};
+
+/// Copies what is written to `at`.
+struct array_writer {
+    char* at;
+    constexpr array_writer& operator+=(std::string_view s) {
+        for (char c : s) *at++ = c;
+        return *this;
+    }
+    constexpr array_writer& operator+=(char c) {
+        *at++ = c;
+        return *this;
+    }
+};
+
+/// FNV-1a of what is written: a name derived from a statement.
+struct hash_writer {
+    std::uint64_t hash = 1469598103934665603ull;
+    constexpr hash_writer& operator+=(std::string_view s) {
+        for (char c : s) *this += c;
+        return *this;
+    }
+    constexpr hash_writer& operator+=(char c) {
+        hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+        return *this;
+    }
+};
+
+/// Gen is a type with `static constexpr void write(auto& out)`.
 template <class Gen>
 consteval auto freeze() {
-    constexpr std::size_t n = Gen::text().size();
+    constexpr std::size_t n = [] {
+        length_writer w;
+        Gen::write(w);
+        return w.size;
+    }();
     static_string<n> out{};
-    const std::string s = Gen::text();
-    for (std::size_t i = 0; i < n; ++i) out.chars[i] = s[i];
+    array_writer w{out.chars.data()};
+    Gen::write(w);
     return out;
 }
 
 template <class Gen>
 inline constexpr auto frozen = freeze<Gen>();
 
-/// The text Gen makes, as a view of a constant array.
+/// The text Gen writes, as a view of a constant array.
 template <class Gen>
 constexpr std::string_view text_of() {
     return frozen<Gen>.view();

@@ -75,6 +75,16 @@ struct restrict_check {
     soci::session& sql;
     destroy_result& result;
 
+    template <class M>
+    static constexpr bool descend = reaches_restrict_v<Schema, M>;
+
+    /// Runs the checks of every restrict edge reached from `root`, walking only the subtrees that
+    /// hold one.
+    template <class Path>
+    void run(Path const& root) {
+        if constexpr (reaches_restrict_v<Schema, typename Path::model>) walk<Schema, walk_mode::sets, void>(*this, root, 0);
+    }
+
     template <class E, class Path>
     void enter(Path const&, int) {}
     template <class E, class Path>
@@ -112,7 +122,9 @@ struct destroy_run {
             edges(p);
             result.add(M::table, row_action::deleted, execute<sql::delete_rows<Path>>(sql, p));
         } else {
-            stream_rows(sql, dialect, p, page_size, [&](auto& rows) { destroy_page<E>(p, rows); });
+            auto on_page = [&](std::vector<typename M::type>& rows) { destroy_page<E>(p, rows); };
+            static constexpr row_stream_text text = row_stream_text_of<Path>();
+            stream_rows<M>(sql, dialect, text, values_of(p), page_size, on_page);
         }
     }
 
@@ -223,8 +235,7 @@ destroy_result destroy(soci::session& sql, Key const& key, destroy_options const
                 result.status = destroy_status::not_found;
                 return result;
             }
-            detail::restrict_check<Schema> check{sql, result};
-            detail::walk<Schema, detail::walk_mode::sets, void>(check, root, 0);
+            detail::restrict_check<Schema>{sql, result}.run(root);
             if (!result.errors.empty()) {
                 tx.rollback();
                 result.status = destroy_status::restricted;

@@ -18,38 +18,85 @@
 
 namespace cascade::detail {
 
-/// Runs the statement Gen made for `path`, binding the path's values; returns the affected rows.
-template <class Gen, class Path>
-long long execute(soci::session& sql, Path const& path) {
+/// The values a path binds, collected in placeholder order: pointers to the path's own storage and
+/// to static constants, tagged by type. Statements are then run by one non-template function, so
+/// the database code is compiled once, not once per path of every plan.
+struct bound_values {
+    enum class tag : unsigned char { integer, small_integer, real, text };
+    struct value {
+        tag type;
+        void const* at;
+    };
+    static constexpr std::size_t capacity = 64;
+    value values[capacity];
+    std::size_t size = 0;
+
+    void operator()(long long const& v) { push(tag::integer, &v); }
+    void operator()(int const& v) { push(tag::small_integer, &v); }
+    void operator()(double const& v) { push(tag::real, &v); }
+    void operator()(std::string const& v) { push(tag::text, &v); }
+    void push(tag t, void const* at) {
+        if (size == capacity) throw error("cascade: more than 64 bound values in one statement");
+        values[size++] = {t, at};
+    }
+    void bind(soci::statement& st) const {
+        for (std::size_t i = 0; i < size; ++i) {
+            switch (values[i].type) {
+                case tag::integer: st.exchange(soci::use(*static_cast<long long const*>(values[i].at))); break;
+                case tag::small_integer: st.exchange(soci::use(*static_cast<int const*>(values[i].at))); break;
+                case tag::real: st.exchange(soci::use(*static_cast<double const*>(values[i].at))); break;
+                case tag::text: st.exchange(soci::use(*static_cast<std::string const*>(values[i].at))); break;
+            }
+        }
+    }
+};
+
+template <class Path>
+bound_values values_of(Path const& path) {
+    bound_values v;
+    path.bind(v);
+    return v;
+}
+
+/// Runs `text` with `values`; returns the affected rows.
+inline long long execute_bound(soci::session& sql, std::string_view text, bound_values const& values) {
     soci::statement st(sql);
     st.alloc();
-    st.prepare(std::string(text_of<Gen>()), soci::details::st_one_time_query);
-    path.bind([&](auto const& v) { st.exchange(soci::use(v)); });
+    st.prepare(std::string(text), soci::details::st_one_time_query);
+    values.bind(st);
     st.define_and_bind();
     st.execute(true);
     return st.get_affected_rows();
 }
 
-/// Runs a statement that binds nothing.
-inline void execute_text(soci::session& sql, std::string_view text) {
-    soci::statement st(sql);
-    st.alloc();
-    st.prepare(std::string(text), soci::details::st_one_time_query);
-    st.define_and_bind();
-    st.execute(true);
+/// Runs the statement Gen made for `path`, binding the path's values; returns the affected rows.
+template <class Gen, class Path>
+long long execute(soci::session& sql, Path const& path) {
+    return execute_bound(sql, text_of<Gen>(), values_of(path));
 }
 
-/// Runs `text` with the path's values and reads one value; false when there is no row.
-template <class Path, class T>
-bool query_one(soci::session& sql, std::string_view text, Path const& path, T& out) {
+/// Runs a statement that binds nothing.
+inline void execute_text(soci::session& sql, std::string_view text) {
+    execute_bound(sql, text, bound_values{});
+}
+
+/// Runs `text` with `values` and reads one value; false when there is no row.
+template <class T>
+bool query_bound(soci::session& sql, std::string_view text, bound_values const& values, T& out) {
     soci::statement st(sql);
     soci::indicator ind = soci::i_ok;
     st.alloc();
     st.prepare(std::string(text), soci::details::st_one_time_query);
     st.exchange(soci::into(out, ind));
-    path.bind([&](auto const& v) { st.exchange(soci::use(v)); });
+    values.bind(st);
     st.define_and_bind();
     return st.execute(true) && ind != soci::i_null;
+}
+
+/// Runs `text` with the path's values and reads one value; false when there is no row.
+template <class Path, class T>
+bool query_one(soci::session& sql, std::string_view text, Path const& path, T& out) {
+    return query_bound(sql, text, values_of(path), out);
 }
 
 /// The type a member is read through: bool goes through text because PostgreSQL sends 't'/'f'.
@@ -122,19 +169,42 @@ struct page_buffers {
     }
 };
 
-/// Streams every row of `Path` by key, `limit` rows at a time, from one sorted scan, calling
+/// A non-owning reference to a callable: how a page of rows is handed back to the plan. One
+/// indirect call per page (never per row) lets the streaming code be compiled once per model.
+template <class Arg>
+struct page_handler {
+    void* object;
+    void (*call)(void*, Arg&);
+    template <class F>
+    page_handler(F& f) : object(&f), call([](void* o, Arg& a) { (*static_cast<F*>(o))(a); }) {}
+    void operator()(Arg& a) const { call(object, a); }
+};
+
+/// The statements that stream one path's rows, frozen per path.
+struct row_stream_text {
+    std::string_view select_all;      ///< SQLite: one stepped SELECT
+    std::string_view declare_cursor;  ///< PostgreSQL: a cursor over the same SELECT
+    std::string_view cursor_name;
+    std::string_view close_cursor;
+};
+template <class Path>
+constexpr row_stream_text row_stream_text_of() {
+    return {text_of<sql::select_all<Path>>(), text_of<sql::declare_cursor<Path>>(),
+            text_of<sql::cursor_name<Path>>(), text_of<sql::close_cursor<Path>>()};
+}
+
+/// Streams every row of a path by key, `limit` rows at a time, from one sorted scan, calling
 /// on_page(rows) for each page. SQLite steps one SELECT; PostgreSQL reads a server-side cursor.
 /// on_page may delete the rows it was given (and rows of other tables): SQLite allows deleting rows
 /// a pending SELECT has already returned, and a PostgreSQL cursor reads its own snapshot.
-template <class Path, class OnPage>
-void stream_rows(soci::session& sql, sql::dialect dialect, Path const& path, long long limit, OnPage&& on_page) {
-    using M = typename Path::model;
+template <class M>
+void stream_rows(soci::session& sql, sql::dialect dialect, row_stream_text const& text, bound_values const& values,
+                 long long limit, page_handler<std::vector<typename M::type>> on_page) {
     std::vector<typename M::type> rows;
     page_buffers<M> buffers(limit);
     if (dialect == sql::dialect::postgresql) {
-        execute<sql::declare_cursor<Path>>(sql, path);
-        std::string const fetch = "FETCH FORWARD " + std::to_string(limit) + " FROM " +
-                                  std::string(text_of<sql::cursor_name<Path>>());
+        execute_bound(sql, text.declare_cursor, values);
+        std::string const fetch = "FETCH FORWARD " + std::to_string(limit) + " FROM " + std::string(text.cursor_name);
         soci::statement st(sql);
         st.alloc();
         st.prepare(fetch, soci::details::st_one_time_query);
@@ -147,13 +217,13 @@ void stream_rows(soci::session& sql, sql::dialect dialect, Path const& path, lon
             on_page(rows);
             if (rows.size() < static_cast<std::size_t>(limit)) break;
         }
-        execute_text(sql, text_of<sql::close_cursor<Path>>());
+        execute_text(sql, text.close_cursor);
     } else {
         soci::statement st(sql);
         st.alloc();
-        st.prepare(std::string(text_of<sql::select_all<Path>>()), soci::details::st_one_time_query);
+        st.prepare(std::string(text.select_all), soci::details::st_one_time_query);
         buffers.bind(st);
-        path.bind([&](auto const& v) { st.exchange(soci::use(v)); });
+        values.bind(st);
         st.define_and_bind();
         for (bool fetched = st.execute(true); fetched; fetched = st.fetch()) {
             buffers.read(fetched, rows);

@@ -1,5 +1,5 @@
 #pragma once
-// The statements of the cascade, each a type whose text() the compiler runs once; the text is frozen
+// The statements of the cascade, each a type whose write() the compiler runs; the text is frozen
 // into the binary (detail::text_of). No I/O here.
 #include <cascade/plan.hpp>
 #include <cascade/sql/dialect.hpp>
@@ -7,35 +7,39 @@
 #include <boost/hana/accessors.hpp>
 #include <boost/hana/for_each.hpp>
 
-#include <cstdint>
-
 namespace cascade::sql {
 
+/// Every column of a model, quoted and comma-separated: frozen once per model.
 template <class M>
-constexpr void append_columns(std::string& out) {
-    bool first = true;
-    boost::hana::for_each(boost::hana::accessors<typename M::type>(), [&](auto pair) {
-        if (!first) out += ", ";
-        first = false;
-        append_identifier(out, boost::hana::to<char const*>(boost::hana::first(pair)));
-    });
+struct columns_of {
+    static constexpr void write(auto& out) {
+        bool first = true;
+        boost::hana::for_each(boost::hana::accessors<typename M::type>(), [&](auto pair) {
+            if (!first) out += ", ";
+            first = false;
+            append_identifier(out, boost::hana::to<char const*>(boost::hana::first(pair)));
+        });
+    }
+};
+template <class M>
+constexpr void append_columns(auto& out) {
+    out += detail::text_of<columns_of<M>>();
 }
 
 template <class Path>
-constexpr std::string where_clause(int& n) {
-    std::string out = " WHERE ";
-    Path::where(out, n);
-    return out;
+constexpr void append_where(auto& out, int& n) {
+    out += " WHERE ";
+    detail::append_where_of<Path>(out, n);
 }
 
 /// DELETE every row of the path.
 template <class Path>
 struct delete_rows {
-    static constexpr std::string text() {
+    static constexpr void write(auto& out) {
         int n = 0;
-        std::string out = "DELETE FROM ";
+        out += "DELETE FROM ";
         append_identifier(out, Path::model::table);
-        return out + where_clause<Path>(n);
+        append_where<Path>(out, n);
     }
 };
 
@@ -44,65 +48,65 @@ struct delete_rows {
 template <class Path>
 struct nullify_rows {
     using E = typename Path::edge;
-    static constexpr std::string text() {
+    static constexpr void write(auto& out) {
         int n = 0;
-        std::string out = "UPDATE ";
+        out += "UPDATE ";
         append_identifier(out, Path::model::table);
         out += " SET ";
         if constexpr (E::through) {
-            append_identifier(out, detail::member_name<E::source_member>());
+            append_identifier(out, detail::column_name_v<E::source_member>);
             out += " = NULL";
         } else {
             append_identifier(out, E::fk_column);
             out += " = NULL";
             if constexpr (E::polymorphic) {
                 out += ", ";
-                append_identifier(out, detail::member_name<E::type_member>());
+                append_identifier(out, detail::column_name_v<E::type_member>);
                 out += " = NULL";
             }
         }
-        return out + where_clause<Path>(n);
+        append_where<Path>(out, n);
     }
 };
 
 /// The foreign key of one row of the path, if any: a restrict check that also names the owner.
 template <class Path>
 struct first_dependent {
-    static constexpr std::string text() {
+    static constexpr void write(auto& out) {
         int n = 0;
-        std::string out = "SELECT ";
+        out += "SELECT ";
         append_identifier(out, Path::edge::fk_column);
         out += " FROM ";
         append_identifier(out, Path::model::table);
-        return out + where_clause<Path>(n) + " LIMIT 1";
+        append_where<Path>(out, n);
+        out += " LIMIT 1";
     }
 };
 
 /// How many rows the path holds (the dry run).
 template <class Path>
 struct count_rows {
-    static constexpr std::string text() {
+    static constexpr void write(auto& out) {
         int n = 0;
-        std::string out = "SELECT COUNT(*) FROM ";
+        out += "SELECT COUNT(*) FROM ";
         append_identifier(out, Path::model::table);
-        return out + where_clause<Path>(n);
+        append_where<Path>(out, n);
     }
 };
 
 /// Every row of the path, every column, by key: streamed in pages by the executor.
 template <class Path>
 struct select_all {
-    static constexpr std::string text() {
+    static constexpr void write(auto& out) {
         using M = typename Path::model;
         int n = 0;
-        std::string out = "SELECT ";
+        out += "SELECT ";
         append_columns<M>(out);
         out += " FROM ";
         append_identifier(out, M::table);
-        out += where_clause<Path>(n);
+        append_where<Path>(out, n);
         out += " ORDER BY ";
         append_identifier(out, detail::primary_key_column<M>);
-        return out;
     }
 };
 
@@ -111,39 +115,43 @@ struct select_all {
 /// from the statement, so nested cursors of a plan never share one.
 template <class Path>
 struct cursor_name {
-    static constexpr std::string text() {
-        std::string body = select_all<Path>::text();
-        std::uint64_t h = 1469598103934665603ull;
-        for (char ch : body) h = (h ^ static_cast<unsigned char>(ch)) * 1099511628211ull;
-        std::string out = "\"cascade_";
-        for (int i = 0; i < 16; ++i) out += "0123456789abcdef"[(h >> (60 - 4 * i)) & 0xf];
-        return out + "\"";
+    static constexpr void write(auto& out) {
+        detail::hash_writer h;
+        h += detail::text_of<select_all<Path>>();
+        out += "\"cascade_";
+        for (int i = 0; i < 16; ++i) out += "0123456789abcdef"[(h.hash >> (60 - 4 * i)) & 0xf];
+        out += '"';
     }
 };
 template <class Path>
 struct declare_cursor {
-    static constexpr std::string text() {
-        return "DECLARE " + cursor_name<Path>::text() + " NO SCROLL CURSOR FOR " + select_all<Path>::text();
+    static constexpr void write(auto& out) {
+        out += "DECLARE ";
+        out += detail::text_of<cursor_name<Path>>();
+        out += " NO SCROLL CURSOR FOR ";
+        out += detail::text_of<select_all<Path>>();
     }
 };
 template <class Path>
 struct close_cursor {
-    static constexpr std::string text() { return "CLOSE " + cursor_name<Path>::text(); }
+    static constexpr void write(auto& out) {
+        out += "CLOSE ";
+        out += detail::text_of<cursor_name<Path>>();
+    }
 };
 
 /// Finds the root row and, on PostgreSQL, locks it for the transaction so that no dependent can be
 /// added under it while the cascade runs.
 template <class Path, dialect D>
 struct lock_root {
-    static constexpr std::string text() {
+    static constexpr void write(auto& out) {
         int n = 0;
-        std::string out = "SELECT ";
+        out += "SELECT ";
         append_identifier(out, detail::primary_key_column<typename Path::model>);
         out += " FROM ";
         append_identifier(out, Path::model::table);
-        out += where_clause<Path>(n);
+        append_where<Path>(out, n);
         if constexpr (D == dialect::postgresql) out += " FOR UPDATE";
-        return out;
     }
 };
 

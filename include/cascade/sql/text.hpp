@@ -1,19 +1,18 @@
 #pragma once
-// The smallest pieces of SQL text, for use in constant expressions: quoted identifiers and numbered
+// The smallest pieces of SQL text, written in constant expressions: quoted identifiers and numbered
 // placeholders. Identifiers come only from compile-time declarations (table names, member names).
-#include <string>
 #include <string_view>
 
 namespace cascade::sql {
 
-constexpr void append_identifier(std::string& out, std::string_view id) {
+constexpr void append_identifier(auto& out, std::string_view id) {
     out += '"';
     out += id;
     out += '"';
 }
 
 /// Appends `:pN`, numbering placeholders in the order they appear; values are bound in that order.
-constexpr void append_placeholder(std::string& out, int& n) {
+constexpr void append_placeholder(auto& out, int& n) {
     ++n;
     char digits[12]{};
     int len = 0;
