@@ -5,6 +5,8 @@
 #include <cascade/dependent.hpp>
 #include <cascade/fixed_string.hpp>
 
+#include <cstddef>
+
 namespace cascade {
 
 namespace kind {
@@ -42,6 +44,20 @@ struct as {};
 /// name). Default: the table name.
 template <fixed_string Name>
 struct polymorphic_name {};
+
+/// destroy_async, Rails-compatible mode: the dependents' keys are read during the destroy and split
+/// into jobs of BatchSize keys (Rails' destroy_association_async_batch_size). Without it, a job
+/// carries only the owner's key and finds the dependents when it runs: the owner's latency does not
+/// grow with their number.
+template <std::size_t BatchSize>
+struct snapshot_ids {
+    static_assert(BatchSize > 0, "cascade::snapshot_ids: the batch size must be positive");
+};
+
+/// destroy_async: the job refuses to run while the owner row still exists, unless this predicate, a
+/// `bool () const` member of the owner, says it is gone (a soft delete). Rails' `ensuring_owner_was:`.
+template <auto OwnerPredicate>
+struct ensuring_owner_was {};
 
 // ---- associations -------------------------------------------------------------------------------
 

@@ -73,7 +73,12 @@ inline constexpr bool needs_rows_v = [] {
             belongs_dependent = belongs_dependent || std::is_same_v<typename A::policy, dependent::destroy> ||
                                 std::is_same_v<typename A::policy, dependent::delete_>;
     });
-    return has_callbacks_v<typename M::type> || belongs_dependent;
+    bool async = false;
+    for_each_type<associations_t<M>>([&]<class A>() {
+        async = async || std::is_same_v<typename A::policy, dependent::destroy_async>;
+    });
+    // A destroy_async edge hands each destroyed row's key to a job: the rows are read for it.
+    return has_callbacks_v<typename M::type> || belongs_dependent || async;
 }();
 
 // ---- paths -------------------------------------------------------------------------------------

@@ -69,6 +69,20 @@ struct as_option<list<as<Member>, Rest...>> { static constexpr auto value = Memb
 template <class First, class... Rest>
 struct as_option<list<First, Rest...>> : as_option<list<Rest...>> {};
 
+template <class List>
+struct snapshot_option { static constexpr std::size_t value = 0; };
+template <std::size_t N, class... Rest>
+struct snapshot_option<list<snapshot_ids<N>, Rest...>> { static constexpr std::size_t value = N; };
+template <class First, class... Rest>
+struct snapshot_option<list<First, Rest...>> : snapshot_option<list<Rest...>> {};
+
+template <class List>
+struct ensuring_option { static constexpr auto value = nullptr; };
+template <auto P, class... Rest>
+struct ensuring_option<list<ensuring_owner_was<P>, Rest...>> { static constexpr auto value = P; };
+template <class First, class... Rest>
+struct ensuring_option<list<First, Rest...>> : ensuring_option<list<Rest...>> {};
+
 template <class O>
 struct is_where : std::false_type {};
 template <auto M, auto V>
@@ -171,6 +185,10 @@ struct edge {
     static constexpr auto type_member = as_option<options>::value;
     static constexpr bool polymorphic = type_member != nullptr;
     using scopes = filter_t<is_where, options>;
+    /// destroy_async: 0 for the default mode, else the ids per job of the snapshot mode.
+    static constexpr std::size_t snapshot_batch = snapshot_option<options>::value;
+    /// destroy_async: the owner's soft-delete predicate, or nullptr.
+    static constexpr auto ensuring_owner = ensuring_option<options>::value;
 
     struct default_name {
         static constexpr void write(auto& out) {

@@ -78,7 +78,7 @@ struct database {
             *s << "SET search_path TO " + pg_schema;
             return s;
         }
-        auto s = std::make_unique<soci::session>(soci::sqlite3, file.empty() ? ":memory:" : "db=" + file);
+        auto s = std::make_unique<soci::session>(soci::sqlite3, file.empty() ? ":memory:" : "db=" + file + " timeout=30");
         *s << "PRAGMA foreign_keys = ON";
         return s;
     }

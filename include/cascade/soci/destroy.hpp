@@ -11,7 +11,9 @@
 #include <cascade/plan_walk.hpp>
 #include <cascade/result.hpp>
 #include <cascade/soci/exchange.hpp>
+#include <cascade/soci/write_transaction.hpp>
 
+#include <optional>
 #include <tuple>
 
 namespace cascade {
@@ -106,13 +108,24 @@ struct restrict_check {
     }
 };
 
-template <class Schema>
+/// Where a plan without a job runtime would hand destroy_async work: nowhere (destroy refuses such a
+/// plan at compile time).
+struct no_async_sink {
+    template <class E, class Key, class Value>
+    void add(soci::session&, Key const&, Value const&) {}
+};
+
+/// Runs the plan. Sink receives, for each destroyed row with a destroy_async edge E, the row's key
+/// and the value the job will look its dependents up by (`add<E>(sql, key, value)`); the jobs
+/// layer turns that into typed jobs handed over after commit.
+template <class Schema, class Sink = no_async_sink>
 struct destroy_run {
     soci::session& sql;
     sql::dialect dialect;
     long long page_size;
     destroy_result& result;
     commit_log<filter_t<has_commit_callbacks, typename Schema::models>> log{};
+    Sink* sink = nullptr;
 
     /// Destroys every row of `p` (reached through edge E, or the root when E is void).
     template <class E, class Path>
@@ -147,7 +160,29 @@ struct destroy_run {
         result.add(M::table, row_action::deleted, execute<sql::delete_rows<batch_path<Path>>>(sql, page));
         for (auto& r : rows) run_after_destroy(r, ctx);
         targets<M>(rows);
+        async_edges<M>(rows);
         log.template record<M>(rows, ctx.destroyed_by_association);
+    }
+
+    /// destroy_async: each destroyed row's jobs, kept by the sink until the transaction commits.
+    template <class M>
+    void async_edges(std::vector<typename M::type> const& rows) {
+        for_each_type<edges_t<Schema, M>>([&]<class E>() {
+            if constexpr (std::is_same_v<typename E::policy, dependent::destroy_async>) {
+                constexpr auto value_member = [] {
+                    if constexpr (E::belongs) return E::fk_member;
+                    else return E::ref_member;
+                }();
+                for (auto const& r : rows) {
+                    auto const& value = r.*value_member;
+                    if constexpr (is_optional_v<std::remove_cvref_t<decltype(value)>>) {
+                        if (value) sink->template add<E>(sql, key_of<M>(r), *value);
+                    } else {
+                        sink->template add<E>(sql, key_of<M>(r), value);
+                    }
+                }
+            }
+        });
     }
 
     /// The has-side edges of the rows of `p`, in declaration order.
@@ -211,57 +246,83 @@ constexpr bool destroy_allowed() {
 
 }  // namespace detail
 
+namespace detail {
+
+/// Whether a destroy runs its own transaction, or joins one the caller holds (inside a savepoint,
+/// so that an abort or a failure undoes this destroy only).
+enum class transaction_mode { own, joined };
+
+template <class Schema, class T, class Key, class Sink, class AfterCommit>
+destroy_result destroy_impl(soci::session& sql, Key const& key, destroy_options const& options, Sink* sink,
+                            transaction_mode mode, AfterCommit&& after_commit) {
+    using M = model_for_t<Schema, T>;
+    destroy_result result;
+    root_path<M> const root{static_cast<key_db_t<M>>(key)};
+    sql::dialect const dialect = sql::dialect_of(sql.get_backend_name());
+    destroy_run<Schema, Sink> run{sql, dialect, static_cast<long long>(options.page_size), result, {}, sink};
+    std::optional<write_transaction> tx;
+    if (mode == transaction_mode::own) tx.emplace(sql);
+    else execute_text(sql, "SAVEPOINT cascade_destroy");
+    auto const undo = [&] {
+        if (tx) tx->rollback();
+        else execute_text(sql, "ROLLBACK TO SAVEPOINT cascade_destroy");
+    };
+    try {
+        key_db_t<M> found{};
+        bool const exists =
+            dialect == sql::dialect::postgresql
+                ? query_one(sql, text_of<sql::lock_root<decltype(root), sql::dialect::postgresql>>(), root, found)
+                : query_one(sql, text_of<sql::lock_root<decltype(root), sql::dialect::sqlite>>(), root, found);
+        if (!exists) {
+            undo();
+            result.status = destroy_status::not_found;
+            return result;
+        }
+        restrict_check<Schema>{sql, result}.run(root);
+        if (!result.errors.empty()) {
+            undo();
+            result.status = destroy_status::restricted;
+            return result;
+        }
+        run.template node<void>(root);
+        if (tx) tx->commit();
+        else execute_text(sql, "RELEASE SAVEPOINT cascade_destroy");
+    } catch (aborted_signal const& a) {
+        undo();
+        run.log.after_rollback(sql);
+        result.status = destroy_status::aborted;
+        result.counts.clear();
+        result.aborted_by.emplace(a.model, a.key);
+        return result;
+    } catch (...) {
+        try {
+            undo();
+        } catch (...) {
+            // the connection may be gone; the database rolls back an unfinished transaction itself
+        }
+        run.log.after_rollback(sql);
+        throw;
+    }
+    run.log.after_commit(sql);
+    after_commit();
+    return result;
+}
+
+}  // namespace detail
+
 /// Destroys the row of T with `key` and, in the same transaction, everything its dependent policies
 /// reach. restrict_with_exception throws cascade::delete_restriction_error; every other outcome is in
 /// the result. Database errors propagate after a rollback that leaves every row in place.
+/// (A cascade that reaches destroy_async needs a job runtime: see <cascade/jobs.hpp>.)
 template <class Schema, class T, class Key>
 destroy_result destroy(soci::session& sql, Key const& key, destroy_options const& options = {}) {
     static_assert(check_schema<Schema>::ok, "cascade::destroy: the schema is invalid (see the errors above)");
-    destroy_result result;
     if constexpr (valid_schema<Schema> && detail::destroy_allowed<Schema, T>()) {
-        using M = detail::model_for_t<Schema, T>;
-        detail::root_path<M> const root{static_cast<detail::key_db_t<M>>(key)};
-        sql::dialect const dialect = sql::dialect_of(sql.get_backend_name());
-        detail::destroy_run<Schema> run{sql, dialect, static_cast<long long>(options.page_size), result};
-        soci::transaction tx(sql);
-        try {
-            detail::key_db_t<M> found{};
-            bool const exists =
-                dialect == sql::dialect::postgresql
-                    ? detail::query_one(sql, detail::text_of<sql::lock_root<decltype(root), sql::dialect::postgresql>>(), root, found)
-                    : detail::query_one(sql, detail::text_of<sql::lock_root<decltype(root), sql::dialect::sqlite>>(), root, found);
-            if (!exists) {
-                tx.rollback();
-                result.status = destroy_status::not_found;
-                return result;
-            }
-            detail::restrict_check<Schema>{sql, result}.run(root);
-            if (!result.errors.empty()) {
-                tx.rollback();
-                result.status = destroy_status::restricted;
-                return result;
-            }
-            run.template node<void>(root);
-            tx.commit();
-        } catch (detail::aborted_signal const& a) {
-            tx.rollback();
-            run.log.after_rollback(sql);
-            result.status = destroy_status::aborted;
-            result.counts.clear();
-            result.aborted_by.emplace(a.model, a.key);
-            return result;
-        } catch (...) {
-            try {
-                tx.rollback();
-            } catch (...) {
-                // the connection may be gone; the database rolls back an unfinished transaction itself
-            }
-            run.log.after_rollback(sql);
-            throw;
-        }
-        run.log.after_commit(sql);
+        return detail::destroy_impl<Schema, T>(sql, key, options, static_cast<detail::no_async_sink*>(nullptr),
+                                               detail::transaction_mode::own, [] {});
+    } else {
+        return {};
     }
-    return result;
 }
 
 /// Rails' destroy!: the same, but an outcome other than destroyed throws record_not_destroyed.

@@ -93,6 +93,26 @@ bool query_bound(soci::session& sql, std::string_view text, bound_values const& 
     return st.execute(true) && ind != soci::i_null;
 }
 
+/// Runs `text` with `values` and reads its one column into `out`, `chunk` rows per fetch.
+template <class T>
+void query_column(soci::session& sql, std::string_view text, bound_values const& values, std::vector<T>& out,
+                  std::size_t chunk = 1000) {
+    out.clear();
+    // One-element vectors are broken in SOCI 4.0's SQLite backend (see page_buffers).
+    std::vector<T> page(chunk < 2 ? 2 : chunk);
+    std::vector<soci::indicator> nulls(page.size());
+    soci::statement st(sql);
+    st.alloc();
+    st.prepare(std::string(text), soci::details::st_one_time_query);
+    st.exchange(soci::into(page, nulls));
+    values.bind(st);
+    st.define_and_bind();
+    for (bool got = st.execute(true); got; got = st.fetch()) {
+        out.insert(out.end(), page.begin(), page.end());
+        if (page.empty()) break;
+    }
+}
+
 /// Runs `text` with the path's values and reads one value; false when there is no row.
 template <class Path, class T>
 bool query_one(soci::session& sql, std::string_view text, Path const& path, T& out) {

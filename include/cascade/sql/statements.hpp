@@ -110,6 +110,32 @@ struct select_all {
     }
 };
 
+/// The keys of the path's rows, by key: `... [AND key > :after] ORDER BY key [LIMIT :n]`.
+template <class Path, bool After, bool Limit>
+struct select_keys {
+    static constexpr void write(auto& out) {
+        using M = typename Path::model;
+        int n = 0;
+        out += "SELECT ";
+        append_identifier(out, detail::primary_key_column<M>);
+        out += " FROM ";
+        append_identifier(out, M::table);
+        append_where<Path>(out, n);
+        if constexpr (After) {
+            out += " AND ";
+            append_identifier(out, detail::primary_key_column<M>);
+            out += " > ";
+            append_placeholder(out, n);
+        }
+        out += " ORDER BY ";
+        append_identifier(out, detail::primary_key_column<M>);
+        if constexpr (Limit) {
+            out += " LIMIT ";
+            append_placeholder(out, n);
+        }
+    }
+};
+
 /// A server-side cursor over every row of the path, by key (PostgreSQL): the rows stream in pages
 /// from one sorted scan, where keyset pages would each scan the whole set again. Its name is made
 /// from the statement, so nested cursors of a plan never share one.

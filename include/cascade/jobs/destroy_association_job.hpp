@@ -1,0 +1,169 @@
+#pragma once
+// The typed job of a destroy_async association: one type per (owner model, association),
+//   cascade::destroy_association_job<Schema, Author, "books">
+// a plain struct holding the owner's key, the value its dependents' foreign key holds, and in
+// snapshot mode the keys of its batch. It round-trips to a stable name ("authors.books") and a JSON
+// payload. Performing it (jobs/perform.hpp) runs statically generated code: no lookup by name.
+#include <cascade/jobs/errors.hpp>
+#include <cascade/plan.hpp>
+
+#include <boost/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace cascade {
+
+namespace detail {
+
+template <class E>
+struct is_async_edge : std::bool_constant<std::is_same_v<typename E::policy, dependent::destroy_async>> {};
+
+template <class Schema, class Models>
+struct async_edges_in;
+template <class Schema, class... Ms>
+struct async_edges_in<Schema, list<Ms...>> {
+    using type = concat_t<filter_t<is_async_edge, edges_t<Schema, Ms>>...>;
+};
+/// Every destroy_async edge of the schema: the job types it has.
+template <class Schema>
+using async_edges_t = typename async_edges_in<Schema, typename Schema::models>::type;
+
+template <class Edges, fixed_string Name>
+struct edge_named { using type = void; };
+template <class E, class... Es, fixed_string Name>
+struct edge_named<list<E, Es...>, Name>
+    : std::conditional_t<E::name == Name.view(), std::type_identity<E>, edge_named<list<Es...>, Name>> {};
+
+/// The member the job's value is read from: the referenced owner column, or for belongs_to the
+/// owner's foreign key (the job destroys the row it refers to).
+template <class E>
+inline constexpr auto job_value_member = [] {
+    if constexpr (E::belongs) return E::fk_member;
+    else return E::ref_member;
+}();
+template <class E>
+using job_value_t = db_type_t<unwrap_optional_t<typename member_traits<job_value_member<E>>::type>>;
+
+/// The rows a job of E destroys, as a path from the value it carries:
+///   has side: edge_path<root_path<Owner, ref>, E>   ("fk" = :p1 AND scope...)
+///   belongs_to: root_path<Target, ref>              ("ref" = :p1)
+template <class E>
+struct dependents_of {
+    using type = edge_path<root_path<typename E::owner, E::ref_member>, E>;
+};
+template <class E>
+    requires E::belongs
+struct dependents_of<E> {
+    using type = root_path<typename E::target, E::ref_member>;
+};
+
+template <class E>
+struct job_name {
+    static constexpr void write(auto& out) {
+        out += E::owner::table;
+        out += '.';
+        out += E::name;
+    }
+};
+
+template <class T>
+boost::json::value key_to_json(T const& v) {
+    if constexpr (std::is_same_v<T, std::string>) return boost::json::value(v);
+    else return boost::json::value(v);
+}
+template <class T>
+T key_from_json(boost::json::value const& v, std::string_view job, char const* field) {
+    if constexpr (std::is_same_v<T, std::string>) {
+        if (!v.is_string()) throw malformed_job_payload(job, std::string(field) + " must be a string");
+        return std::string(v.as_string());
+    } else if constexpr (std::is_floating_point_v<T>) {
+        if (!v.is_number()) throw malformed_job_payload(job, std::string(field) + " must be a number");
+        return v.to_number<T>();
+    } else {
+        if (v.is_int64()) return static_cast<T>(v.as_int64());
+        if (v.is_uint64() && v.as_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) return static_cast<T>(v.as_uint64());
+        throw malformed_job_payload(job, std::string(field) + " must be an integer");
+    }
+}
+
+}  // namespace detail
+
+/// The job of destroy_async edge E (see destroy_association_job below for the name users write).
+template <class Schema, class E>
+struct destroy_association_job_for {
+    using schema = Schema;
+    using edge = E;
+    static_assert(std::is_same_v<typename edge::policy, dependent::destroy_async>,
+                  "cascade::destroy_association_job: the association is not dependent::destroy_async");
+    using owner_model = typename edge::owner;
+    using dependent_model = typename detail::dependents_of<edge>::type::model;
+    using owner_key_type = detail::key_db_t<owner_model>;
+    using value_type = detail::job_value_t<edge>;
+    using dependent_key_type = detail::key_db_t<dependent_model>;
+
+    /// The stable name: "<owner table>.<association>".
+    static constexpr std::string_view name = detail::text_of<detail::job_name<edge>>();
+    /// Snapshot mode's keys per job; 0 in the default mode.
+    static constexpr std::size_t snapshot_batch = edge::snapshot_batch;
+
+    owner_key_type owner_key{};
+    /// What the dependents' foreign key holds (the owner's referenced column; for belongs_to, the
+    /// destroyed row's foreign key).
+    value_type owner_value{};
+    /// Snapshot mode: the dependents this job destroys. Empty in the default mode, where the job
+    /// finds them when it runs.
+    std::vector<dependent_key_type> ids;
+
+    friend bool operator==(destroy_association_job_for const&, destroy_association_job_for const&) = default;
+
+    std::string to_json() const {
+        boost::json::object o;
+        o["owner_key"] = detail::key_to_json(owner_key);
+        o["owner_value"] = detail::key_to_json(owner_value);
+        if (!ids.empty()) {
+            boost::json::array a;
+            a.reserve(ids.size());
+            for (auto const& id : ids) a.push_back(detail::key_to_json(id));
+            o["ids"] = std::move(a);
+        }
+        return boost::json::serialize(o);
+    }
+    /// Parses a payload written by to_json; anything else throws malformed_job_payload.
+    static destroy_association_job_for from_json(std::string_view payload) {
+        boost::system::error_code ec;
+        boost::json::value v = boost::json::parse(payload, ec);
+        if (ec) throw malformed_job_payload(name, ec.message());
+        if (!v.is_object()) throw malformed_job_payload(name, "not a JSON object");
+        auto const& o = v.as_object();
+        destroy_association_job_for job;
+        auto const* key = o.if_contains("owner_key");
+        auto const* value = o.if_contains("owner_value");
+        if (!key || !value) throw malformed_job_payload(name, "owner_key and owner_value are required");
+        job.owner_key = detail::key_from_json<owner_key_type>(*key, name, "owner_key");
+        job.owner_value = detail::key_from_json<value_type>(*value, name, "owner_value");
+        if (auto const* ids = o.if_contains("ids")) {
+            if (!ids->is_array()) throw malformed_job_payload(name, "ids must be an array");
+            for (auto const& id : ids->as_array()) job.ids.push_back(detail::key_from_json<dependent_key_type>(id, name, "ids"));
+        }
+        return job;
+    }
+};
+
+namespace detail {
+template <class Schema, class Owner, fixed_string Association>
+struct named_job {
+    using model = model_for_t<Schema, Owner>;
+    static_assert(!std::is_void_v<model>, "cascade::destroy_association_job: Owner is not a model of the schema");
+    using edge = typename edge_named<edges_t<Schema, model>, Association>::type;
+    static_assert(!std::is_void_v<edge>, "cascade::destroy_association_job: the owner has no association of that name");
+    using type = destroy_association_job_for<Schema, edge>;
+};
+}  // namespace detail
+
+/// The job type of Owner's destroy_async association named Association:
+///   cascade::destroy_association_job<schema, Author, "books">
+template <class Schema, class Owner, fixed_string Association>
+using destroy_association_job = typename detail::named_job<Schema, Owner, Association>::type;
+
+}  // namespace cascade

@@ -1,0 +1,73 @@
+#pragma once
+// What the job runtime tells the application: enqueue, perform start, perform end, failure; and a
+// default logger that writes one line per event, like Rails' "Performed ... in 21.8ms".
+#include <chrono>
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <ostream>
+#include <random>
+#include <string>
+#include <string_view>
+
+namespace cascade {
+
+struct job_event {
+    enum class kind { enqueued, started, performed, failed };
+    kind what = kind::enqueued;
+    std::string_view job{};      ///< the job's stable name
+    std::string owner_key{};
+    std::string payload{};       ///< the job's JSON
+    int attempt = 1;
+    std::size_t rows = 0;        ///< performed: rows deleted or nullified
+    std::size_t batches = 0;     ///< performed: transactions committed
+    std::chrono::duration<double, std::milli> duration{0};
+    std::exception_ptr error{};  ///< failed
+    bool will_retry = false;     ///< failed: another attempt is scheduled
+};
+
+/// Attempts and exponential backoff with jitter: attempt k waits base * 2^(k-1), at most max, times
+/// a random factor in [1 - jitter, 1 + jitter]. Honoured by executors that can delay a task.
+struct retry_policy {
+    int attempts = 1;
+    std::chrono::milliseconds base{100};
+    std::chrono::milliseconds max{std::chrono::minutes(1)};
+    double jitter = 0.2;
+
+    std::chrono::milliseconds delay(int attempt) const {
+        double d = static_cast<double>(base.count());
+        for (int i = 1; i < attempt && d < static_cast<double>(max.count()); ++i) d *= 2;
+        if (d > static_cast<double>(max.count())) d = static_cast<double>(max.count());
+        thread_local std::minstd_rand random{std::random_device{}()};
+        std::uniform_real_distribution<double> spread(1 - jitter, 1 + jitter);
+        return std::chrono::milliseconds(static_cast<long long>(d * spread(random)));
+    }
+};
+
+/// A job event handler that writes one line per event to `out`.
+inline std::function<void(job_event const&)> log_jobs_to(std::ostream& out) {
+    return [&out](job_event const& e) {
+        switch (e.what) {
+            case job_event::kind::enqueued: out << "Enqueued " << e.job << " (owner " << e.owner_key << ")\n"; break;
+            case job_event::kind::started: break;
+            case job_event::kind::performed:
+                out << "Performed " << e.job << " (owner " << e.owner_key << ") in " << e.duration.count() << "ms: "
+                    << e.rows << " rows in " << e.batches << " batches\n";
+                break;
+            case job_event::kind::failed: {
+                std::string what = "unknown error";
+                try {
+                    if (e.error) std::rethrow_exception(e.error);
+                } catch (std::exception const& x) {
+                    what = x.what();
+                } catch (...) {
+                }
+                out << "Failed " << e.job << " (owner " << e.owner_key << ") attempt " << e.attempt << ": " << what
+                    << (e.will_retry ? " (will retry)" : "") << '\n';
+                break;
+            }
+        }
+    };
+}
+
+}  // namespace cascade

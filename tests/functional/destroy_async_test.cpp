@@ -1,0 +1,355 @@
+// destroy_async: the scenarios of Rails' activerecord/test/activejob/destroy_association_async_test.rb
+// (has_many, has_one, belongs_to, has_many through, scoped through, custom primary keys, rollback
+// enqueues nothing, no dependents enqueues nothing, ensuring_owner_was both ways), and more: nested
+// jobs three levels deep, snapshot mode split into batches, an idempotent re-run after a job died
+// half way, retries, the thread pool and a session pool.
+#include "../support/database.hpp"
+
+#include <cascade/jobs.hpp>
+
+#include <atomic>
+#include <sstream>
+
+namespace c = cascade;
+namespace d = cascade::dependent;
+
+namespace async_models {
+
+struct Writer {
+    BOOST_HANA_DEFINE_STRUCT(Writer, (std::int64_t, id), (std::string, handle), (bool, deleted));
+    bool is_deleted() const { return deleted; }
+};
+struct Essay {
+    BOOST_HANA_DEFINE_STRUCT(Essay, (std::int64_t, id), (std::optional<std::int64_t>, writer_id), (std::string, title));
+    static inline int fail_on = -1;  // before_destroy throws on this id (a job dying half way)
+    static inline int failures_left = 0;
+    void before_destroy() {
+        if (id == fail_on && failures_left > 0) {
+            --failures_left;
+            throw std::runtime_error("essay " + std::to_string(id) + " failed");
+        }
+    }
+};
+struct Footnote { BOOST_HANA_DEFINE_STRUCT(Footnote, (std::int64_t, id), (std::int64_t, essay_id)); };
+struct Portrait { BOOST_HANA_DEFINE_STRUCT(Portrait, (std::int64_t, id), (std::optional<std::int64_t>, writer_id)); };
+struct Draft {  // belongs_to a writer, destroy_async: destroying a draft destroys its writer later
+    BOOST_HANA_DEFINE_STRUCT(Draft, (std::int64_t, id), (std::optional<std::int64_t>, writer_id));
+};
+struct Topic { BOOST_HANA_DEFINE_STRUCT(Topic, (std::int64_t, id), (bool, featured)); };
+struct Tagging { BOOST_HANA_DEFINE_STRUCT(Tagging, (std::int64_t, id), (std::int64_t, essay_id), (std::optional<std::int64_t>, topic_id)); };
+struct Pen {  // keyed by text, referred to by its writer's handle
+    BOOST_HANA_DEFINE_STRUCT(Pen, (std::string, serial), (std::optional<std::string>, writer_handle));
+};
+
+struct schema
+    : c::schema<
+          c::model<Writer, "writers", c::has_many<Essay, &Essay::writer_id, d::destroy_async, c::ensuring_owner_was<&Writer::is_deleted>>,
+                   c::has_one<Portrait, &Portrait::writer_id, d::destroy_async, c::ensuring_owner_was<&Writer::is_deleted>>,
+                   c::has_many<Pen, &Pen::writer_handle, d::destroy_async, c::primary_key<&Writer::handle>>>,
+          c::model<Essay, "essays", c::has_many<Footnote, &Footnote::essay_id, d::destroy>,
+                   c::has_many_through<Topic, Tagging, &Tagging::essay_id, &Tagging::topic_id, d::destroy_async>,
+                   c::has_many_through<Topic, Tagging, &Tagging::essay_id, &Tagging::topic_id, d::none,
+                                       c::where<&Topic::featured, true>, c::name<"featured_topics">>>,
+          c::model<Footnote, "footnotes">, c::model<Portrait, "portraits">,
+          c::model<Draft, "drafts", c::belongs_to<Writer, &Draft::writer_id, d::destroy_async>>,
+          c::model<Topic, "topics">, c::model<Tagging, "taggings">, c::model<Pen, "pens", c::primary_key<&Pen::serial>>> {};
+
+using essays_job = c::destroy_association_job<schema, Writer, "essays">;
+using portrait_job = c::destroy_association_job<schema, Writer, "portrait">;
+using pens_job = c::destroy_association_job<schema, Writer, "pens">;
+using writer_job = c::destroy_association_job<schema, Draft, "writer">;
+using topics_job = c::destroy_association_job<schema, Essay, "topics">;
+
+struct db : test::database {
+    db() {
+        exec("CREATE TABLE writers (id BIGINT PRIMARY KEY, handle TEXT NOT NULL, deleted BOOLEAN NOT NULL)");
+        exec("CREATE TABLE essays (id BIGINT PRIMARY KEY, writer_id BIGINT, title TEXT NOT NULL)");
+        exec("CREATE TABLE footnotes (id BIGINT PRIMARY KEY, essay_id BIGINT NOT NULL)");
+        exec("CREATE TABLE portraits (id BIGINT PRIMARY KEY, writer_id BIGINT)");
+        exec("CREATE TABLE drafts (id BIGINT PRIMARY KEY, writer_id BIGINT)");
+        exec("CREATE TABLE topics (id BIGINT PRIMARY KEY, featured BOOLEAN NOT NULL)");
+        exec("CREATE TABLE taggings (id BIGINT PRIMARY KEY, essay_id BIGINT NOT NULL, topic_id BIGINT)");
+        exec("CREATE TABLE pens (serial TEXT PRIMARY KEY, writer_handle TEXT)");
+        exec("INSERT INTO writers VALUES (1, 'ada', FALSE), (2, 'bob', FALSE), (3, 'cy', FALSE)");
+        exec("INSERT INTO essays VALUES (10, 1, 'a'), (11, 1, 'b'), (20, 2, 'c')");
+        exec("INSERT INTO footnotes VALUES (100, 10), (101, 10), (110, 11), (200, 20)");
+        exec("INSERT INTO portraits VALUES (1, 1), (2, 2)");
+        exec("INSERT INTO drafts VALUES (1, 2), (2, NULL)");
+        exec("INSERT INTO topics VALUES (1, TRUE), (2, FALSE)");
+        exec("INSERT INTO taggings VALUES (1, 10, 1), (2, 10, 2), (3, 20, 1)");
+        exec("INSERT INTO pens VALUES ('p-1', 'ada'), ('p-2', 'ada'), ('p-3', 'bob')");
+        Essay::fail_on = -1;
+        Essay::failures_left = 0;
+    }
+};
+
+using runtime = c::async_runtime<schema, c::deferred_executor, c::shared_session>;
+
+}  // namespace async_models
+
+using namespace async_models;
+
+BOOST_AUTO_TEST_SUITE(destroy_async)
+
+BOOST_AUTO_TEST_CASE(has_many_destroys_the_dependents_in_a_job_after_commit) {
+    db db;
+    c::deferred_executor jobs_queue;
+    runtime jobs(jobs_queue, c::shared_session{*db});
+    auto r = c::destroy<schema, Writer>(*db, 1, jobs);
+    BOOST_TEST(r.status == c::destroy_status::destroyed);
+    BOOST_TEST(db.ids("writers") == (ids{2, 3}), tt::per_element());
+    // The request left the dependents for the jobs: one job per association that has dependents.
+    BOOST_TEST(db.count("essays") == 3);
+    BOOST_TEST(jobs_queue.size() == 3u);
+    BOOST_TEST(jobs_queue.count("writers.essays") == 1u);
+    auto const enqueued = jobs_queue.enqueued_jobs<essays_job>();
+    BOOST_REQUIRE(enqueued.size() == 1u);
+    BOOST_TEST(enqueued[0].owner_key == 1);
+    BOOST_TEST(enqueued[0].ids.empty());  // the default mode carries no ids
+    BOOST_TEST(jobs_queue.perform_enqueued_jobs() == 4u);  // 3 + the topics job of essay 10
+    BOOST_TEST(db.ids("essays") == (ids{20}), tt::per_element());
+    BOOST_TEST(db.ids("footnotes") == (ids{200}), tt::per_element());  // the essays' own cascade ran
+    BOOST_TEST(db.count("portraits") == 1);
+    BOOST_TEST(db.count("pens") == 1);  // custom primary key: pens refer to the writer's handle
+}
+
+BOOST_AUTO_TEST_CASE(has_one_and_custom_primary_key) {
+    db db;
+    c::deferred_executor q;
+    runtime jobs(q, c::shared_session{*db});
+    c::destroy<schema, Writer>(*db, 1, jobs);
+    BOOST_REQUIRE(q.enqueued_jobs<portrait_job>().size() == 1u);
+    BOOST_REQUIRE(q.enqueued_jobs<pens_job>().size() == 1u);
+    BOOST_TEST(q.enqueued_jobs<pens_job>()[0].owner_value == "ada");
+    q.perform_enqueued_jobs();
+    BOOST_TEST(db.ids("portraits") == (ids{2}), tt::per_element());
+    long long pens = 0;
+    *db << "SELECT COUNT(*) FROM pens WHERE writer_handle = 'ada'", soci::into(pens);
+    BOOST_TEST(pens == 0);
+}
+
+BOOST_AUTO_TEST_CASE(belongs_to_destroys_the_parent_in_a_job) {
+    db db;
+    c::deferred_executor q;
+    runtime jobs(q, c::shared_session{*db});
+    c::destroy<schema, Draft>(*db, 1, jobs);
+    auto const enqueued = q.enqueued_jobs<writer_job>();
+    BOOST_REQUIRE(enqueued.size() == 1u);
+    BOOST_TEST(enqueued[0].owner_value == 2);
+    BOOST_TEST(db.count("writers") == 3);
+    q.perform_enqueued_jobs();
+    BOOST_TEST(db.ids("writers") == (ids{1, 3}), tt::per_element());
+    // A draft with no writer hands over nothing.
+    c::destroy<schema, Draft>(*db, 2, jobs);
+    BOOST_TEST(q.empty());
+}
+
+BOOST_AUTO_TEST_CASE(has_many_through_acts_on_the_join_rows) {
+    db db;
+    c::deferred_executor q;
+    runtime jobs(q, c::shared_session{*db});
+    c::destroy<schema, Essay>(*db, 10, jobs);  // footnotes go now (destroy), taggings in a job
+    BOOST_TEST(db.ids("footnotes") == (ids{110, 200}), tt::per_element());
+    BOOST_REQUIRE(q.enqueued_jobs<topics_job>().size() == 1u);
+    q.perform_enqueued_jobs();
+    BOOST_TEST(db.ids("taggings") == (ids{3}), tt::per_element());
+    BOOST_TEST(db.count("topics") == 2);  // shared targets stay
+}
+
+BOOST_AUTO_TEST_CASE(no_dependents_enqueues_nothing) {
+    db db;
+    c::deferred_executor q;
+    runtime jobs(q, c::shared_session{*db});
+    BOOST_TEST((c::destroy<schema, Writer>(*db, 3, jobs).status == c::destroy_status::destroyed));
+    BOOST_TEST(q.empty());
+}
+
+BOOST_AUTO_TEST_CASE(rollback_enqueues_nothing) {
+    db db;
+    c::deferred_executor q;
+    runtime jobs(q, c::shared_session{*db});
+    {
+        c::transaction tx(*db);
+        BOOST_TEST((c::destroy<schema, Writer>(tx, 1, jobs).status == c::destroy_status::destroyed));
+        BOOST_TEST(q.empty());  // nothing before the enclosing transaction commits
+        tx.rollback();
+    }
+    BOOST_TEST(q.empty());
+    BOOST_TEST(db.count("writers") == 3);
+    {
+        c::transaction tx(*db);
+        c::destroy<schema, Writer>(tx, 1, jobs);
+    }  // left without commit: rolled back
+    BOOST_TEST(q.empty());
+    BOOST_TEST(db.count("writers") == 3);
+    {
+        c::transaction tx(*db);
+        c::destroy<schema, Writer>(tx, 1, jobs);
+        tx.commit();
+    }
+    BOOST_TEST(q.size() == 3u);
+    BOOST_TEST(db.count("writers") == 2);
+}
+
+BOOST_AUTO_TEST_CASE(ensuring_owner_was_refuses_while_the_owner_exists_and_not_deleted) {
+    db db;
+    c::deferred_executor q;
+    runtime jobs(q, c::shared_session{*db});
+    // A job for an owner that is still there (Rails: run_callbacks(:destroy) without destroying).
+    essays_job job{1, 1, {}};
+    BOOST_CHECK_THROW(jobs.perform(job, *db), c::owner_not_destroyed);
+    BOOST_TEST(db.count("essays") == 3);
+    // Soft-deleted: the predicate says it is gone, the job runs.
+    db.exec("UPDATE writers SET deleted = TRUE WHERE id = 1");
+    auto report = jobs.perform(job, *db);
+    BOOST_TEST(report.rows == 2u + 3u);  // essays 10, 11 and their footnotes
+    BOOST_TEST(db.ids("essays") == (ids{20}), tt::per_element());
+    // Without ensuring_owner_was an existing owner is refused outright.
+    pens_job pens{2, "bob", {}};
+    BOOST_CHECK_THROW(jobs.perform(pens, *db), c::owner_not_destroyed);
+}
+
+BOOST_AUTO_TEST_CASE(a_job_that_died_half_way_finishes_when_run_again) {
+    db db;
+    for (int i = 0; i < 30; ++i) db.exec("INSERT INTO essays VALUES (" + std::to_string(1000 + i) + ", 1, 'x')");
+    c::deferred_executor q;
+    runtime jobs(q, c::shared_session{*db}, {.batch_size = 10});
+    c::destroy<schema, Writer>(*db, 1, jobs);
+    auto job = q.enqueued_jobs<essays_job>().at(0);
+    Essay::fail_on = 1013;  // in the second batch (1000..1009 are the... third: 10, 11, 1000..1007 first)
+    Essay::failures_left = 1;
+    BOOST_CHECK_THROW(jobs.perform(job, *db), std::runtime_error);
+    long long const left = db.count("essays", "writer_id = 1");
+    BOOST_TEST(left == 22);  // the first batch of 10 committed, the second rolled back whole
+    auto report = jobs.perform(job, *db);  // run again: finishes, no error
+    BOOST_TEST(report.batches == 3u);
+    BOOST_TEST(db.count("essays", "writer_id = 1") == 0);
+    BOOST_TEST(jobs.perform(job, *db).rows == 0u);  // and again: nothing left, no error
+}
+
+BOOST_AUTO_TEST_CASE(failures_are_reported_and_retried_with_backoff) {
+    db db;
+    c::deferred_executor q;
+    std::vector<std::pair<int, bool>> failures;
+    std::ostringstream log;
+    runtime jobs(q, c::shared_session{*db},
+                 {.retry = {.attempts = 3, .base = std::chrono::milliseconds(10)},
+                  .on_event = c::log_jobs_to(log),
+                  .on_error = [&](c::job_event const& e) { failures.emplace_back(e.attempt, e.will_retry); }});
+    Essay::fail_on = 11;
+    Essay::failures_left = 2;
+    c::destroy<schema, Writer>(*db, 1, jobs);
+    q.perform_enqueued_jobs();
+    BOOST_TEST(failures.size() == 2u);
+    BOOST_TEST(failures[0].first == 1);
+    BOOST_TEST(failures[1].first == 2);
+    BOOST_TEST(failures[1].second);  // a third attempt was scheduled, and it succeeded
+    BOOST_TEST(db.count("essays", "writer_id = 1") == 0);
+    BOOST_TEST(log.str().find("Failed writers.essays (owner 1) attempt 1: essay 11 failed (will retry)") != std::string::npos);
+    BOOST_TEST(log.str().find("Performed writers.essays (owner 1) in") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace nested {
+
+struct Shelf { BOOST_HANA_DEFINE_STRUCT(Shelf, (std::int64_t, id)); };
+struct Box { BOOST_HANA_DEFINE_STRUCT(Box, (std::int64_t, id), (std::int64_t, shelf_id)); };
+struct Folder { BOOST_HANA_DEFINE_STRUCT(Folder, (std::int64_t, id), (std::int64_t, box_id)); };
+struct Sheet { BOOST_HANA_DEFINE_STRUCT(Sheet, (std::int64_t, id), (std::int64_t, folder_id)); };
+template <class BoxOptions>
+struct schema_t
+    : c::schema<c::model<Shelf, "shelves", c::has_many<Box, &Box::shelf_id, d::destroy_async, BoxOptions>>,
+                c::model<Box, "boxes", c::has_many<Folder, &Folder::box_id, d::destroy_async>>,
+                c::model<Folder, "folders", c::has_many<Sheet, &Sheet::folder_id, d::destroy_async>>,
+                c::model<Sheet, "sheets">> {};
+using schema = schema_t<c::name<"boxes">>;
+using snapshot_schema = schema_t<c::snapshot_ids<10>>;
+
+struct db : test::database {
+    db() {
+        exec("CREATE TABLE shelves (id BIGINT PRIMARY KEY)");
+        exec("CREATE TABLE boxes (id BIGINT PRIMARY KEY, shelf_id BIGINT NOT NULL)");
+        exec("CREATE TABLE folders (id BIGINT PRIMARY KEY, box_id BIGINT NOT NULL)");
+        exec("CREATE TABLE sheets (id BIGINT PRIMARY KEY, folder_id BIGINT NOT NULL)");
+        exec("INSERT INTO shelves VALUES (1), (2)");
+        for (int b = 0; b < 25; ++b) {
+            exec("INSERT INTO boxes VALUES (" + std::to_string(b + 1) + ", 1)");
+            exec("INSERT INTO folders VALUES (" + std::to_string(b + 1) + ", " + std::to_string(b + 1) + ")");
+            exec("INSERT INTO sheets VALUES (" + std::to_string(b + 1) + ", " + std::to_string(b + 1) + ")");
+        }
+        exec("INSERT INTO boxes VALUES (100, 2)");
+    }
+};
+
+}  // namespace nested
+
+BOOST_AUTO_TEST_CASE(destroy_async_three_levels_deep) {
+    nested::db db;
+    c::deferred_executor q;
+    c::async_runtime<nested::schema, c::deferred_executor, c::shared_session> jobs(q, c::shared_session{*db});
+    c::destroy<nested::schema, nested::Shelf>(*db, 1, jobs);
+    BOOST_TEST(q.size() == 1u);
+    BOOST_TEST(q.perform_enqueued_jobs(1) == 1u);  // the boxes job: 25 boxes, each enqueues its folders job
+    BOOST_TEST(db.count("boxes") == 1);
+    BOOST_TEST(q.count("boxes.folders") == 25u);
+    q.perform_enqueued_jobs();
+    BOOST_TEST(db.count("folders") == 0);
+    BOOST_TEST(db.count("sheets") == 0);
+    BOOST_TEST(db.ids("boxes") == (ids{100}), tt::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(snapshot_mode_splits_the_ids_into_batches) {
+    nested::db db;
+    c::deferred_executor q;
+    c::async_runtime<nested::snapshot_schema, c::deferred_executor, c::shared_session> jobs(q, c::shared_session{*db});
+    c::destroy<nested::snapshot_schema, nested::Shelf>(*db, 1, jobs);
+    using job_t = c::destroy_association_job<nested::snapshot_schema, nested::Shelf, "boxes">;
+    auto const enqueued = q.enqueued_jobs<job_t>();
+    BOOST_REQUIRE(enqueued.size() == 3u);
+    BOOST_TEST(enqueued[0].ids.size() == 10u);
+    BOOST_TEST(enqueued[1].ids.size() == 10u);
+    BOOST_TEST(enqueued[2].ids.size() == 5u);
+    BOOST_TEST(enqueued[0].ids.front() == 1);
+    BOOST_TEST(enqueued[2].ids.back() == 25);
+    // A box added after the snapshot is not the jobs' business.
+    db.exec("INSERT INTO boxes VALUES (50, 1)");
+    q.perform_enqueued_jobs();
+    BOOST_TEST(db.ids("boxes") == (ids{50, 100}), tt::per_element());
+    BOOST_TEST(db.count("sheets") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(jobs_on_a_thread_pool_with_a_session_pool) {
+    if (test::backend() == "sqlite") return;  // an in-memory database is one connection's alone
+    nested::db db;
+    for (int s = 3; s < 40; ++s) {
+        db.exec("INSERT INTO shelves VALUES (" + std::to_string(s) + ")");
+        db.exec("INSERT INTO boxes VALUES (" + std::to_string(1000 + s) + ", " + std::to_string(s) + ")");
+    }
+    soci::connection_pool pool(3);
+    for (std::size_t i = 0; i < 3; ++i) {
+        auto& s = pool.at(i);
+        if (test::is_postgresql()) {
+            s.open(soci::postgresql, test::postgresql_connection());
+            s << "SET search_path TO " + db.pg_schema;
+        } else {
+            s.open(soci::sqlite3, "db=" + db.file + " timeout=30");
+        }
+    }
+    std::atomic<int> performed{0}, failed{0};
+    {
+        c::thread_pool workers(2);
+        c::async_runtime<nested::schema, c::thread_pool, c::session_pool> jobs(
+            workers, c::session_pool{pool}, {.on_event = [&](c::job_event const& e) {
+                if (e.what == c::job_event::kind::performed) ++performed;
+                if (e.what == c::job_event::kind::failed) ++failed;
+            }});
+        for (int s = 1; s < 40; ++s) c::destroy<nested::schema, nested::Shelf>(*db, s, jobs);
+        workers.drain();
+    }
+    BOOST_TEST(failed == 0);
+    BOOST_TEST(performed == 38 + 25 + 25 + 1);  // shelves with boxes, the 25 folders and sheets jobs, box 100's
+    BOOST_TEST(db.count("shelves") == 0);
+    BOOST_TEST(db.count("boxes") == 0);
+    BOOST_TEST(db.count("sheets") == 0);
+}
