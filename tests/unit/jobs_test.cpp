@@ -1,0 +1,84 @@
+// Typed jobs without a database: names, the JSON round trip, the decoder generated from the schema,
+// and its bad input (unknown names, malformed payloads, random bytes): always a typed error.
+#include <boost/test/unit_test.hpp>
+
+#include <cascade/jobs.hpp>
+
+#include <random>
+
+namespace c = cascade;
+namespace d = cascade::dependent;
+
+namespace jobs_unit {
+struct Owner { BOOST_HANA_DEFINE_STRUCT(Owner, (std::int64_t, id), (std::string, code)); };
+struct Child { BOOST_HANA_DEFINE_STRUCT(Child, (std::int64_t, id), (std::optional<std::int64_t>, owner_id)); };
+struct Tagged { BOOST_HANA_DEFINE_STRUCT(Tagged, (std::string, uuid), (std::optional<std::string>, owner_code)); };
+struct schema : c::schema<c::model<Owner, "owners", c::has_many<Child, &Child::owner_id, d::destroy_async>,
+                                   c::has_many<Tagged, &Tagged::owner_code, d::destroy_async, c::primary_key<&Owner::code>,
+                                               c::snapshot_ids<2>>>,
+                          c::model<Child, "children">, c::model<Tagged, "tagged", c::primary_key<&Tagged::uuid>>> {};
+using children_job = c::destroy_association_job<schema, Owner, "children">;
+using tagged_job = c::destroy_association_job<schema, Owner, "tagged">;
+}  // namespace jobs_unit
+using namespace jobs_unit;
+
+BOOST_AUTO_TEST_SUITE(jobs)
+
+BOOST_AUTO_TEST_CASE(a_job_type_per_owner_and_association_with_a_stable_name) {
+    static_assert(!std::is_same_v<children_job, tagged_job>);
+    BOOST_TEST(children_job::name == "owners.children");
+    BOOST_TEST(tagged_job::name == "owners.tagged");
+    BOOST_TEST(children_job::snapshot_batch == 0u);
+    BOOST_TEST(tagged_job::snapshot_batch == 2u);
+    auto names = c::job_decoder<schema>::names();
+    BOOST_TEST(names.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(jobs_round_trip_through_json) {
+    children_job a{42, 42, {}};
+    BOOST_TEST(a.to_json() == R"({"owner_key":42,"owner_value":42})");
+    BOOST_TEST((children_job::from_json(a.to_json()) == a));
+    tagged_job b{7, "x\"'; DROP TABLE tagged; --", {"u-1", "u-2"}};
+    BOOST_TEST((tagged_job::from_json(b.to_json()) == b));
+    bool visited = false;
+    c::job_decoder<schema>::visit("owners.tagged", b.to_json(), [&](auto const& job) {
+        if constexpr (std::is_same_v<std::remove_cvref_t<decltype(job)>, tagged_job>) visited = job == b;
+    });
+    BOOST_TEST(visited);
+}
+
+BOOST_AUTO_TEST_CASE(an_unknown_name_is_a_typed_error) {
+    BOOST_CHECK_EXCEPTION(c::job_decoder<schema>::visit("owners.nope", "{}", [](auto const&) {}), c::unknown_job,
+                          [](c::unknown_job const& e) { return e.name == "owners.nope"; });
+}
+
+BOOST_AUTO_TEST_CASE(malformed_payloads_are_typed_errors) {
+    for (char const* bad : {"", "[]", "42", "{", R"({"owner_key":1})", R"({"owner_key":"1","owner_value":1})",
+                            R"({"owner_key":1,"owner_value":1.5})", R"({"owner_key":1,"owner_value":1,"ids":{}})",
+                            R"({"owner_key":18446744073709551615,"owner_value":1})", "\xff\xfe"}) {
+        BOOST_TEST_CONTEXT(bad) {
+            BOOST_CHECK_THROW(c::job_decoder<schema>::visit("owners.children", bad, [](auto const&) {}), c::malformed_job_payload);
+        }
+    }
+    BOOST_CHECK_THROW(c::job_decoder<schema>::visit("owners.tagged", R"({"owner_key":1,"owner_value":2})", [](auto const&) {}),
+                      c::malformed_job_payload);
+}
+
+BOOST_AUTO_TEST_CASE(random_bytes_never_escape_as_anything_but_a_typed_error) {
+    std::mt19937 random(20261125);
+    std::uniform_int_distribution<int> byte(0, 255), length(0, 64);
+    std::string const prefix = R"({"owner_key":)";
+    int typed = 0, decoded = 0;
+    for (int i = 0; i < 20000; ++i) {
+        std::string payload = i % 2 ? prefix : "";
+        for (int n = length(random); n > 0; --n) payload += static_cast<char>(byte(random));
+        try {
+            c::job_decoder<schema>::visit(i % 3 ? "owners.children" : "owners.tagged", payload, [&](auto const&) { ++decoded; });
+        } catch (c::error const&) {
+            ++typed;
+        }
+    }
+    BOOST_TEST(typed + decoded == 20000);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
