@@ -14,7 +14,7 @@ public:
     priority_scheduler() : worker_([this](std::stop_token stop) { run(stop); }) {}
     ~priority_scheduler() { worker_.request_stop(); ready_.notify_all(); }
 
-    void submit(cascade::detail::unique_task task, int priority = 0) {   // what cascade::submit calls
+    void submit(cascade::task task, int priority = 0) {   // what cascade::submit calls
         { std::lock_guard lock(mutex_); queue_.push({priority, seq_++, std::move(task)}); }
         ready_.notify_one();
     }
@@ -22,7 +22,7 @@ public:
 
 private:
     struct item {
-        int priority; long seq; mutable cascade::detail::unique_task task;
+        int priority; long seq; mutable cascade::task task;
         bool operator<(item const& o) const { return priority != o.priority ? priority < o.priority : seq > o.seq; }
     };
     void run(std::stop_token stop) {

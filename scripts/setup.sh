@@ -22,4 +22,5 @@ grep -qs '^create_main_cluster' /etc/postgresql-common/createcluster.conf ||
   echo 'create_main_cluster = false' >> /etc/postgresql-common/createcluster.conf
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confdef \
+  -o Dpkg::Options::=--force-confold "${missing[@]}" >/dev/null

@@ -353,3 +353,32 @@ BOOST_AUTO_TEST_CASE(jobs_on_a_thread_pool_with_a_session_pool) {
     BOOST_TEST(db.count("boxes") == 0);
     BOOST_TEST(db.count("sheets") == 0);
 }
+
+namespace scoped_through {
+
+struct Post { BOOST_HANA_DEFINE_STRUCT(Post, (std::int64_t, id)); };
+struct Tag { BOOST_HANA_DEFINE_STRUCT(Tag, (std::int64_t, id), (std::string, kind)); };
+struct Link { BOOST_HANA_DEFINE_STRUCT(Link, (std::int64_t, id), (std::int64_t, post_id), (std::optional<std::int64_t>, tag_id)); };
+struct schema : c::schema<c::model<Post, "posts", c::has_many_through<Tag, Link, &Link::post_id, &Link::tag_id, d::destroy_async,
+                                                                      c::where<&Tag::kind, c::fixed_string{"topic"}>>>,
+                          c::model<Tag, "tags">, c::model<Link, "links">> {};
+
+}  // namespace scoped_through
+
+BOOST_AUTO_TEST_CASE(a_scoped_has_many_through_job_destroys_only_the_join_rows_in_scope) {
+    // Rails: "destroying a scoped has_many through only deletes within the scope deleted"
+    test::database db;
+    db.exec("CREATE TABLE posts (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE tags (id BIGINT PRIMARY KEY, kind TEXT NOT NULL)");
+    db.exec("CREATE TABLE links (id BIGINT PRIMARY KEY, post_id BIGINT NOT NULL, tag_id BIGINT)");
+    db.exec("INSERT INTO posts VALUES (1)");
+    db.exec("INSERT INTO tags VALUES (1, 'topic'), (2, 'mood')");
+    db.exec("INSERT INTO links VALUES (1, 1, 1), (2, 1, 2)");
+    c::deferred_executor q;
+    c::async_runtime<scoped_through::schema, c::deferred_executor, c::shared_session> jobs(q, c::shared_session{*db});
+    c::destroy<scoped_through::schema, scoped_through::Post>(*db, 1, jobs);
+    BOOST_TEST(q.size() == 1u);
+    q.perform_enqueued_jobs();
+    BOOST_TEST(db.ids("links") == (ids{2}), tt::per_element());
+    BOOST_TEST(db.count("tags") == 2);
+}

@@ -77,3 +77,9 @@ private:
 };
 
 }  // namespace cascade::detail
+
+namespace cascade {
+/// A move-only `void()` task, stored inline up to 96 bytes: what an executor that keeps tasks can
+/// hold them as.
+using task = detail::unique_task;
+}  // namespace cascade

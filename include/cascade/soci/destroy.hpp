@@ -239,7 +239,8 @@ constexpr bool destroy_allowed() {
     } else {
         static_assert(!reaches_async<Schema, M>(),
                       "cascade::destroy: this cascade reaches dependent::destroy_async associations, whose jobs "
-                      "need an executor; pass one: cascade::destroy<Schema, T>(sql, key, executor)");
+                      "need an executor; include <cascade/jobs.hpp> and pass a cascade::async_runtime: "
+                      "cascade::destroy<Schema, T>(sql, key, jobs)");
         return !reaches_async<Schema, M>();
     }
 }
