@@ -70,7 +70,7 @@ public:
             long long const one = 1;
             v(one);
             typename job_t::dependent_key_type first{};
-            if (query_bound(sql, text_of<sql::select_keys<dependents, false, true>>(), v, first)) hold(std::move(job));
+            if (query_bound(sql, text_of<sql::select_keys<dependents, false, true>>(), v, first)) place(sql, std::move(job));
         } else {
             // Rails' mode: the dependents' keys now, in jobs of snapshot_batch keys.
             using dependents = typename dependents_of<E>::type;
@@ -81,7 +81,7 @@ public:
                 job_t part = job;
                 auto const end = std::min(keys.size(), i + job_t::snapshot_batch);
                 part.ids.assign(keys.begin() + static_cast<std::ptrdiff_t>(i), keys.begin() + static_cast<std::ptrdiff_t>(end));
-                hold(std::move(part));
+                place(sql, std::move(part));
             }
         }
     }
@@ -93,6 +93,15 @@ public:
     std::size_t size() const { return held_.size(); }
 
 private:
+    /// An executor that writes jobs into the transaction itself (the durable queue's outbox) gets
+    /// them now; any other gets them after the commit.
+    template <class Job>
+    void place(soci::session& sql, Job job) {
+        if constexpr (requires(typename Runtime::executor_type& e) { e.enqueue_in(sql, job); })
+            runtime_.executor().enqueue_in(sql, job);
+        else
+            hold(std::move(job));
+    }
     template <class Job>
     void hold(Job job) {
         held_.emplace_back([this, job = std::move(job)]() mutable { runtime_.enqueue(std::move(job)); });

@@ -1,0 +1,33 @@
+#pragma once
+// The schema of the queue worker example (and of the queue's tests and benchmark): authors whose
+// books are destroyed by jobs from the durable queue, each book with its chapters.
+#include <cascade/queue.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+namespace library {
+
+struct Author { BOOST_HANA_DEFINE_STRUCT(Author, (std::int64_t, id), (std::string, name)); };
+struct Book {
+    BOOST_HANA_DEFINE_STRUCT(Book, (std::int64_t, id), (std::int64_t, author_id), (std::string, title));
+    // For the tests of a worker killed in the middle of a job: CASCADE_SLOW_BOOK_US slows each book.
+    void before_destroy() const {
+        static long const slow = [] {
+            char const* v = std::getenv("CASCADE_SLOW_BOOK_US");
+            return v ? std::atol(v) : 0L;
+        }();
+        if (slow > 0) std::this_thread::sleep_for(std::chrono::microseconds(slow));
+    }
+};
+struct Chapter { BOOST_HANA_DEFINE_STRUCT(Chapter, (std::int64_t, id), (std::int64_t, book_id)); };
+
+struct schema : cascade::schema<
+                    cascade::model<Author, "authors", cascade::has_many<Book, &Book::author_id, cascade::dependent::destroy_async>>,
+                    cascade::model<Book, "books", cascade::has_many<Chapter, &Chapter::book_id, cascade::dependent::delete_all>>,
+                    cascade::model<Chapter, "chapters">> {};
+
+using books_job = cascade::destroy_association_job<schema, Author, "books">;
+
+}  // namespace library

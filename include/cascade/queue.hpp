@@ -1,0 +1,7 @@
+#pragma once
+// The durable job queue in the application's database: the queue table, the queue executor
+// (transactional enqueue), and cascade::worker.
+#include <cascade/jobs.hpp>
+#include <cascade/queue/job_queue.hpp>
+#include <cascade/queue/queue_executor.hpp>
+#include <cascade/queue/worker.hpp>

@@ -1,0 +1,217 @@
+#pragma once
+// The durable job queue, a table in the application's own database (default `cascade_jobs`):
+//   id, name, payload (JSON), dedup_key, state (ready | running | done | dead), attempts,
+//   max_attempts, run_at, locked_by, locked_until, last_error, errors, created_at, finished_at
+// Times are milliseconds since the epoch from the *database's* clock, so that workers on several
+// machines agree on leases and backoff. This header holds the SQL and the operations on the table;
+// it needs no schema (the queue tool uses it alone).
+#include <cascade/errors.hpp>
+#include <cascade/sql/dialect.hpp>
+
+#include <soci/soci.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace cascade {
+
+/// The queue table's name is not a plain SQL identifier.
+struct invalid_queue_name : error {
+    explicit invalid_queue_name(std::string const& n) : error("cascade: invalid queue table name '" + n + "'") {}
+};
+
+/// A job row a worker claimed.
+struct claimed_job {
+    long long id = 0;
+    std::string name;
+    std::string payload;
+    int attempts = 0;  ///< including this one
+    int max_attempts = 0;
+};
+
+/// What `status` reports: rows per state and the age of the oldest job ready to run.
+struct queue_status {
+    std::map<std::string, long long> counts;
+    double oldest_ready_seconds = 0;
+};
+
+class job_queue {
+public:
+    explicit job_queue(std::string table = "cascade_jobs") : table_(std::move(table)) {
+        if (table_.empty() || table_.size() > 60) throw invalid_queue_name(table_);
+        for (std::size_t i = 0; i < table_.size(); ++i) {
+            char const c = table_[i];
+            bool const ok = c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9');
+            if (!ok) throw invalid_queue_name(table_);
+        }
+    }
+    std::string const& table() const { return table_; }
+    /// The channel NOTIFY wakes idle workers on (PostgreSQL).
+    std::string channel() const { return table_; }
+
+    /// Creates the table and its indexes if they are missing.
+    void install(soci::session& sql) const {
+        bool const pg = is_pg(sql);
+        sql << "CREATE TABLE IF NOT EXISTS " + table_ + " (id " +
+                   (pg ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT") +
+                   ", name TEXT NOT NULL, payload TEXT NOT NULL, dedup_key TEXT NOT NULL,"
+                   " state TEXT NOT NULL DEFAULT 'ready', attempts INTEGER NOT NULL DEFAULT 0,"
+                   " max_attempts INTEGER NOT NULL, run_at BIGINT NOT NULL, locked_by TEXT, locked_until BIGINT,"
+                   " last_error TEXT, errors TEXT NOT NULL DEFAULT '', created_at BIGINT NOT NULL, finished_at BIGINT)";
+        // Deduplication: one live job per (job, owner, batch).
+        sql << "CREATE UNIQUE INDEX IF NOT EXISTS " + table_ + "_live_dedup ON " + table_ +
+                   " (dedup_key) WHERE state IN ('ready', 'running')";
+        sql << "CREATE INDEX IF NOT EXISTS " + table_ + "_claim ON " + table_ + " (state, run_at, id)";
+    }
+
+    /// Inserts a job row in the caller's transaction (the outbox): gone with a rollback, kept by a
+    /// commit, whatever happens to the process next. A live row with the same dedup key wins; returns
+    /// whether a row was inserted. On PostgreSQL the insert also NOTIFYs idle workers (delivered at
+    /// commit).
+    bool enqueue(soci::session& sql, std::string const& name, std::string const& payload, std::string const& dedup_key,
+                 int max_attempts, std::chrono::milliseconds delay = std::chrono::milliseconds(0)) const {
+        bool const pg = is_pg(sql);
+        long long const delay_ms = delay.count();
+        soci::statement st = (sql.prepare << "INSERT INTO " + table_ +
+                                                 " (name, payload, dedup_key, state, attempts, max_attempts, run_at, created_at)"
+                                                 " VALUES (:n, :p, :k, 'ready', 0, :m, " + now(pg) + " + :d, " + now(pg) +
+                                                 ") ON CONFLICT (dedup_key) WHERE state IN ('ready', 'running') DO NOTHING",
+                              soci::use(name), soci::use(payload), soci::use(dedup_key), soci::use(max_attempts),
+                              soci::use(delay_ms));
+        st.execute(true);
+        bool const inserted = st.get_affected_rows() > 0;
+        if (inserted && pg) sql << "NOTIFY " + channel();
+        return inserted;
+    }
+
+    /// Claims up to `n` runnable jobs for `worker` (ready and due, or running with an expired lease),
+    /// in one statement that also counts the attempt and sets the lease. PostgreSQL: FOR UPDATE SKIP
+    /// LOCKED, so many workers never wait on each other; SQLite: the single writer's UPDATE.
+    std::vector<claimed_job> claim(soci::session& sql, std::string const& worker, int n, std::chrono::milliseconds lease) const {
+        bool const pg = is_pg(sql);
+        long long const lease_ms = lease.count();
+        std::string const runnable = "(state = 'ready' AND run_at <= " + now(pg) + ") OR (state = 'running' AND locked_until < " +
+                                     now(pg) + ")";
+        std::string const text = "UPDATE " + table_ + " SET state = 'running', attempts = attempts + 1, locked_by = :w," +
+                                 " locked_until = " + now(pg) + " + :l WHERE id IN (SELECT id FROM " + table_ + " WHERE " +
+                                 runnable + " ORDER BY run_at, id LIMIT :n" + (pg ? " FOR UPDATE SKIP LOCKED" : "") +
+                                 ") RETURNING id, name, payload, attempts, max_attempts";
+        std::size_t const cap = n < 2 ? 2 : static_cast<std::size_t>(n);
+        std::vector<long long> ids(cap);
+        std::vector<std::string> names(cap), payloads(cap);
+        std::vector<int> attempts(cap), maxes(cap);
+        soci::statement st = (sql.prepare << text, soci::into(ids), soci::into(names), soci::into(payloads),
+                              soci::into(attempts), soci::into(maxes), soci::use(worker), soci::use(lease_ms), soci::use(n));
+        std::vector<claimed_job> out;
+        for (bool got = st.execute(true); got; got = st.fetch()) {
+            for (std::size_t i = 0; i < ids.size(); ++i) out.push_back({ids[i], names[i], payloads[i], attempts[i], maxes[i]});
+            if (ids.empty()) break;
+        }
+        return out;
+    }
+
+    /// Marks jobs done, in one statement.
+    void complete(soci::session& sql, std::vector<long long> const& ids) const {
+        if (ids.empty()) return;
+        sql << "UPDATE " + table_ + " SET state = 'done', finished_at = " + now(is_pg(sql)) +
+                   ", locked_by = NULL, locked_until = NULL WHERE id IN (" + id_list(ids) + ")";
+    }
+
+    /// Records a failed attempt: back to ready after `retry_in`, or dead once attempts are used up
+    /// (or at once when `final`, e.g. a job the worker cannot decode). Every attempt's error is kept.
+    void fail(soci::session& sql, claimed_job const& job, std::string const& error, std::chrono::milliseconds retry_in,
+              bool final = false) const {
+        bool const pg = is_pg(sql);
+        bool const dead = final || job.attempts >= job.max_attempts;
+        std::string const line = "attempt " + std::to_string(job.attempts) + ": " + error + "\n";
+        long long const delay_ms = retry_in.count();
+        sql << "UPDATE " + table_ + " SET state = :s, last_error = :e, errors = errors || :line, run_at = " + now(pg) +
+                   " + :d, locked_by = NULL, locked_until = NULL, finished_at = CASE WHEN :s2 = 'dead' THEN " + now(pg) +
+                   " ELSE NULL END WHERE id = :id",
+            soci::use(std::string(dead ? "dead" : "ready")), soci::use(error), soci::use(line), soci::use(delay_ms),
+            soci::use(std::string(dead ? "dead" : "ready")), soci::use(job.id);
+    }
+
+    /// Extends the lease of every job `worker` holds.
+    void heartbeat(soci::session& sql, std::string const& worker, std::chrono::milliseconds lease) const {
+        long long const lease_ms = lease.count();
+        sql << "UPDATE " + table_ + " SET locked_until = " + now(is_pg(sql)) +
+                   " + :l WHERE locked_by = :w AND state = 'running'",
+            soci::use(lease_ms), soci::use(worker);
+    }
+
+    /// Gives back jobs `worker` claimed but did not run (their attempt is not counted).
+    void release(soci::session& sql, std::vector<long long> const& ids) const {
+        if (ids.empty()) return;
+        sql << "UPDATE " + table_ + " SET state = 'ready', attempts = attempts - 1, locked_by = NULL, locked_until = NULL"
+                   " WHERE state = 'running' AND id IN (" + id_list(ids) + ")";
+    }
+
+    queue_status status(soci::session& sql) const {
+        queue_status s;
+        soci::rowset<soci::row> rs = (sql.prepare << "SELECT state, COUNT(*) FROM " + table_ + " GROUP BY state");
+        for (auto const& r : rs) s.counts[r.get<std::string>(0)] = read_count(r, 1);
+        long long oldest = 0;
+        soci::indicator ind = soci::i_null;
+        sql << "SELECT " + now(is_pg(sql)) + " - MIN(run_at) FROM " + table_ + " WHERE state = 'ready'", soci::into(oldest, ind);
+        if (ind != soci::i_null && oldest > 0) s.oldest_ready_seconds = static_cast<double>(oldest) / 1000.0;
+        return s;
+    }
+    /// Puts a dead job (or every dead job, id < 0) back to ready with fresh attempts; returns how many.
+    long long retry(soci::session& sql, long long id = -1) const {
+        soci::statement st = (sql.prepare << "UPDATE " + table_ + " SET state = 'ready', attempts = 0, run_at = " +
+                                                 now(is_pg(sql)) + ", finished_at = NULL WHERE state = 'dead' AND (:id < 0 OR id = :id2)",
+                              soci::use(id), soci::use(id));
+        st.execute(true);
+        return st.get_affected_rows();
+    }
+    /// Deletes a dead or ready job (or every dead job, id < 0); returns how many.
+    long long discard(soci::session& sql, long long id = -1) const {
+        soci::statement st = (sql.prepare << "DELETE FROM " + table_ +
+                                                 " WHERE (:id < 0 AND state = 'dead') OR (id = :id2 AND state IN ('dead', 'ready'))",
+                              soci::use(id), soci::use(id));
+        st.execute(true);
+        return st.get_affected_rows();
+    }
+    /// Deletes done jobs finished more than `age` ago (retention).
+    long long purge_done(soci::session& sql, std::chrono::milliseconds age) const {
+        long long const age_ms = age.count();
+        soci::statement st = (sql.prepare << "DELETE FROM " + table_ + " WHERE state = 'done' AND finished_at < " +
+                                                 now(is_pg(sql)) + " - :a",
+                              soci::use(age_ms));
+        st.execute(true);
+        return st.get_affected_rows();
+    }
+
+    /// The database's clock in milliseconds since the epoch, as SQL.
+    static std::string now(bool pg) {
+        return pg ? "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT"
+                  : "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)";
+    }
+
+private:
+    static bool is_pg(soci::session& sql) { return sql::dialect_of(sql.get_backend_name()) == sql::dialect::postgresql; }
+    static std::string id_list(std::vector<long long> const& ids) {
+        std::string out;
+        for (long long id : ids) {
+            if (!out.empty()) out += ", ";
+            out += std::to_string(id);  // integers from the table itself: nothing to escape
+        }
+        return out;
+    }
+    static long long read_count(soci::row const& r, std::size_t i) {
+        switch (r.get_properties(i).get_data_type()) {
+            case soci::dt_integer: return r.get<int>(i);
+            case soci::dt_long_long: return r.get<long long>(i);
+            case soci::dt_unsigned_long_long: return static_cast<long long>(r.get<unsigned long long>(i));
+            case soci::dt_double: return static_cast<long long>(r.get<double>(i));
+            default: return std::stoll(r.get<std::string>(i));
+        }
+    }
+    std::string table_;
+};
+
+}  // namespace cascade

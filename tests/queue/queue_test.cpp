@@ -1,0 +1,333 @@
+// The durable queue on real PostgreSQL and a SQLite file, with real worker processes
+// (examples/queue_worker): transactional enqueue, a crash after commit, four workers sharing
+// 10,000 jobs, a worker killed with SIGKILL mid-job, poison jobs, racing destroys, graceful
+// shutdown, LISTEN/NOTIFY wake-up, and the queue tool.
+#define BOOST_TEST_MODULE cascade queue tests
+#include "../support/database.hpp"
+
+#include "../../examples/queue_schema.hpp"
+
+#include <csignal>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+extern char** environ;
+
+namespace c = cascade;
+using namespace library;
+
+namespace {
+
+struct queue_db : test::database {
+    c::job_queue queue;
+    queue_db() {
+        if (test::backend() == "sqlite") BOOST_FAIL("the queue tests need a database several connections share");
+        exec("CREATE TABLE authors (id BIGINT PRIMARY KEY, name TEXT NOT NULL)");
+        exec("CREATE TABLE books (id BIGINT PRIMARY KEY, author_id BIGINT NOT NULL, title TEXT NOT NULL)");
+        exec("CREATE TABLE chapters (id BIGINT PRIMARY KEY, book_id BIGINT NOT NULL)");
+        queue.install(**this);
+    }
+    /// What a worker process connects with (it must see this test's PostgreSQL schema).
+    std::string backend_name() const { return test::is_postgresql() ? "postgresql" : "sqlite3"; }
+    std::string connection() const {
+        if (test::is_postgresql()) return test::postgresql_connection() + " options='-csearch_path=" + pg_schema + "'";
+        return "db=" + file + " timeout=30";
+    }
+    c::worker_options worker_options() const {
+        c::worker_options o;
+        o.backend = backend_name();
+        o.connection = connection();
+        o.poll = std::chrono::milliseconds(50);
+        o.retry.base = std::chrono::milliseconds(10);
+        return o;
+    }
+    void authors_with_books(int authors, int books_each) {
+        std::string const series = test::is_postgresql() ? "generate_series(1, " + std::to_string(authors) + ") i"
+                                                         : "(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < " +
+                                                               std::to_string(authors) + ") SELECT i FROM s) t";
+        exec("INSERT INTO authors SELECT i, 'a' FROM " + series);
+        for (int b = 0; b < books_each; ++b)
+            exec("INSERT INTO books SELECT i * 1000 + " + std::to_string(b) + ", i, 'b' FROM " + series);
+    }
+    long long jobs(std::string const& where = "1 = 1") { return count("cascade_jobs", where); }
+    std::string text(std::string const& query) {
+        std::string out;
+        soci::indicator ind;
+        **this << query, soci::into(out, ind);
+        return ind == soci::i_null ? "" : out;
+    }
+};
+
+/// A worker process (examples/queue_worker).
+struct process {
+    pid_t pid = -1;
+    process(std::vector<std::string> args, std::vector<std::string> env_extra = {}) {
+        args.insert(args.begin(), CASCADE_QUEUE_WORKER);
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        std::vector<std::string> env;
+        for (char** e = environ; *e; ++e) env.emplace_back(*e);
+        for (auto& e : env_extra) env.push_back(e);
+        std::vector<char*> envp;
+        for (auto& e : env) envp.push_back(e.data());
+        envp.push_back(nullptr);
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+        if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data()) != 0) pid = -1;
+        posix_spawn_file_actions_destroy(&actions);
+        BOOST_REQUIRE(pid > 0);
+    }
+    int wait() {
+        int status = 0;
+        waitpid(pid, &status, 0);
+        pid = -1;
+        return status;
+    }
+    void kill9() {
+        ::kill(pid, SIGKILL);
+        wait();
+    }
+    ~process() {
+        if (pid > 0) kill9();
+    }
+};
+
+template <class F>
+bool eventually(F f, std::chrono::milliseconds limit) {
+    auto const end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+        if (f()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return f();
+}
+
+using runtime = c::async_runtime<schema, c::queue_executor, c::shared_session>;
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(the_job_row_is_written_in_the_owners_transaction) {
+    queue_db db;
+    db.authors_with_books(2, 3);
+    c::queue_executor executor(db.queue, *db);
+    runtime jobs(executor, c::shared_session{*db});
+    {
+        c::transaction tx(*db);
+        c::destroy<schema, Author>(tx, 1, jobs);
+        BOOST_TEST(db.jobs() == 1);  // inside the transaction already
+        tx.rollback();
+    }
+    BOOST_TEST(db.jobs() == 0);  // a rollback leaves no job
+    BOOST_TEST(db.count("authors") == 2);
+    c::destroy<schema, Author>(*db, 1, jobs);
+    BOOST_TEST(db.jobs("state = 'ready' AND name = 'authors.books'") == 1);
+    // An owner without dependents leaves no row.
+    db.exec("DELETE FROM books WHERE author_id = 2");
+    c::destroy<schema, Author>(*db, 2, jobs);
+    BOOST_TEST(db.jobs() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(the_job_survives_a_crash_right_after_the_commit) {
+    queue_db db;
+    db.authors_with_books(1, 5);
+    std::string const backend = db.backend_name(), conn = db.connection();
+    pid_t const child = fork();
+    if (child == 0) {
+        // A separate process commits and dies at once, before anything else can happen.
+        try {
+            soci::session s;
+            if (backend == "postgresql") s.open(soci::postgresql, conn);
+            else s.open(soci::sqlite3, conn);
+            c::queue_executor executor(db.queue, s);
+            runtime jobs(executor, c::shared_session{s});
+            c::destroy<schema, Author>(s, 1, jobs);
+        } catch (...) {
+            _exit(3);
+        }
+        _exit(0);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    BOOST_REQUIRE(WIFEXITED(status));
+    BOOST_TEST(WEXITSTATUS(status) == 0);
+    BOOST_TEST(db.count("authors") == 0);
+    BOOST_TEST(db.jobs("state = 'ready'") == 1);
+    BOOST_TEST(db.count("books") == 5);
+}
+
+BOOST_AUTO_TEST_CASE(worker_processes_share_the_jobs_each_done_once) {
+    queue_db db;
+    int const n = test::is_postgresql() ? 10000 : 1000;
+    int const workers = test::is_postgresql() ? 4 : 2;
+    db.authors_with_books(n, 1);
+    {
+        // n owners already destroyed: their jobs are in the queue (written here in one transaction).
+        c::queue_executor executor(db.queue, *db);
+        c::transaction tx(*db);
+        for (int i = 1; i <= n; ++i) executor.enqueue_in(*db, books_job{i, i, {}});
+        db.exec("DELETE FROM authors");
+        tx.commit();
+    }
+    BOOST_TEST(db.jobs("state = 'ready'") == n);
+    std::vector<std::unique_ptr<process>> procs;
+    for (int w = 0; w < workers; ++w)
+        procs.push_back(std::make_unique<process>(std::vector<std::string>{
+            "--backend", db.backend_name(), "--connection", db.connection(), "--claim-batch", "20", "--poll-ms", "50",
+            "--exit-when-idle", "--quiet"}));
+    for (auto& p : procs) BOOST_TEST(p->wait() == 0);
+    BOOST_TEST(db.count("books") == 0);
+    BOOST_TEST(db.jobs("state = 'done'") == n);
+    BOOST_TEST(db.jobs("attempts <> 1") == 0);  // none ran twice, none was lost
+    BOOST_TEST(db.count("(SELECT DISTINCT locked_by FROM cascade_jobs) t") == 1);  // cleared: NULL only
+}
+
+BOOST_AUTO_TEST_CASE(a_worker_killed_mid_job_is_taken_over_after_its_lease) {
+    queue_db db;
+    db.authors_with_books(1, 1000);
+    c::queue_executor executor(db.queue, *db);
+    runtime jobs(executor, c::shared_session{*db});
+    c::destroy<schema, Author>(*db, 1, jobs);
+    BOOST_REQUIRE(db.jobs() == 1);
+    std::vector<std::string> const common{"--backend", db.backend_name(), "--connection", db.connection(),
+                                          "--batch-size", "50", "--lease-ms", "1500", "--heartbeat-ms", "300",
+                                          "--poll-ms", "100", "--quiet"};
+    {
+        process a(common, {"CASCADE_SLOW_BOOK_US=5000"});  // 5 ms a book: the job takes 5 s
+        BOOST_REQUIRE(eventually([&] { return db.count("books") <= 900; }, std::chrono::seconds(20)));
+        a.kill9();  // in the middle of the job, between or inside a batch
+    }
+    long long const left = db.count("books");
+    BOOST_TEST(left > 0);
+    BOOST_TEST(db.jobs("state = 'running'") == 1);  // still leased to the dead worker
+    auto args = common;
+    args.push_back("--exit-when-idle");
+    process b(args);
+    BOOST_TEST(b.wait() == 0);
+    BOOST_TEST(db.count("books") == 0);
+    BOOST_TEST(db.jobs("state = 'done' AND attempts = 2") == 1);
+    BOOST_TEST(db.jobs("state = 'dead'") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(poison_jobs_go_dead_while_the_rest_flow) {
+    queue_db db;
+    db.authors_with_books(60, 1);
+    db.exec("DELETE FROM authors WHERE id <= 50");  // 50 owners gone; 51..60 still there
+    {
+        c::transaction tx(*db);
+        for (int i = 1; i <= 50; ++i) db.queue.enqueue(*db, "authors.books", books_job{i, i, {}}.to_json(), "ok" + std::to_string(i), 3);
+        db.queue.enqueue(*db, "nobody.knows", "{}", "unknown", 3);
+        db.queue.enqueue(*db, "authors.books", "this is not json", "malformed", 3);
+        db.queue.enqueue(*db, "authors.books", books_job{51, 51, {}}.to_json(), "owner-alive", 3);
+        tx.commit();
+    }
+    c::worker<schema> w(db.queue, db.worker_options());
+    w.run_until([&] { return db.jobs("state IN ('ready', 'running')") == 0; });
+    BOOST_TEST(db.jobs("state = 'done'") == 50);
+    BOOST_TEST(db.count("books", "author_id <= 50") == 0);
+    BOOST_TEST(db.jobs("state = 'dead'") == 3);
+    BOOST_TEST(db.text("SELECT last_error FROM cascade_jobs WHERE dedup_key = 'unknown'").find("no job named 'nobody.knows'") != std::string::npos);
+    BOOST_TEST(db.text("SELECT last_error FROM cascade_jobs WHERE dedup_key = 'malformed'").find("malformed payload") != std::string::npos);
+    BOOST_TEST(db.jobs("dedup_key = 'unknown' AND attempts = 1") == 1);  // dead at once
+    BOOST_TEST(db.jobs("dedup_key = 'owner-alive' AND attempts = 3") == 1);  // dead after max attempts
+    std::string const errors = db.text("SELECT errors FROM cascade_jobs WHERE dedup_key = 'owner-alive'");
+    BOOST_TEST(errors.find("attempt 1: owner record not destroyed") != std::string::npos);
+    BOOST_TEST(errors.find("attempt 3: owner record not destroyed") != std::string::npos);
+    BOOST_TEST(db.count("books", "author_id = 51") == 1);
+    // The operator's tools: retry puts the dead back, discard removes them.
+    db.exec("DELETE FROM authors WHERE id = 51");
+    BOOST_TEST(db.queue.retry(*db) == 3);
+    BOOST_TEST(db.jobs("state = 'ready' AND attempts = 0") == 3);
+    w.run_until([&] { return db.jobs("state IN ('ready', 'running')") == 0; });
+    BOOST_TEST(db.count("books", "author_id = 51") == 0);
+    BOOST_TEST(db.queue.discard(*db) == 2);
+    BOOST_TEST(db.jobs("state = 'dead'") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(two_racing_destroys_of_one_owner_leave_one_job) {
+    queue_db db;
+    db.authors_with_books(1, 10);
+    std::atomic<int> destroyed{0};
+    auto racer = [&] {
+        auto s = db.connect();
+        c::queue_executor executor(db.queue, *s);
+        runtime jobs(executor, c::shared_session{*s});
+        if (c::destroy<schema, Author>(*s, 1, jobs)) ++destroyed;
+    };
+    std::thread a(racer), b(racer);
+    a.join();
+    b.join();
+    BOOST_TEST(destroyed == 1);
+    BOOST_TEST(db.jobs() == 1);
+    // The dedup index holds on its own too: the same job enqueued twice is one live row.
+    c::queue_executor executor(db.queue, *db);
+    BOOST_TEST(db.queue.enqueue(*db, "authors.books", books_job{1, 1, {}}.to_json(), c::queue_executor::dedup_key(books_job{1, 1, {}}), 25) == false);
+    BOOST_TEST(db.jobs() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(shutdown_releases_what_it_claimed_within_the_soft_timeout) {
+    queue_db db;
+    for (int i = 0; i < 6; ++i) db.queue.enqueue(*db, "test.sleep", "300", "sleep" + std::to_string(i), 25);
+    auto o = db.worker_options();
+    o.claim_batch = 6;
+    o.shutdown_timeout = std::chrono::milliseconds(100);
+    c::worker<schema> w(db.queue, o);
+    w.handle("test.sleep", [](std::string_view ms, soci::session&) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::stol(std::string(ms))));
+    });
+    w.start();
+    BOOST_REQUIRE(eventually([&] { return db.jobs("state = 'running'") == 6; }, std::chrono::seconds(5)));
+    auto const t0 = std::chrono::steady_clock::now();
+    w.stop();
+    auto const took = std::chrono::steady_clock::now() - t0;
+    BOOST_TEST((took < std::chrono::milliseconds(1000)));
+    BOOST_TEST(db.jobs("state = 'running'") == 0);
+    BOOST_TEST(db.jobs("state = 'done'") == 1);               // the one it was running
+    BOOST_TEST(db.jobs("state = 'ready' AND attempts = 0") == 5);  // given back, attempt not counted
+}
+
+BOOST_AUTO_TEST_CASE(notify_wakes_an_idle_worker_at_once) {
+    if (!test::is_postgresql()) return;  // LISTEN/NOTIFY is PostgreSQL's; SQLite workers poll
+    queue_db db;
+    auto o = db.worker_options();
+    o.poll = std::chrono::seconds(30);  // polling alone would take 30 s
+    c::worker<schema> w(db.queue, o);
+    w.handle("test.sleep", [](std::string_view, soci::session&) {});
+    w.start();
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the worker is asleep
+    auto const t0 = std::chrono::steady_clock::now();
+    {
+        c::transaction tx(*db);
+        db.queue.enqueue(*db, "test.sleep", "0", "wake", 25);
+        tx.commit();
+    }
+    BOOST_TEST(eventually([&] { return db.jobs("state = 'done'") == 1; }, std::chrono::seconds(5)));
+    BOOST_TEST((std::chrono::steady_clock::now() - t0 < std::chrono::seconds(3)));
+    w.stop();
+}
+
+BOOST_AUTO_TEST_CASE(the_queue_tool_reports_and_operates) {
+    queue_db db;
+    db.queue.enqueue(*db, "nobody.knows", "{}", "x", 1);
+    db.exec("UPDATE cascade_jobs SET state = 'dead'");
+    std::string const cmd = std::string(CASCADE_QUEUE_TOOL) + " --backend " + db.backend_name() + " --connection \"" +
+                            db.connection() + "\" ";
+    auto run = [&](std::string const& args) {
+        std::string out;
+        if (FILE* p = popen((cmd + args + " 2>&1").c_str(), "r")) {
+            char buf[256];
+            while (std::fgets(buf, sizeof buf, p)) out += buf;
+            pclose(p);
+        }
+        return out;
+    };
+    std::string const status = run("status");
+    BOOST_TEST(status.find("dead 1") != std::string::npos);
+    BOOST_TEST(status.find("ready 0") != std::string::npos);
+    BOOST_TEST(run("retry dead").find("retried 1") != std::string::npos);
+    BOOST_TEST(run("status").find("ready 1") != std::string::npos);
+    BOOST_TEST(run("discard 1").find("discarded 1") != std::string::npos);
+    BOOST_TEST(db.jobs() == 0);
+}
