@@ -173,23 +173,33 @@ public:
         job_report report;
         if (job.ids.empty()) {
             using key_t = typename Job::dependent_key_type;
-            std::vector<key_t> keys;
             std::optional<key_t> after;
             long long const limit = static_cast<long long>(options_.batch_size);
             for (;;) {
+                // The next batch's bounds and size in one row: no key travels to the client.
                 detail::bound_values v = dependents.values();
                 if (after) v(*after);
                 v(limit);
-                if (after)
-                    detail::query_column(sql, detail::text_of<sql::select_keys<dependents_path, true, true>>(), v, keys,
-                                         options_.batch_size);
-                else
-                    detail::query_column(sql, detail::text_of<sql::select_keys<dependents_path, false, true>>(), v, keys,
-                                         options_.batch_size);
-                if (keys.empty()) break;
-                report.rows += run_batch<E>(sql, dependents.path, keys.front(), keys.back(), report);
-                if (keys.size() < options_.batch_size) break;
-                after = keys.back();
+                key_t lo{}, hi{};
+                long long size = 0;
+                soci::indicator lo_ind = soci::i_null, hi_ind = soci::i_null;
+                {
+                    soci::statement st(sql);
+                    st.alloc();
+                    st.prepare(std::string(after ? detail::text_of<sql::select_key_range<dependents_path, true>>()
+                                                 : detail::text_of<sql::select_key_range<dependents_path, false>>()),
+                               soci::details::st_one_time_query);
+                    st.exchange(soci::into(lo, lo_ind));
+                    st.exchange(soci::into(hi, hi_ind));
+                    st.exchange(soci::into(size));
+                    v.bind(st);
+                    st.define_and_bind();
+                    st.execute(true);
+                }
+                if (size == 0 || lo_ind == soci::i_null) break;
+                report.rows += run_batch<E>(sql, dependents.path, lo, hi, report);
+                if (size < limit) break;
+                after = hi;
             }
         } else {
             report.rows += run_ids<E>(sql, dependents.path, job.ids, report);

@@ -136,6 +136,22 @@ struct select_keys {
     }
 };
 
+/// The first key, last key and size of the next page of the path's keys, in one row:
+/// `SELECT MIN(k), MAX(k), COUNT(*) FROM (SELECT k ... [AND k > :after] ORDER BY k LIMIT :n) page`.
+template <class Path, bool After>
+struct select_key_range {
+    static constexpr void write(auto& out) {
+        using M = typename Path::model;
+        out += "SELECT MIN(";
+        append_identifier(out, detail::primary_key_column<M>);
+        out += "), MAX(";
+        append_identifier(out, detail::primary_key_column<M>);
+        out += "), COUNT(*) FROM (";
+        out += detail::text_of<select_keys<Path, After, true>>();
+        out += ") page";
+    }
+};
+
 /// A server-side cursor over every row of the path, by key (PostgreSQL): the rows stream in pages
 /// from one sorted scan, where keyset pages would each scan the whole set again. Its name is made
 /// from the statement, so nested cursors of a plan never share one.
