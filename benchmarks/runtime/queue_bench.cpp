@@ -12,13 +12,9 @@
 #include "../../scripts/private_postgresql.hpp"
 #include "../common/report.hpp"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
+#include "../../scripts/child_process.hpp"
 
 #include <iostream>
-
-extern char** environ;
 
 namespace c = cascade;
 using namespace library;
@@ -27,23 +23,12 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 double ms_since(clock_type::time_point t0) { return std::chrono::duration<double, std::milli>(clock_type::now() - t0).count(); }
 
-pid_t spawn_worker(std::vector<std::string> args) {
-    args.insert(args.begin(), CASCADE_QUEUE_WORKER);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    pid_t pid = -1;
-    if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) throw std::runtime_error("spawn failed");
-    posix_spawn_file_actions_destroy(&actions);
-    return pid;
+cascade_support::child_process spawn_worker(std::vector<std::string> args) {
+    return cascade_support::child_process(CASCADE_QUEUE_WORKER, std::move(args));
 }
-void stop_workers(std::vector<pid_t>& pids) {
-    for (pid_t p : pids) kill(p, SIGTERM);
-    for (pid_t p : pids) waitpid(p, nullptr, 0);
-    pids.clear();
+void stop_workers(std::vector<cascade_support::child_process>& workers) {
+    for (auto& w : workers) w.terminate();
+    workers.clear();
 }
 long long count(soci::session& s, std::string const& q) {
     long long n = -1;
@@ -77,11 +62,11 @@ double noop_throughput(database& db, int workers, long long jobs) {
     c::job_queue queue;
     *db.sql << "DROP TABLE IF EXISTS cascade_jobs";
     queue.install(*db.sql);
-    std::vector<pid_t> pids;
+    std::vector<cascade_support::child_process> workers;
     for (int w = 0; w < workers; ++w)
         // PostgreSQL workers are woken by NOTIFY and need no fast polling (which would load the 2 cores);
         // SQLite has no NOTIFY: its worker polls.
-        pids.push_back(spawn_worker({"--backend", db.backend, "--connection", db.connection, "--claim-batch", "100",
+        workers.push_back(spawn_worker({"--backend", db.backend, "--connection", db.connection, "--claim-batch", "100",
                                      "--poll-ms", db.backend == "postgresql" ? "1000" : "5", "--quiet"}));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the workers are up and idle
     bool const pg = db.backend == "postgresql";
@@ -99,7 +84,7 @@ double noop_throughput(database& db, int workers, long long jobs) {
     while (count(*db.sql, "SELECT COUNT(*) FROM cascade_jobs WHERE state <> 'done'") > 0)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     double const seconds = ms_since(t0) / 1000.0;
-    stop_workers(pids);
+    stop_workers(workers);
     return static_cast<double>(jobs) / seconds;
 }
 
@@ -171,9 +156,9 @@ int main(int argc, char** argv) {
     books_of_one_author(pg, n, false);
     c::job_queue queue;
     queue.install(*pg.sql);
-    std::vector<pid_t> pids;
+    std::vector<cascade_support::child_process> workers;
     for (int w = 0; w < 4; ++w)
-        pids.push_back(spawn_worker({"--backend", "postgresql", "--connection", pg.connection, "--poll-ms", "1000",
+        workers.push_back(spawn_worker({"--backend", "postgresql", "--connection", pg.connection, "--poll-ms", "1000",
                                      "--batch-size", batch, "--quiet"}));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     c::queue_executor executor(queue, *pg.sql);
@@ -185,7 +170,7 @@ int main(int argc, char** argv) {
     while (count(*pg.sql, "SELECT COUNT(*) FROM cascade_jobs WHERE state <> 'done'") > 0)
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
     double const total_ms = ms_since(t0);
-    stop_workers(pids);
+    stop_workers(workers);
     if (!r || count(*pg.sql, "SELECT COUNT(*) FROM books") != 0) throw std::runtime_error("the queue left rows");
     report.set("queue.pg.cascade_native_ms", native_ms);
     report.set("queue.pg.cascade_ms", total_ms);

@@ -7,12 +7,7 @@
 
 #include "../../examples/queue_schema.hpp"
 
-#include <csignal>
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-
-extern char** environ;
+#include "../../scripts/child_process.hpp"
 
 namespace c = cascade;
 using namespace library;
@@ -59,40 +54,10 @@ struct queue_db : test::database {
     }
 };
 
-/// A worker process (examples/queue_worker).
-struct process {
-    pid_t pid = -1;
-    process(std::vector<std::string> args, std::vector<std::string> env_extra = {}) {
-        args.insert(args.begin(), CASCADE_QUEUE_WORKER);
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        std::vector<std::string> env;
-        for (char** e = environ; *e; ++e) env.emplace_back(*e);
-        for (auto& e : env_extra) env.push_back(e);
-        std::vector<char*> envp;
-        for (auto& e : env) envp.push_back(e.data());
-        envp.push_back(nullptr);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-        if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data()) != 0) pid = -1;
-        posix_spawn_file_actions_destroy(&actions);
-        BOOST_REQUIRE(pid > 0);
-    }
-    int wait() {
-        int status = 0;
-        waitpid(pid, &status, 0);
-        pid = -1;
-        return status;
-    }
-    void kill9() {
-        ::kill(pid, SIGKILL);
-        wait();
-    }
-    ~process() {
-        if (pid > 0) kill9();
-    }
+/// A worker process (examples/queue_worker, built with the tests' hooks).
+struct process : cascade_support::child_process {
+    explicit process(std::vector<std::string> args, std::vector<std::string> env_extra = {})
+        : child_process(CASCADE_QUEUE_WORKER, std::move(args), std::move(env_extra)) {}
 };
 
 template <class F>

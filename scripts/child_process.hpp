@@ -1,0 +1,64 @@
+#pragma once
+// A program started as a child process (the queue's worker processes, in tests and benchmarks): its
+// standard output goes to /dev/null, extra environment variables may be added, and it is killed with
+// SIGKILL if still running when the object goes away.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace cascade_support {
+
+class child_process {
+public:
+    child_process(std::string program, std::vector<std::string> args, std::vector<std::string> env_extra = {}) {
+        args.insert(args.begin(), std::move(program));
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        std::vector<std::string> env;
+        for (char** e = environ; *e; ++e) env.emplace_back(*e);
+        for (auto& e : env_extra) env.push_back(std::move(e));
+        std::vector<char*> envp;
+        for (auto& e : env) envp.push_back(e.data());
+        envp.push_back(nullptr);
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+        int const rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
+        posix_spawn_file_actions_destroy(&actions);
+        if (rc != 0) throw std::runtime_error("could not start " + args[0]);
+    }
+    child_process(child_process&& o) noexcept : pid_(o.pid_) { o.pid_ = -1; }
+    child_process(child_process const&) = delete;
+    ~child_process() {
+        if (pid_ > 0) kill9();
+    }
+    /// Waits for the process to end; its wait status.
+    int wait() {
+        int status = 0;
+        waitpid(pid_, &status, 0);
+        pid_ = -1;
+        return status;
+    }
+    /// Asks it to stop (SIGTERM) and waits.
+    int terminate() {
+        ::kill(pid_, SIGTERM);
+        return wait();
+    }
+    void kill9() {
+        ::kill(pid_, SIGKILL);
+        wait();
+    }
+
+private:
+    pid_t pid_ = -1;
+};
+
+}  // namespace cascade_support
