@@ -62,11 +62,11 @@ double noop_throughput(database& db, int workers, long long jobs) {
     c::job_queue queue;
     *db.sql << "DROP TABLE IF EXISTS cascade_jobs";
     queue.install(*db.sql);
-    std::vector<cascade_support::child_process> workers;
+    std::vector<cascade_support::child_process> processes;
     for (int w = 0; w < workers; ++w)
         // PostgreSQL workers are woken by NOTIFY and need no fast polling (which would load the 2 cores);
         // SQLite has no NOTIFY: its worker polls.
-        workers.push_back(spawn_worker({"--backend", db.backend, "--connection", db.connection, "--claim-batch", "100",
+        processes.push_back(spawn_worker({"--backend", db.backend, "--connection", db.connection, "--claim-batch", "100",
                                      "--poll-ms", db.backend == "postgresql" ? "1000" : "5", "--quiet"}));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the workers are up and idle
     bool const pg = db.backend == "postgresql";
@@ -84,7 +84,7 @@ double noop_throughput(database& db, int workers, long long jobs) {
     while (count(*db.sql, "SELECT COUNT(*) FROM cascade_jobs WHERE state <> 'done'") > 0)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     double const seconds = ms_since(t0) / 1000.0;
-    stop_workers(workers);
+    stop_workers(processes);
     return static_cast<double>(jobs) / seconds;
 }
 
@@ -156,9 +156,9 @@ int main(int argc, char** argv) {
     books_of_one_author(pg, n, false);
     c::job_queue queue;
     queue.install(*pg.sql);
-    std::vector<cascade_support::child_process> workers;
+    std::vector<cascade_support::child_process> processes;
     for (int w = 0; w < 4; ++w)
-        workers.push_back(spawn_worker({"--backend", "postgresql", "--connection", pg.connection, "--poll-ms", "1000",
+        processes.push_back(spawn_worker({"--backend", "postgresql", "--connection", pg.connection, "--poll-ms", "1000",
                                      "--batch-size", batch, "--quiet"}));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     c::queue_executor executor(queue, *pg.sql);
@@ -170,7 +170,7 @@ int main(int argc, char** argv) {
     while (count(*pg.sql, "SELECT COUNT(*) FROM cascade_jobs WHERE state <> 'done'") > 0)
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
     double const total_ms = ms_since(t0);
-    stop_workers(workers);
+    stop_workers(processes);
     if (!r || count(*pg.sql, "SELECT COUNT(*) FROM books") != 0) throw std::runtime_error("the queue left rows");
     report.set("queue.pg.cascade_native_ms", native_ms);
     report.set("queue.pg.cascade_ms", total_ms);
