@@ -59,6 +59,11 @@ struct snapshot_ids {
 template <auto OwnerPredicate>
 struct ensuring_owner_was {};
 
+/// has_many_through with destroy_async: the job destroys the *targets* reached through the owner's
+/// join rows (with their own cascades), as Rails 6.1 did. Targets may be shared by other owners: a
+/// shared tag goes too. Without this option the job acts on the join rows, as Rails documents.
+struct destroy_async_targets {};
+
 // ---- associations -------------------------------------------------------------------------------
 
 /// Owner has many Target rows whose ForeignKey (a member of Target) refers to the owner.

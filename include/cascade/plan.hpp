@@ -228,6 +228,32 @@ struct target_path {
     }
 };
 
+/// The targets a has_many_through E reaches from Parent's rows through the join rows (for
+/// destroy_async_targets): `"id" IN (SELECT "tag_id" FROM "taggings" WHERE <the join rows>)`.
+template <class Parent, class E>
+struct through_targets_path {
+    using model = typename E::target;
+    using edge = E;
+    static constexpr bool is_root = false;
+    Parent const& parent;
+
+    static constexpr int placeholders = edge_path<Parent, E>::placeholders;
+    static constexpr void where(auto& out, int& n) {
+        sql::append_identifier(out, primary_key_column<model>);
+        out += " IN (SELECT ";
+        sql::append_identifier(out, column_name_v<E::source_member>);
+        out += " FROM ";
+        sql::append_identifier(out, E::acted::table);
+        out += " WHERE ";
+        append_where_of<edge_path<Parent, E>>(out, n);
+        out += ")";
+    }
+    template <class F>
+    void bind(F&& f) const {
+        edge_path<Parent, E>{parent}.bind(f);
+    }
+};
+
 template <class Parent>
 struct batch_path {
     using model = typename Parent::model;

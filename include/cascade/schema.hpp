@@ -187,6 +187,8 @@ struct edge {
     using scopes = filter_t<is_where, options>;
     /// destroy_async: 0 for the default mode, else the ids per job of the snapshot mode.
     static constexpr std::size_t snapshot_batch = snapshot_option<options>::value;
+    /// has_many_through + destroy_async: the jobs destroy the targets (Rails 6.1), not the join rows.
+    static constexpr bool destroys_targets = contains_v<destroy_async_targets, options>;
     /// destroy_async: the owner's soft-delete predicate, or nullptr.
     static constexpr auto ensuring_owner = ensuring_option<options>::value;
 

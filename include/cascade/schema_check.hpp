@@ -74,8 +74,11 @@ struct association_rules {
         if constexpr (as_option<options_of_t<A>>::value == nullptr) return true;
         else return !belongs && member_of_v<as_option<options_of_t<A>>::value, acted_struct_t>;
     }();
+    static constexpr bool targets_option_placed =
+        !contains_v<destroy_async_targets, options_of_t<A>> ||
+        (through && std::is_same_v<typename A::policy, dependent::destroy_async>);
     static constexpr bool ok = target_in_schema && join_in_schema && policy_valid && foreign_key_placed &&
-                               source_key_placed && nullify_nullable && type_column_placed;
+                               source_key_placed && nullify_nullable && type_column_placed && targets_option_placed;
 };
 
 // ---- destroy cycles -----------------------------------------------------------------------------
@@ -196,6 +199,8 @@ struct check_association {
     static_assert(rules::type_column_placed,
                   "cascade::as: the polymorphic type column must be an adapted member of the dependent model "
                   "(has_many or has_one)");
+    static_assert(rules::targets_option_placed,
+                  "cascade::destroy_async_targets: only for a has_many_through with dependent::destroy_async");
     static constexpr bool ok = rules::ok;
 };
 

@@ -48,6 +48,7 @@ using job_value_t = db_type_t<unwrap_optional_t<typename member_traits<job_value
 /// The rows a job of E destroys, as a path from the value it carries:
 ///   has side: edge_path<root_path<Owner, ref>, E>   ("fk" = :p1 AND scope...)
 ///   belongs_to: root_path<Target, ref>              ("ref" = :p1)
+///   through with destroy_async_targets: the targets ("id" IN (SELECT "tag_id" FROM the join rows))
 template <class E>
 struct dependents_of {
     using type = edge_path<root_path<typename E::owner, E::ref_member>, E>;
@@ -56,6 +57,11 @@ template <class E>
     requires E::belongs
 struct dependents_of<E> {
     using type = root_path<typename E::target, E::ref_member>;
+};
+template <class E>
+    requires(E::through && E::destroys_targets)
+struct dependents_of<E> {
+    using type = through_targets_path<root_path<typename E::owner, E::ref_member>, E>;
 };
 
 template <class E>

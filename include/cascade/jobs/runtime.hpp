@@ -171,7 +171,35 @@ public:
         dependents_handle<E> const dependents(job.owner_value);
         using dependents_path = typename dependents_handle<E>::path_t;
         job_report report;
-        if (job.ids.empty()) {
+        if constexpr (E::through && E::destroys_targets) {
+            // The targets' own cascade may delete the join rows that select them: each batch is read
+            // as keys first, and each target destroyed by its key.
+            using key_t = typename Job::dependent_key_type;
+            std::vector<key_t> keys;
+            std::optional<key_t> after;
+            long long const limit = static_cast<long long>(options_.batch_size);
+            for (;;) {
+                detail::bound_values v = dependents.values();
+                if (after) v(*after);
+                v(limit);
+                if (after)
+                    detail::query_column(sql, detail::text_of<sql::select_keys<dependents_path, true, true>>(), v, keys,
+                                         options_.batch_size);
+                else
+                    detail::query_column(sql, detail::text_of<sql::select_keys<dependents_path, false, true>>(), v, keys,
+                                         options_.batch_size);
+                if (keys.empty()) break;
+                report.rows += in_transaction<E>(sql, report, [&](auto& run) {
+                    for (auto const& key : keys) {
+                        detail::root_path<typename E::target> const target{key};
+                        check_restrictions<E>(sql, target, run.result);
+                        run.template node<E>(target);
+                    }
+                });
+                if (keys.size() < options_.batch_size) break;
+                after = keys.back();
+            }
+        } else if (job.ids.empty()) {
             using key_t = typename Job::dependent_key_type;
             std::optional<key_t> after;
             long long const limit = static_cast<long long>(options_.batch_size);
@@ -281,9 +309,16 @@ private:
     std::size_t run_ids(soci::session& sql, Path const& dependents, std::vector<Key> const& ids, job_report& report) {
         return in_transaction<E>(sql, report, [&](auto& run) {
             for (auto const& id : ids) {
-                detail::batch_path<Path> const one{dependents, id, id};
-                check_restrictions<E>(sql, one, run.result);
-                run.template node<E>(one);
+                if constexpr (E::through && E::destroys_targets) {
+                    // Rails 6.1: the plucked targets, by key (their cascade may delete the join rows).
+                    detail::root_path<typename E::target> const target{id};
+                    check_restrictions<E>(sql, target, run.result);
+                    run.template node<E>(target);
+                } else {
+                    detail::batch_path<Path> const one{dependents, id, id};
+                    check_restrictions<E>(sql, one, run.result);
+                    run.template node<E>(one);
+                }
             }
         });
     }
