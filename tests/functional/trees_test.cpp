@@ -352,3 +352,35 @@ BOOST_AUTO_TEST_CASE(a_scope_on_the_target_selects_the_join_rows) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+struct Device { BOOST_HANA_DEFINE_STRUCT(Device, (std::string, uuid), (std::string, label)); };
+struct Reading {
+    BOOST_HANA_DEFINE_STRUCT(Reading, (std::string, uuid), (std::string, device_uuid));
+    static inline std::vector<std::string> seen;
+    void before_destroy() { seen.push_back(uuid); }
+};
+struct uuid_schema : c::schema<c::model<Device, "devices", c::primary_key<&Device::uuid>,
+                                        c::has_many<Reading, &Reading::device_uuid, d::destroy>>,
+                               c::model<Reading, "readings", c::primary_key<&Reading::uuid>>> {};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(uuid_primary_keys_on_postgresql) {
+    if (!test::is_postgresql()) return;  // a UUID column type is PostgreSQL's; SQLite stores them as text (above)
+    test::database db;
+    db.exec("CREATE TABLE devices (uuid UUID PRIMARY KEY, label TEXT NOT NULL)");
+    db.exec("CREATE TABLE readings (uuid UUID PRIMARY KEY, device_uuid UUID NOT NULL REFERENCES devices (uuid))");
+    db.exec("INSERT INTO devices VALUES ('6f1c2a9e-0000-4000-8000-000000000001', 'a'), ('6f1c2a9e-0000-4000-8000-000000000002', 'b')");
+    db.exec("INSERT INTO readings VALUES ('0a000000-0000-4000-8000-000000000001', '6f1c2a9e-0000-4000-8000-000000000001'), "
+            "('0a000000-0000-4000-8000-000000000002', '6f1c2a9e-0000-4000-8000-000000000001'), "
+            "('0a000000-0000-4000-8000-000000000003', '6f1c2a9e-0000-4000-8000-000000000002')");
+    Reading::seen.clear();
+    auto r = c::destroy<uuid_schema, Device>(*db, std::string("6f1c2a9e-0000-4000-8000-000000000001"), c::destroy_options{.page_size = 1});
+    BOOST_TEST(r.status == c::destroy_status::destroyed);
+    BOOST_TEST(Reading::seen == (std::vector<std::string>{"0a000000-0000-4000-8000-000000000001", "0a000000-0000-4000-8000-000000000002"}),
+               tt::per_element());
+    BOOST_TEST(db.count("readings") == 1);
+    BOOST_TEST(db.count("devices") == 1);
+    BOOST_TEST((c::destroy<uuid_schema, Device>(*db, std::string("6f1c2a9e-0000-4000-8000-00000000000f")).status ==
+                c::destroy_status::not_found));
+}
