@@ -296,3 +296,36 @@ BOOST_AUTO_TEST_CASE(the_queue_tool_reports_and_operates) {
     BOOST_TEST(run("discard 1").find("discarded 1") != std::string::npos);
     BOOST_TEST(db.jobs() == 0);
 }
+
+namespace nested_queue {
+struct Shelf { BOOST_HANA_DEFINE_STRUCT(Shelf, (std::int64_t, id)); };
+struct Box { BOOST_HANA_DEFINE_STRUCT(Box, (std::int64_t, id), (std::int64_t, shelf_id)); };
+struct Folder { BOOST_HANA_DEFINE_STRUCT(Folder, (std::int64_t, id), (std::int64_t, box_id)); };
+struct schema : c::schema<c::model<Shelf, "shelves", c::has_many<Box, &Box::shelf_id, c::dependent::destroy_async>>,
+                          c::model<Box, "boxes", c::has_many<Folder, &Folder::box_id, c::dependent::destroy_async>>,
+                          c::model<Folder, "folders">> {};
+}  // namespace nested_queue
+
+BOOST_AUTO_TEST_CASE(jobs_that_make_jobs_write_them_in_their_batch_transactions) {
+    queue_db db;
+    db.exec("CREATE TABLE shelves (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE boxes (id BIGINT PRIMARY KEY, shelf_id BIGINT NOT NULL)");
+    db.exec("CREATE TABLE folders (id BIGINT PRIMARY KEY, box_id BIGINT NOT NULL)");
+    db.exec("INSERT INTO shelves VALUES (1)");
+    for (int b = 1; b <= 25; ++b) {
+        db.exec("INSERT INTO boxes VALUES (" + std::to_string(b) + ", 1)");
+        db.exec("INSERT INTO folders VALUES (" + std::to_string(b) + ", " + std::to_string(b) + ")");
+    }
+    c::queue_executor executor(db.queue, *db);
+    c::async_runtime<nested_queue::schema, c::queue_executor, c::shared_session> jobs(executor, c::shared_session{*db});
+    c::destroy<nested_queue::schema, nested_queue::Shelf>(*db, 1, jobs);
+    BOOST_TEST(db.jobs() == 1);
+    auto o = db.worker_options();
+    o.batch_size = 10;  // the boxes job commits 3 batches, each writing its boxes' folder jobs
+    c::worker<nested_queue::schema> w(db.queue, o);
+    w.run_until([&] { return db.jobs("state IN ('ready', 'running')") == 0 && db.jobs() > 1; });
+    BOOST_TEST(db.jobs("name = 'shelves.boxes' AND state = 'done'") == 1);
+    BOOST_TEST(db.jobs("name = 'boxes.folders' AND state = 'done'") == 25);
+    BOOST_TEST(db.count("boxes") == 0);
+    BOOST_TEST(db.count("folders") == 0);
+}
