@@ -133,7 +133,7 @@ struct destroy_run {
         using M = typename Path::model;
         if constexpr (!needs_rows_v<M>) {
             edges(p);
-            result.add(M::table, row_action::deleted, execute<sql::delete_rows<Path>>(sql, p));
+            result.add(M::table, row_action::deleted, execute_bound(sql, text_of<sql::delete_rows<Path>>(), values_of(p)));
         } else {
             auto on_page = [&](std::vector<typename M::type>& rows) { destroy_page<E>(p, rows); };
             static constexpr row_stream_text text = row_stream_text_of<Path>();
@@ -157,7 +157,7 @@ struct destroy_run {
         }
         batch_path<Path> const page{p, key_of<M>(rows.front()), key_of<M>(rows.back())};
         edges(page);
-        result.add(M::table, row_action::deleted, execute<sql::delete_rows<batch_path<Path>>>(sql, page));
+        result.add(M::table, row_action::deleted, execute_bound(sql, text_of<sql::delete_rows<batch_path<Path>>>(), values_of(page)));
         for (auto& r : rows) run_after_destroy(r, ctx);
         targets<M>(rows);
         async_edges<M>(rows);
@@ -195,10 +195,10 @@ struct destroy_run {
                 node<E>(edge_path<Path, E>{p});
             } else if constexpr (std::is_same_v<P, dependent::delete_all> || std::is_same_v<P, dependent::delete_>) {
                 result.add(E::acted::table, row_action::deleted,
-                           execute<sql::delete_rows<edge_path<Path, E>>>(sql, edge_path<Path, E>{p}));
+                           execute_bound(sql, text_of<sql::delete_rows<edge_path<Path, E>>>(), values_of(edge_path<Path, E>{p})));
             } else if constexpr (std::is_same_v<P, dependent::nullify>) {
                 result.add(E::acted::table, row_action::nullified,
-                           execute<sql::nullify_rows<edge_path<Path, E>>>(sql, edge_path<Path, E>{p}));
+                           execute_bound(sql, text_of<sql::nullify_rows<edge_path<Path, E>>>(), values_of(edge_path<Path, E>{p})));
             }
         });
     }
@@ -226,7 +226,7 @@ struct destroy_run {
     void visit_target(K const& key) {
         TargetKey const tp{static_cast<decltype(TargetKey::key)>(key)};
         if constexpr (std::is_same_v<typename E::policy, dependent::destroy>) node<E>(tp);
-        else result.add(E::target::table, row_action::deleted, execute<sql::delete_rows<TargetKey>>(sql, tp));
+        else result.add(E::target::table, row_action::deleted, execute_bound(sql, text_of<sql::delete_rows<TargetKey>>(), values_of(tp)));
     }
 };
 

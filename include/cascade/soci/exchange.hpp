@@ -69,12 +69,6 @@ inline long long execute_bound(soci::session& sql, std::string_view text, bound_
     return st.get_affected_rows();
 }
 
-/// Runs the statement Gen made for `path`, binding the path's values; returns the affected rows.
-template <class Gen, class Path>
-long long execute(soci::session& sql, Path const& path) {
-    return execute_bound(sql, text_of<Gen>(), values_of(path));
-}
-
 /// Runs a statement that binds nothing.
 inline void execute_text(soci::session& sql, std::string_view text) {
     execute_bound(sql, text, bound_values{});

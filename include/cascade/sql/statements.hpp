@@ -26,10 +26,12 @@ constexpr void append_columns(auto& out) {
     out += detail::text_of<columns_of<M>>();
 }
 
+/// The statement's own copy of its path's condition, written from the parent's frozen condition
+/// (a leaf path's condition is never frozen on its own).
 template <class Path>
 constexpr void append_where(auto& out, int& n) {
     out += " WHERE ";
-    detail::append_where_of<Path>(out, n);
+    Path::where(out, n);
 }
 
 /// DELETE every row of the path.
