@@ -171,17 +171,22 @@ public:
         dependents_handle<E> const dependents(job.owner_value);
         using dependents_path = typename dependents_handle<E>::path_t;
         job_report report;
+        using key_t = typename Job::dependent_key_type;
+        long long const limit = static_cast<long long>(options_.batch_size);
+        std::optional<key_t> after;  // the last key of the batch done before
+        // The values the next batch's query binds: the dependents' own, the last key done, the size.
+        auto const page_values = [&] {
+            detail::bound_values v = dependents.values();
+            if (after) v(*after);
+            v(limit);
+            return v;
+        };
         if constexpr (E::through && E::destroys_targets) {
             // The targets' own cascade may delete the join rows that select them: each batch is read
             // as keys first, and each target destroyed by its key.
-            using key_t = typename Job::dependent_key_type;
             std::vector<key_t> keys;
-            std::optional<key_t> after;
-            long long const limit = static_cast<long long>(options_.batch_size);
             for (;;) {
-                detail::bound_values v = dependents.values();
-                if (after) v(*after);
-                v(limit);
+                detail::bound_values const v = page_values();
                 if (after)
                     detail::query_column(sql, detail::text_of<sql::select_keys<dependents_path, true, true>>(), v, keys,
                                          options_.batch_size);
@@ -200,14 +205,9 @@ public:
                 after = keys.back();
             }
         } else if (job.ids.empty()) {
-            using key_t = typename Job::dependent_key_type;
-            std::optional<key_t> after;
-            long long const limit = static_cast<long long>(options_.batch_size);
             for (;;) {
                 // The next batch's bounds and size in one row: no key travels to the client.
-                detail::bound_values v = dependents.values();
-                if (after) v(*after);
-                v(limit);
+                detail::bound_values const v = page_values();
                 key_t lo{}, hi{};
                 long long size = 0;
                 soci::indicator lo_ind = soci::i_null, hi_ind = soci::i_null;
