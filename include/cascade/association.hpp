@@ -10,10 +10,22 @@
 namespace cascade {
 
 namespace kind {
-struct has_many { static constexpr std::string_view name = "has_many"; };
-struct has_one { static constexpr std::string_view name = "has_one"; };
-struct belongs_to { static constexpr std::string_view name = "belongs_to"; };
-struct has_many_through { static constexpr std::string_view name = "has_many_through"; };
+struct has_many {
+    static constexpr std::string_view name = "has_many";
+    static constexpr unsigned bit = kind_bits::has_many;
+};
+struct has_one {
+    static constexpr std::string_view name = "has_one";
+    static constexpr unsigned bit = kind_bits::has_one;
+};
+struct belongs_to {
+    static constexpr std::string_view name = "belongs_to";
+    static constexpr unsigned bit = kind_bits::belongs_to;
+};
+struct has_many_through {
+    static constexpr std::string_view name = "has_many_through";
+    static constexpr unsigned bit = kind_bits::has_many_through;
+};
 }  // namespace kind
 
 // ---- options -----------------------------------------------------------------------------------

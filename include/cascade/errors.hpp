@@ -43,6 +43,32 @@ struct record_not_destroyed : error {
           model(model_), key(std::move(key_)) {}
 };
 
+/// A text value holds a NUL byte. SOCI's PostgreSQL backend cuts bound text at the first NUL (so
+/// "ordinary\0evil" would match the row "ordinary"), and PostgreSQL text cannot hold one: cascade
+/// refuses such a value on every backend, before anything runs. `role` says which value it was.
+struct null_byte_in_text : error {
+    std::string role;
+    explicit null_byte_in_text(std::string_view role_)
+        : error("cascade: the " + std::string(role_) + " contains a NUL byte; nothing was run"), role(role_) {}
+};
+
+/// The session is inside a transaction cascade cannot see the end of (a plain soci::transaction or a
+/// BEGIN of the application's), and this destroy has work for that end: after_commit/after_rollback
+/// callbacks or destroy_async jobs to hand over. Nothing was run; open a cascade::transaction instead.
+struct transaction_required : error {
+    explicit transaction_required(std::string_view what)
+        : error("cascade: " + std::string(what) +
+                " inside a transaction cascade did not open: its after_commit/after_rollback callbacks or jobs "
+                "need to know when that transaction ends; use cascade::transaction (it is a soci::transaction "
+                "that runs them at its commit or rollback). Nothing was run") {}
+};
+
+/// The session's SOCI backend is not one cascade writes SQL for (SQLite and PostgreSQL).
+struct unsupported_backend : error {
+    explicit unsupported_backend(std::string_view name)
+        : error("cascade: SOCI backend '" + std::string(name) + "' is not supported (use sqlite3 or postgresql)") {}
+};
+
 namespace detail {
 template <class K>
 std::string key_string(K const& k) {

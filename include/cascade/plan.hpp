@@ -1,286 +1,335 @@
 #pragma once
-// The static cascade plan. A *path* is a type naming a set of rows of one model, reached from the
-// destroyed row along associations; it writes its own SQL condition at compile time and, as an
-// object, holds the runtime values that condition binds (the root key, batch bounds), in the order
-// their placeholders appear:
-//   root_path<M>           the row with key = :k
-//   edge_path<P, E>        the rows E acts on (has_many, has_one, through's join rows) owned by P's rows
-//   target_path<P, E>      the rows a belongs_to E of P's rows refers to
-//   batch_path<P>          P's rows whose key lies in [lo, hi] (one page of loaded rows)
-// Nesting these types is the plan: e.g. edge_path<edge_path<root_path<Author>, books>, chapters>
-// is `"book_id" IN (SELECT "id" FROM "books" WHERE "author_id" = :p1)`.
-#include <cascade/callbacks.hpp>
-#include <cascade/schema_check.hpp>
-#include <cascade/detail/static_string.hpp>
-#include <cascade/sql/text.hpp>
+// The plan of a destroy, made from the schema's graph (graph.hpp) by one ordinary function:
+//   - one *set* per model the destroy reaches: the rows that go, the union over every association that
+//     reaches the model (a diamond is one set, its rows deleted once), closed over self-referential and
+//     cyclic associations (a recursive set: a comment tree to any depth);
+//   - a second, plain set per model reached by delete_all/delete_ (deleted without callbacks or cascade,
+//     minus the rows its destroyed set takes);
+//   - the steps, in the order they run: every restriction first, then depth first from the root, each
+//     set's rows loaded (callbacks, jobs) before its dependents are handled, and deleted after them, so
+//     children always go before their parents.
+// The executor, explain and the dry run all read this one plan. It is a constexpr function of
+// constant data, computed once per (schema, root) and process: the compiler's work stays linear in
+// the schema, and nothing of it is computed again on the destroy path.
+#include <cascade/graph.hpp>
 
-#include <string>
+#include <vector>
 
-namespace cascade {
+namespace cascade::detail {
 
-namespace detail {
+/// Where a plan starts: the rows of the root model it names, as conditions on the root's table. The
+/// first bound value (:r0) is compared with `column` (one value, or a list of them when `list`); an
+/// `edge` adds that association's polymorphic type and scopes (the dependents a destroy_async job
+/// destroys) and, with `guard`, leaves every row whose owner exists; `scopes` add equality conditions
+/// (their values in `constants`); `bound` adds a key range (:r1, :r2) or a list of keys (:r1).
+struct root_spec {
+    enum class bounds : unsigned char { none, range, ids };
+    int model = 0;
+    std::string_view column{};
+    bool list = false;
+    int edge = -1;
+    bool guard = false;
+    std::span<scope_data const> scopes{};
+    std::span<constant_data const> constants{};
+    bounds bound = bounds::none;
 
-/// The type a value of member type T is exchanged with the database as.
-template <class T>
-struct db_type {
-    static_assert(std::is_same_v<T, std::string> || std::is_floating_point_v<T> || std::is_integral_v<T>,
-                  "cascade: supported column types are integers, bool, floating point, std::string and "
-                  "std::optional of these");
-    using type = T;
+    friend constexpr bool operator==(root_spec const& a, root_spec const& b) {
+        return a.model == b.model && a.column == b.column && a.list == b.list && a.edge == b.edge &&
+               a.guard == b.guard && a.scopes.data() == b.scopes.data() && a.scopes.size() == b.scopes.size() &&
+               a.constants.data() == b.constants.data() && a.bound == b.bound;
+    }
 };
-template <class T>
-    requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
-struct db_type<T> { using type = long long; };
-template <>
-struct db_type<bool> { using type = int; };
-template <>
-struct db_type<float> { using type = double; };
-template <class T>
-struct db_type<std::optional<T>> : db_type<T> {};
-template <class T>
-using db_type_t = typename db_type<T>::type;
 
-/// A value bound for a compile-time constant (scope values, polymorphic names), with static
-/// storage so the database layer can bind it by reference.
-template <auto Value>
-struct constant {
-    static auto const& get() {
-        if constexpr (requires { Value.view(); }) {
-            static const std::string s{Value.view()};
-            return s;
-        } else {
-            static const db_type_t<decltype(Value)> v = static_cast<db_type_t<decltype(Value)>>(Value);
-            return v;
+struct plan_node {
+    int model = 0;
+    bool removed = false;    ///< reached by delete_all/delete_: no callbacks, no cascade
+    int twin = -1;           ///< the other node of the same model (destroyed <-> removed), or -1
+    int group = -1;          ///< the recursion group it is in, or -1
+    int first_input = 0, inputs = 0;
+};
+/// An association that adds rows to a node's set: edge `edge` from the rows of node `from`; the
+/// root's own rows are edge -1 from -1.
+struct plan_input {
+    int edge = -1;
+    int from = -1;
+};
+/// Nodes whose sets are closed over the associations among them: one node with a self-referential
+/// association, or several models in a cycle.
+struct plan_group {
+    std::vector<int> members;
+};
+
+enum class step_kind : unsigned char {
+    restrict_check,   ///< edge's rows of node that would survive: an error (before any write)
+    enter,            ///< the handling of node's set (and its group's) begins: explain prints a heading
+    load_rows,        ///< stream node's rows: before_destroy, jobs, the commit log
+    capture_targets,  ///< belongs_to edge of node: the rows it refers to, destroyed after this plan
+    capture_keys,     ///< a group of several models: read each member's keys before any goes
+    remove,           ///< delete node's set (then after_destroy on its rows)
+    nullify,          ///< clear edge's foreign key on the rows of node that survive
+};
+struct plan_step {
+    step_kind kind{};
+    int node = -1;
+    int edge = -1;
+    int depth = 0;
+};
+
+struct plan {
+    graph const* g = nullptr;
+    root_spec root{};
+    std::vector<plan_node> nodes;    ///< node 0 is the root's
+    std::vector<plan_input> inputs;  ///< grouped by node
+    std::vector<plan_group> groups;
+    std::vector<int> order;          ///< every node after the nodes its set reads
+    std::vector<plan_step> steps;
+    std::vector<int> destroyed_of;   ///< per model: its destroyed node, or -1
+    std::vector<int> removed_of;     ///< per model: its removed node, or -1
+
+    constexpr plan_node const& node(int i) const { return nodes[static_cast<std::size_t>(i)]; }
+    constexpr std::span<plan_input const> inputs_of(int i) const {
+        auto const& n = node(i);
+        return std::span<plan_input const>(inputs).subspan(static_cast<std::size_t>(n.first_input),
+                                                            static_cast<std::size_t>(n.inputs));
+    }
+    constexpr model_data const& model_of(int i) const { return g->model(node(i).model); }
+    /// The root's set is its condition alone: no association leads back into it.
+    constexpr bool root_inline() const { return node(0).group < 0; }
+    constexpr bool multi_group(int group) const {
+        return group >= 0 && groups[static_cast<std::size_t>(group)].members.size() > 1;
+    }
+};
+
+namespace plan_building {
+
+/// Strongly connected components of the destroyed nodes (Tarjan), over the inputs `from -> to`.
+struct tarjan {
+    plan& p;
+    std::vector<std::vector<int>> out;
+    std::vector<int> index, low, stack;
+    std::vector<bool> on_stack;
+    int counter = 0;
+
+    constexpr explicit tarjan(plan& p_) : p(p_) {
+        auto const n = p.nodes.size();
+        out.resize(n);
+        index.assign(n, -1);
+        low.assign(n, 0);
+        on_stack.assign(n, false);
+        for (std::size_t to = 0; to < n; ++to)
+            for (auto const& in : p.inputs_of(static_cast<int>(to)))
+                if (in.from >= 0 && !p.nodes[to].removed) out[static_cast<std::size_t>(in.from)].push_back(static_cast<int>(to));
+    }
+    constexpr void visit(int v) {
+        auto const u = static_cast<std::size_t>(v);
+        index[u] = low[u] = counter++;
+        stack.push_back(v);
+        on_stack[u] = true;
+        for (int w : out[u]) {
+            auto const x = static_cast<std::size_t>(w);
+            if (index[x] < 0) {
+                visit(w);
+                low[u] = low[u] < low[x] ? low[u] : low[x];
+            } else if (on_stack[x]) {
+                low[u] = low[u] < index[x] ? low[u] : index[x];
+            }
         }
+        if (low[u] != index[u]) return;
+        plan_group group;
+        for (;;) {
+            int const w = stack.back();
+            stack.pop_back();
+            on_stack[static_cast<std::size_t>(w)] = false;
+            group.members.push_back(w);
+            if (w == v) break;
+        }
+        bool recursive = group.members.size() > 1;
+        for (int w : out[u]) recursive = recursive || (w == v && group.members.size() == 1);
+        if (!recursive) return;
+        // Members in node order: the order their statements and callbacks run in.
+        for (std::size_t i = 1; i < group.members.size(); ++i)
+            for (std::size_t j = i; j > 0 && group.members[j - 1] > group.members[j]; --j) {
+                int const t = group.members[j];
+                group.members[j] = group.members[j - 1];
+                group.members[j - 1] = t;
+            }
+        int const g = static_cast<int>(p.groups.size());
+        for (int w : group.members) p.nodes[static_cast<std::size_t>(w)].group = g;
+        p.groups.push_back(std::move(group));
+    }
+    constexpr void run() {
+        for (std::size_t v = 0; v < p.nodes.size(); ++v)
+            if (index[v] < 0 && !p.nodes[v].removed) visit(static_cast<int>(v));
     }
 };
-template <std::string_view const& Name>
-struct name_constant {
-    static std::string const& get() {
-        static const std::string s{Name};
-        return s;
-    }
-};
 
-template <class M>
-using key_db_t = db_type_t<key_type_t<M>>;
-
-template <class M>
-inline constexpr bool needs_rows_v = [] {
-    bool belongs_dependent = false;
-    for_each_type<associations_t<M>>([&]<class A>() {
-        if constexpr (std::is_same_v<typename A::kind, kind::belongs_to>)
-            belongs_dependent = belongs_dependent || std::is_same_v<typename A::policy, dependent::destroy> ||
-                                std::is_same_v<typename A::policy, dependent::delete_>;
-    });
-    bool async = false;
-    for_each_type<associations_t<M>>([&]<class A>() {
-        async = async || std::is_same_v<typename A::policy, dependent::destroy_async>;
-    });
-    // A destroy_async edge hands each destroyed row's key to a job: the rows are read for it.
-    return has_callbacks_v<typename M::type> || belongs_dependent || async;
-}();
-
-// ---- paths -------------------------------------------------------------------------------------
-
-/// A column's name, computed once per member.
-template <auto Member>
-inline constexpr std::string_view column_name_v = member_name<Member>();
-
-/// A path's condition, frozen once per path type and reused by every statement and every child path
-/// (which copy it instead of writing it again).
-template <class Path>
-struct where_of {
-    static constexpr void write(auto& out) {
-        int n = 0;
-        Path::where(out, n);
-    }
-};
-/// Appends Path's condition. Every path writes its parent's condition before any placeholder of its
-/// own, so the frozen text, numbered from :p1, is right wherever it starts the placeholders.
-template <class Path>
-constexpr void append_where_of(auto& out, int& n) {
-    // The frozen text numbers its placeholders from 1: it may only start a statement's placeholders.
-    if (n != 0) throw "cascade: a path's condition must come before any other placeholder";
-    out += text_of<where_of<Path>>();
-    n += Path::placeholders;
+/// The unit a node is processed in: its group's first member, or itself.
+constexpr int unit_of(plan const& p, int n) {
+    int const g = p.node(n).group;
+    return g < 0 ? n : p.groups[static_cast<std::size_t>(g)].members.front();
+}
+constexpr std::vector<int> members_of(plan const& p, int unit) {
+    int const g = p.node(unit).group;
+    if (g < 0) return {unit};
+    return p.groups[static_cast<std::size_t>(g)].members;
 }
 
-template <class M, auto KeyMember = primary_key_of<M>>
-struct root_path {
-    using model = M;
-    static constexpr bool is_root = true;
-    static constexpr std::string_view key_column = member_name<KeyMember>();
-    db_type_t<unwrap_optional_t<typename member_traits<KeyMember>::type>> key;
-
-    static constexpr int placeholders = 1;
-    static constexpr void where(auto& out, int& n) {
-        sql::append_identifier(out, key_column);
-        out += " = ";
-        sql::append_placeholder(out, n);
-    }
-    /// The bare placeholder, for children that compare their foreign key to the key directly.
-    static constexpr void where_key(auto& out, int& n) { sql::append_placeholder(out, n); }
-    template <class F>
-    void bind(F&& f) const { f(key); }
-};
-
-template <class Scopes, class Acted>
-struct scope_text;
-template <class Acted, class... Ws>
-struct scope_text<list<Ws...>, Acted> {
-    static constexpr int placeholders = sizeof...(Ws);
-    static constexpr void append(auto& out, int& n) {
-        ((out += " AND ", sql::append_identifier(out, column_name_v<where_traits<Ws>::member>), out += " = ",
-          sql::append_placeholder(out, n)),
-         ...);
-    }
-    template <class F>
-    static void bind(F& f) { (f(constant<where_traits<Ws>::value>::get()), ...); }
-};
-
-template <class Parent, class E>
-struct edge_path {
-    using model = typename E::acted;
-    using edge = E;
-    static constexpr bool is_root = false;
-    Parent const& parent;
-
-    /// Children of the root that refer to its key compare with the key itself, no subquery.
-    static constexpr bool direct = [] {
-        if constexpr (Parent::is_root) return Parent::key_column == E::ref_column;
-        else return false;
-    }();
-
-    static constexpr int placeholders = (direct ? 1 : Parent::placeholders) + (E::polymorphic ? 1 : 0) +
-                                        scope_text<typename E::scopes, model>::placeholders;
-
-    static constexpr void where(auto& out, int& n) {
-        using P = typename Parent::model;
-        sql::append_identifier(out, E::fk_column);
-        if constexpr (direct) {
-            out += " = ";
-            Parent::where_key(out, n);
-        } else {
-            out += " IN (SELECT ";
-            sql::append_identifier(out, E::ref_column);
-            out += " FROM ";
-            sql::append_identifier(out, P::table);
-            out += " WHERE ";
-            append_where_of<Parent>(out, n);
-            out += ")";
+/// Orders the nodes so that each comes after every node its set reads (the CTEs of a statement are
+/// written in this order): Kahn's algorithm over units.
+constexpr void order_sets(plan& p) {
+    auto const n = p.nodes.size();
+    std::vector<int> waiting(n, 0);
+    std::vector<std::vector<int>> readers(n);
+    for (std::size_t to = 0; to < n; ++to) {
+        int const u = unit_of(p, static_cast<int>(to));
+        for (auto const& in : p.inputs_of(static_cast<int>(to))) {
+            if (in.from < 0) continue;
+            int const f = unit_of(p, in.from);
+            if (f == u) continue;
+            ++waiting[static_cast<std::size_t>(u)];
+            readers[static_cast<std::size_t>(f)].push_back(u);
         }
-        if constexpr (E::polymorphic) {
-            out += " AND ";
-            sql::append_identifier(out, column_name_v<E::type_member>);
-            out += " = ";
-            sql::append_placeholder(out, n);
-        }
-        if constexpr (E::through) {
-            if constexpr (E::scopes::size > 0) {
-                // A scope on a through association is a condition on the target: keep the join rows
-                // whose target satisfies it.
-                out += " AND ";
-                sql::append_identifier(out, column_name_v<E::source_member>);
-                out += " IN (SELECT ";
-                sql::append_identifier(out, primary_key_column<typename E::target>);
-                out += " FROM ";
-                sql::append_identifier(out, E::target::table);
-                out += " WHERE 1 = 1";
-                scope_text<typename E::scopes, typename E::target>::append(out, n);
-                out += ")";
+    }
+    std::vector<int> ready;
+    for (std::size_t v = 0; v < n; ++v)
+        if (unit_of(p, static_cast<int>(v)) == static_cast<int>(v) && waiting[v] == 0) ready.push_back(static_cast<int>(v));
+    for (std::size_t i = 0; i < ready.size(); ++i) {
+        for (int m : members_of(p, ready[i])) p.order.push_back(m);
+        for (int r : readers[static_cast<std::size_t>(ready[i])])
+            if (--waiting[static_cast<std::size_t>(r)] == 0) ready.push_back(r);
+    }
+}
+
+struct stepper {
+    plan& p;
+    std::vector<bool> visited;
+
+    constexpr void process(int unit, int depth) {
+        auto const& g = *p.g;
+        std::vector<int> const members = members_of(p, unit);
+        p.steps.push_back({step_kind::enter, unit, -1, depth});
+        for (int n : members)
+            if (p.model_of(n).loads_rows) p.steps.push_back({step_kind::load_rows, n, -1, depth});
+        for (int n : members)
+            for (auto const& e : g.edges_of(p.node(n).model))
+                if (!e.has_side() && (e.action == policy_action::destroy || e.action == policy_action::remove))
+                    p.steps.push_back({step_kind::capture_targets, n, g.index_of(e), depth + 1});
+        for (int n : members) {
+            for (auto const& e : g.edges_of(p.node(n).model)) {
+                if (!e.has_side()) continue;
+                if (e.action == policy_action::destroy) {
+                    int const child = unit_of(p, p.destroyed_of[static_cast<std::size_t>(e.acted)]);
+                    if (child == unit || visited[static_cast<std::size_t>(child)]) continue;
+                    visited[static_cast<std::size_t>(child)] = true;
+                    process(child, depth + 1);
+                } else if (e.action == policy_action::remove) {
+                    int const x = p.removed_of[static_cast<std::size_t>(e.acted)];
+                    if (visited[static_cast<std::size_t>(x)]) continue;
+                    visited[static_cast<std::size_t>(x)] = true;
+                    p.steps.push_back({step_kind::remove, x, g.index_of(e), depth + 1});
+                } else if (e.action == policy_action::nullify) {
+                    p.steps.push_back({step_kind::nullify, n, g.index_of(e), depth + 1});
+                }
             }
-        } else {
-            scope_text<typename E::scopes, model>::append(out, n);
+        }
+        if (members.size() > 1) p.steps.push_back({step_kind::capture_keys, unit, -1, depth});
+        for (int n : members) p.steps.push_back({step_kind::remove, n, -1, depth});
+    }
+};
+
+}  // namespace plan_building
+
+/// The plan of destroying the rows `root` names, in the schema `g`.
+constexpr plan make_plan(graph const& g, root_spec const& root) {
+    plan p;
+    p.g = &g;
+    p.root = root;
+    auto const models = g.models.size();
+    p.destroyed_of.assign(models, -1);
+    p.removed_of.assign(models, -1);
+    struct raw_input {
+        int to, edge, from;
+    };
+    std::vector<raw_input> raw{{0, -1, -1}};
+    std::vector<plan_step> restricts;
+    p.nodes.push_back({root.model});
+    p.destroyed_of[static_cast<std::size_t>(root.model)] = 0;
+    auto const node_for = [&](std::vector<int>& of, int model, bool removed) {
+        int& slot = of[static_cast<std::size_t>(model)];
+        if (slot < 0) {
+            slot = static_cast<int>(p.nodes.size());
+            p.nodes.push_back({model, removed});
+        }
+        return slot;
+    };
+    // Reach: breadth first over the destroyed nodes, adding every association's rows to its target set.
+    for (std::size_t next = 0; next < p.nodes.size(); ++next) {
+        if (p.nodes[next].removed) continue;
+        int const n = static_cast<int>(next);
+        for (auto const& e : g.edges_of(p.nodes[next].model)) {
+            if (!e.has_side()) continue;  // belongs_to targets: destroyed after the plan, by their own
+            int const ei = g.index_of(e);
+            switch (e.action) {
+                case policy_action::destroy: raw.push_back({node_for(p.destroyed_of, e.acted, false), ei, n}); break;
+                case policy_action::remove: raw.push_back({node_for(p.removed_of, e.acted, true), ei, n}); break;
+                case policy_action::restrict: restricts.push_back({step_kind::restrict_check, n, ei, 0}); break;
+                default: break;
+            }
         }
     }
-    template <class F>
-    void bind(F&& f) const {
-        parent.bind(f);
-        if constexpr (E::polymorphic) f(name_constant<polymorphic_name_of<typename E::owner>>::get());
-        scope_text<typename E::scopes, model>::bind(f);
+    for (std::size_t m = 0; m < models; ++m) {
+        int const d = p.destroyed_of[m], x = p.removed_of[m];
+        if (d >= 0 && x >= 0) {
+            p.nodes[static_cast<std::size_t>(d)].twin = x;
+            p.nodes[static_cast<std::size_t>(x)].twin = d;
+        }
     }
-};
-
-template <class Parent, class E>
-struct target_path {
-    using model = typename E::target;
-    using edge = E;
-    static constexpr bool is_root = false;
-    Parent const& parent;
-
-    static constexpr int placeholders = Parent::placeholders + scope_text<typename E::scopes, model>::placeholders;
-    static constexpr void where(auto& out, int& n) {
-        sql::append_identifier(out, E::ref_column);
-        out += " IN (SELECT ";
-        sql::append_identifier(out, E::fk_column);
-        out += " FROM ";
-        sql::append_identifier(out, Parent::model::table);
-        out += " WHERE ";
-        append_where_of<Parent>(out, n);
-        out += ")";
-        scope_text<typename E::scopes, model>::append(out, n);
+    // Inputs grouped by node, in the order they were found.
+    std::vector<int> count(p.nodes.size(), 0);
+    for (auto const& r : raw) ++count[static_cast<std::size_t>(r.to)];
+    int at = 0;
+    for (std::size_t i = 0; i < p.nodes.size(); ++i) {
+        p.nodes[i].first_input = at;
+        p.nodes[i].inputs = 0;
+        at += count[i];
     }
-    template <class F>
-    void bind(F&& f) const {
-        parent.bind(f);
-        scope_text<typename E::scopes, model>::bind(f);
+    p.inputs.resize(raw.size());
+    for (auto const& r : raw) {
+        auto& n = p.nodes[static_cast<std::size_t>(r.to)];
+        p.inputs[static_cast<std::size_t>(n.first_input + n.inputs++)] = {r.edge, r.from};
     }
-};
+    plan_building::tarjan{p}.run();
+    plan_building::order_sets(p);
+    p.steps = std::move(restricts);
+    plan_building::stepper s{p, std::vector<bool>(p.nodes.size(), false)};
+    int const root_unit = plan_building::unit_of(p, 0);
+    s.visited[static_cast<std::size_t>(root_unit)] = true;
+    s.process(root_unit, 0);
+    return p;
+}
 
-/// The targets a has_many_through E reaches from Parent's rows through the join rows (for
-/// destroy_async_targets): `"id" IN (SELECT "tag_id" FROM "taggings" WHERE <the join rows>)`.
-template <class Parent, class E>
-struct through_targets_path {
-    using model = typename E::target;
-    using edge = E;
-    static constexpr bool is_root = false;
-    Parent const& parent;
+/// The position of T among Schema's models, checked.
+template <class Schema, class T>
+constexpr int root_model() {
+    constexpr int m = model_index_v<Schema, T>;
+    static_assert(m >= 0, "cascade: T is not a model of the schema");
+    return m;
+}
+/// The root of destroying one row of T, by its primary key.
+template <class Schema, class T>
+constexpr root_spec key_root() {
+    constexpr int m = root_model<Schema, T>();
+    root_spec r;
+    r.model = m;
+    r.column = graph_of<Schema>.model(m).key;
+    return r;
+}
+/// The root of destroying many rows of T, by a list of primary keys.
+template <class Schema, class T>
+constexpr root_spec keys_root() {
+    root_spec r = key_root<Schema, T>();
+    r.list = true;
+    return r;
+}
 
-    static constexpr int placeholders = edge_path<Parent, E>::placeholders;
-    static constexpr void where(auto& out, int& n) {
-        sql::append_identifier(out, primary_key_column<model>);
-        out += " IN (SELECT ";
-        sql::append_identifier(out, column_name_v<E::source_member>);
-        out += " FROM ";
-        sql::append_identifier(out, E::acted::table);
-        out += " WHERE ";
-        append_where_of<edge_path<Parent, E>>(out, n);
-        out += ")";
-    }
-    template <class F>
-    void bind(F&& f) const {
-        edge_path<Parent, E>{parent}.bind(f);
-    }
-};
-
-template <class Parent>
-struct batch_path {
-    using model = typename Parent::model;
-    static constexpr bool is_root = false;
-    Parent const& parent;
-    key_db_t<model> lo;
-    key_db_t<model> hi;
-
-    static constexpr int placeholders = Parent::placeholders + 2;
-    static constexpr void where(auto& out, int& n) {
-        append_where_of<Parent>(out, n);
-        out += " AND ";
-        sql::append_identifier(out, primary_key_column<model>);
-        out += " >= ";
-        sql::append_placeholder(out, n);
-        out += " AND ";
-        sql::append_identifier(out, primary_key_column<model>);
-        out += " <= ";
-        sql::append_placeholder(out, n);
-    }
-    template <class F>
-    void bind(F&& f) const {
-        parent.bind(f);
-        f(lo);
-        f(hi);
-    }
-};
-
-}  // namespace detail
-}  // namespace cascade
+}  // namespace cascade::detail

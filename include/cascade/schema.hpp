@@ -154,6 +154,8 @@ template <class Schema, class OwnerType, std::size_t I>
 struct edge {
     using owner = model_for_t<Schema, OwnerType>;
     using Owner = owner;
+    /// Its position among the owner's associations.
+    static constexpr std::size_t index = I;
     using A = typename nth<associations_t<owner>, I>::type;
     using association = A;
     using kind = typename A::kind;
@@ -205,6 +207,14 @@ struct edge {
     static constexpr std::string_view name =
         name_option<options>::value.empty() ? text_of<default_name>() : name_option<options>::value;
 };
+
+/// The value a destroy_async job of edge E looks its rows up by: the owner's referenced column, or for
+/// belongs_to the owner's foreign key (the job destroys the row it refers to).
+template <class E>
+inline constexpr auto job_value_member = [] {
+    if constexpr (E::belongs) return E::fk_member;
+    else return E::ref_member;
+}();
 
 template <class Schema, class Owner>
 struct edges_of {

@@ -3,31 +3,37 @@
 // Each rule is a named constexpr bool, so the same rules serve the polite concept
 // (`cascade::valid_schema<S>`) and the hard errors (`static_assert`, whose instantiation context
 // `check_association<Owner, Association>` names the model and the association).
-#include <cascade/schema.hpp>
+#include <cascade/graph.hpp>
+
+#include <utility>
 
 namespace cascade {
 
 namespace detail {
 
+/// Rails' valid_dependent_options, per association kind: the policy's own `allowed_on`.
 template <class Kind, class Policy>
-inline constexpr bool policy_allowed_v = false;
-// Rails' valid_dependent_options, per association kind.
-template <class P>
-inline constexpr bool policy_allowed_v<kind::has_many, P> =
-    std::is_same_v<P, dependent::none> || std::is_same_v<P, dependent::destroy> ||
-    std::is_same_v<P, dependent::delete_all> || std::is_same_v<P, dependent::nullify> || is_restrict_v<P> ||
-    std::is_same_v<P, dependent::destroy_async>;
-template <class P>
-inline constexpr bool policy_allowed_v<kind::has_many_through, P> = policy_allowed_v<kind::has_many, P>;
-template <class P>
-inline constexpr bool policy_allowed_v<kind::has_one, P> =
-    std::is_same_v<P, dependent::none> || std::is_same_v<P, dependent::destroy> ||
-    std::is_same_v<P, dependent::delete_> || std::is_same_v<P, dependent::nullify> || is_restrict_v<P> ||
-    std::is_same_v<P, dependent::destroy_async>;
-template <class P>
-inline constexpr bool policy_allowed_v<kind::belongs_to, P> =
-    std::is_same_v<P, dependent::none> || std::is_same_v<P, dependent::destroy> ||
-    std::is_same_v<P, dependent::delete_> || std::is_same_v<P, dependent::destroy_async>;
+inline constexpr bool policy_allowed_v = [] {
+    if constexpr (policy<Policy>) return (Policy::allowed_on & Kind::bit) != 0;
+    else return false;
+}();
+
+/// Text the SQL quotes (table names) or binds (scope values, polymorphic names) may hold neither a
+/// NUL byte nor, for an identifier, a double quote.
+constexpr bool clean_text(std::string_view s, bool identifier) {
+    for (char c : s)
+        if (c == '\0' || (identifier && c == '"')) return false;
+    return !identifier || !s.empty();
+}
+template <class W>
+inline constexpr bool clean_scope_v = [] {
+    if constexpr (requires { where_traits<W>::value.view(); }) return clean_text(where_traits<W>::value.view(), false);
+    else return true;
+}();
+template <class List>
+struct clean_scopes;
+template <class... Ws>
+struct clean_scopes<list<Ws...>> : std::bool_constant<(clean_scope_v<Ws> && ...)> {};
 
 template <auto Member, class Owner>
 inline constexpr bool member_of_v = [] {
@@ -53,7 +59,9 @@ struct model_rules {
         if constexpr (adapted && primary_key_of<M> != nullptr) return member_of_v<primary_key_of<M>, T>;
         else return false;
     }();
-    static constexpr bool ok = adapted && has_primary_key;
+    static constexpr bool table_clean = clean_text(M::table, true);
+    static constexpr bool polymorphic_name_clean = clean_text(polymorphic_name_of<M>, false);
+    static constexpr bool ok = adapted && has_primary_key && table_clean && polymorphic_name_clean;
 };
 
 template <class Schema, class Owner, class A>
@@ -77,50 +85,121 @@ struct association_rules {
     static constexpr bool targets_option_placed =
         !contains_v<destroy_async_targets, options_of_t<A>> ||
         (through && std::is_same_v<typename A::policy, dependent::destroy_async>);
+    static constexpr bool scope_values_clean = clean_scopes<filter_t<is_where, options_of_t<A>>>::value;
+    static constexpr bool name_clean = clean_text(name_option<options_of_t<A>>::value, false);
     static constexpr bool ok = target_in_schema && join_in_schema && policy_valid && foreign_key_placed &&
-                               source_key_placed && nullify_nullable && type_column_placed && targets_option_placed;
+                               source_key_placed && nullify_nullable && type_column_placed && targets_option_placed &&
+                               scope_values_clean && name_clean;
 };
 
-// ---- destroy cycles -----------------------------------------------------------------------------
+// ---- names: one association of a name per model, one model per table ------------------------------------
 
-/// Edges along which destroying one row destroys rows of another model with their callbacks: the
-/// edges a cycle is made of. delete_all/delete/nullify stop there; destroy_async runs later.
-template <class E>
-inline constexpr bool recurses_v = std::is_same_v<typename E::policy, dependent::destroy>;
-
-template <class E>
-using next_model_t = std::conditional_t<E::belongs, typename E::target, typename E::acted>;
-
-template <class Schema, class Path, class Edges>
-struct cycle_through_edges { using type = void; };
-
-/// The first cycle reachable from the last model of Path: a list<M1, ..., Mk, M1> or void.
-template <class Schema, class Path>
-struct find_cycle;
-template <class Schema, class... Ms>
-struct find_cycle<Schema, list<Ms...>> {
-    using last = typename decltype((std::type_identity<Ms>{}, ...))::type;
-    using type = typename cycle_through_edges<Schema, list<Ms...>, edges_t<Schema, last>>::type;
-};
-
-template <class Schema, class... Ms, class E, class... Es>
-struct cycle_through_edges<Schema, list<Ms...>, list<E, Es...>> {
-    template <class Next>
-    static auto step() {
-        if constexpr (!recurses_v<E>)
-            return std::type_identity<void>{};
-        else if constexpr (contains_v<Next, list<Ms...>>)
-            return std::type_identity<list<Ms..., Next>>{};
-        else
-            return std::type_identity<typename find_cycle<Schema, list<Ms..., Next>>::type>{};
-    }
-    using here = typename decltype(step<next_model_t<E>>())::type;
-    using type = std::conditional_t<std::is_void_v<here>,
-                                    typename cycle_through_edges<Schema, list<Ms...>, list<Es...>>::type, here>;
-};
-
+/// The first two associations of M with the same name, as indices, or {-1, -1}.
 template <class Schema, class M>
-using cycle_from_t = typename find_cycle<Schema, list<M>>::type;
+constexpr std::pair<int, int> duplicate_names() {
+    std::string_view names[associations_t<M>::size + 1]{};
+    int n = 0;
+    for_each_type<edges_t<Schema, M>>([&]<class E>() { names[n++] = E::name; });
+    for (int i = 0; i < n; ++i)
+        for (int j = i + 1; j < n; ++j)
+            if (names[i] == names[j]) return {i, j};
+    return {-1, -1};
+}
+template <class Models>
+struct duplicate_tables;
+template <class... Ms>
+struct duplicate_tables<list<Ms...>> {
+    static constexpr std::pair<int, int> value = [] {
+        std::string_view tables[]{Ms::table..., {}};
+        for (std::size_t i = 0; i < sizeof...(Ms); ++i)
+            for (std::size_t j = i + 1; j < sizeof...(Ms); ++j)
+                if (tables[i] == tables[j]) return std::pair<int, int>{static_cast<int>(i), static_cast<int>(j)};
+        return std::pair<int, int>{-1, -1};
+    }();
+};
+
+// ---- cycles of destroy through several models: their keys must have one type -------------------------------
+
+/// For a cycle of dependent::destroy associations through several models, the rows of all of them
+/// are found by one recursive query whose key column has one type. The first two models of such a
+/// cycle whose keys differ, as indices (or {-1, -1}): strongly connected components (Kosaraju, both
+/// passes iterative) over the has-side destroy associations.
+template <class Schema>
+constexpr std::pair<int, int> mixed_key_cycle() {
+    using A = arrays<Schema>;
+    constexpr std::size_t N = A::N;
+    constexpr std::size_t E = A::edges.size();
+    auto const follows = [](edge_data const& e) { return e.has_side() && e.action == policy_action::destroy; };
+    // The reverse graph, as compressed rows: for each model, the owners of destroy edges into it.
+    std::array<int, N + 1> in_first{};
+    std::array<int, E + 1> in_from{};
+    for (auto const& e : A::edges)
+        if (follows(e)) ++in_first[static_cast<std::size_t>(e.acted) + 1];
+    for (std::size_t i = 0; i < N; ++i) in_first[i + 1] += in_first[i];
+    std::array<int, N + 1> fill = in_first;
+    for (auto const& e : A::edges)
+        if (follows(e)) in_from[static_cast<std::size_t>(fill[static_cast<std::size_t>(e.acted)]++)] = e.owner;
+    // Pass 1: finishing order of a depth-first walk of the forward graph.
+    std::array<int, N> finished{}, cursor{};
+    std::array<bool, N> seen{};
+    std::array<int, N + 1> stack{};
+    int done = 0;
+    for (std::size_t s = 0; s < N; ++s) {
+        if (seen[s]) continue;
+        int top = 0;
+        stack[0] = static_cast<int>(s);
+        seen[s] = true;
+        cursor[s] = A::models[s].first_edge;
+        while (top >= 0) {
+            auto const v = static_cast<std::size_t>(stack[static_cast<std::size_t>(top)]);
+            int const end = A::models[v].first_edge + A::models[v].edges;
+            bool pushed = false;
+            while (cursor[v] < end) {
+                auto const& e = A::edges[static_cast<std::size_t>(cursor[v]++)];
+                auto const w = static_cast<std::size_t>(e.acted);
+                if (!follows(e) || seen[w]) continue;
+                seen[w] = true;
+                cursor[w] = A::models[w].first_edge;
+                stack[static_cast<std::size_t>(++top)] = static_cast<int>(w);
+                pushed = true;
+                break;
+            }
+            if (!pushed) {
+                finished[static_cast<std::size_t>(done++)] = static_cast<int>(v);
+                --top;
+            }
+        }
+    }
+    // Pass 2: components of the reverse graph, in reverse finishing order.
+    std::array<int, N> component{};
+    for (auto& c : component) c = -1;
+    int components = 0;
+    for (int i = static_cast<int>(N) - 1; i >= 0; --i) {
+        auto const s = static_cast<std::size_t>(finished[static_cast<std::size_t>(i)]);
+        if (component[s] >= 0) continue;
+        int top = 0;
+        stack[0] = static_cast<int>(s);
+        component[s] = components;
+        while (top >= 0) {
+            auto const v = static_cast<std::size_t>(stack[static_cast<std::size_t>(top--)]);
+            for (int k = in_first[v]; k < in_first[v + 1]; ++k) {
+                auto const w = static_cast<std::size_t>(in_from[static_cast<std::size_t>(k)]);
+                if (component[w] >= 0) continue;
+                component[w] = components;
+                stack[static_cast<std::size_t>(++top)] = static_cast<int>(w);
+            }
+        }
+        ++components;
+    }
+    for (auto const& e : A::edges) {
+        auto const a = static_cast<std::size_t>(e.owner), b = static_cast<std::size_t>(e.acted);
+        if (follows(e) && a != b && component[a] == component[b] && A::models[a].key_tag != A::models[b].key_tag)
+            return {e.owner, e.acted};
+    }
+    return {-1, -1};
+}
+
+// ---- recursion (kept for the rules that follow edges) ---------------------------------------------------
 
 template <class Schema, class M>
 struct edge_rules_all;
@@ -144,13 +223,17 @@ template <class Schema, class... Ms>
 struct schema_rules<Schema, list<Ms...>> {
     static constexpr bool models_ok = (model_rules<Ms>::ok && ...);
     static constexpr bool associations_ok = (edge_rules_all<Schema, Ms>::value && ...);
-    static constexpr bool acyclic = [] {
+    static constexpr bool names_ok = [] {
         if constexpr (models_ok && associations_ok)
-            return (std::is_void_v<cycle_from_t<Schema, Ms>> && ...);
+            return ((duplicate_names<Schema, Ms>().first < 0) && ...) && duplicate_tables<list<Ms...>>::value.first < 0;
         else
             return false;
     }();
-    static constexpr bool ok = models_ok && associations_ok && acyclic;
+    static constexpr bool cycles_ok = [] {
+        if constexpr (names_ok) return mixed_key_cycle<Schema>().first < 0;
+        else return false;
+    }();
+    static constexpr bool ok = models_ok && associations_ok && names_ok && cycles_ok;
 };
 
 }  // namespace detail
@@ -169,6 +252,8 @@ struct check_model {
                   "cascade::model: the struct must be adapted with BOOST_HANA_DEFINE_STRUCT so its columns are known");
     static_assert(!rules::adapted || rules::has_primary_key,
                   "cascade::model: no primary key; add a member named `id` or the option cascade::primary_key<&T::member>");
+    static_assert(rules::table_clean, "cascade::model: the table name must be non-empty, without a double quote or a NUL byte");
+    static_assert(rules::polymorphic_name_clean, "cascade::polymorphic_name: the name may not contain a NUL byte");
     static constexpr bool ok = rules::ok;
 };
 
@@ -201,15 +286,38 @@ struct check_association {
                   "(has_many or has_one)");
     static_assert(rules::targets_option_placed,
                   "cascade::destroy_async_targets: only for a has_many_through with dependent::destroy_async");
+    static_assert(rules::scope_values_clean,
+                  "cascade::where: a text value contains a NUL byte, which SOCI's PostgreSQL backend would cut short");
+    static_assert(rules::name_clean, "cascade::name: the name may not contain a NUL byte");
     static constexpr bool ok = rules::ok;
 };
 
-/// Instantiated with the models of a cycle of dependent::destroy edges: the compiler names them.
-template <class... CycleModels>
-struct destroy_cycle {
-    static_assert(sizeof...(CycleModels) == 0,
-                  "cascade: dependent::destroy edges form a cycle (the models are listed in destroy_cycle<...>); "
-                  "break it with delete_all, nullify or destroy_async on one edge");
+/// Instantiated with the owner and both associations of one name: the compiler names them.
+template <class Owner, class First, class Second>
+struct duplicate_association_name {
+    static_assert(sizeof(Owner) == 0,
+                  "cascade: two associations of one model have the same name (listed in "
+                  "duplicate_association_name<Model, first, second>); their jobs and errors would be confused: "
+                  "give one of them its own name with cascade::name<\"...\">");
+    static constexpr bool ok = false;
+};
+/// Instantiated with two models of one table.
+template <class First, class Second>
+struct duplicate_table {
+    static_assert(sizeof(First) == 0,
+                  "cascade: two models of one schema have the same table (listed in duplicate_table<First, Second>); "
+                  "each table is one model");
+    static constexpr bool ok = false;
+};
+/// Instantiated with two models of a destroy cycle whose keys have different types.
+template <class First, class Second>
+struct cycle_with_mixed_keys {
+    static_assert(sizeof(First) == 0,
+                  "cascade: dependent::destroy associations form a cycle through models whose primary keys have "
+                  "different types (listed in cycle_with_mixed_keys<First, Second>); the cycle's rows are found by "
+                  "one recursive query: give the models keys of one type, or break the cycle with nullify, "
+                  "delete_all or destroy_async on one association");
+    static constexpr bool ok = false;
 };
 
 template <class Schema, class Models = typename Schema::models>
@@ -228,21 +336,44 @@ struct check_schema<Schema, detail::list<Ms...>> {
         if constexpr (check_model<M>::ok) return per_model<M, detail::associations_t<M>>::value;
         else return false;
     }
-    template <class Cycle>
-    struct report_cycle;
-    template <class... Cs>
-    struct report_cycle<detail::list<Cs...>> {
-        static constexpr bool value = sizeof(destroy_cycle<typename Cs::type...>) == 0;
-    };
     template <class M>
-    static constexpr bool acyclic_from() {
-        using cycle = detail::cycle_from_t<S, M>;
-        if constexpr (std::is_void_v<cycle>) return true;
-        else return report_cycle<cycle>::value;
+    static constexpr bool names_ok() {
+        constexpr auto d = detail::duplicate_names<S, M>();
+        if constexpr (d.first < 0) {
+            return true;
+        } else {
+            using As = detail::associations_t<M>;
+            return duplicate_association_name<typename M::type, typename detail::nth<As, static_cast<std::size_t>(d.first)>::type,
+                                              typename detail::nth<As, static_cast<std::size_t>(d.second)>::type>::ok;
+        }
+    }
+    static constexpr bool tables_ok() {
+        constexpr auto d = detail::duplicate_tables<detail::list<Ms...>>::value;
+        if constexpr (d.first < 0) {
+            return true;
+        } else {
+            using L = detail::list<Ms...>;
+            return duplicate_table<typename detail::nth<L, static_cast<std::size_t>(d.first)>::type::type,
+                                   typename detail::nth<L, static_cast<std::size_t>(d.second)>::type::type>::ok;
+        }
+    }
+    static constexpr bool cycles_ok() {
+        constexpr auto d = detail::mixed_key_cycle<S>();
+        if constexpr (d.first < 0) {
+            return true;
+        } else {
+            using L = detail::list<Ms...>;
+            return cycle_with_mixed_keys<typename detail::nth<L, static_cast<std::size_t>(d.first)>::type::type,
+                                         typename detail::nth<L, static_cast<std::size_t>(d.second)>::type::type>::ok;
+        }
     }
     static constexpr bool ok = [] {
-        if constexpr ((model_ok<Ms>() && ...)) return (acyclic_from<Ms>() && ...);
-        else return false;
+        if constexpr ((model_ok<Ms>() && ...)) {
+            if constexpr ((names_ok<Ms>() && ...) && tables_ok()) return cycles_ok();
+            else return false;
+        } else {
+            return false;
+        }
     }();
 };
 

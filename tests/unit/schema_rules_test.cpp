@@ -42,11 +42,37 @@ static_assert(!c::valid_schema<with_a<c::has_many<B, &J::a_id, d::destroy>>>);
 static_assert(!c::valid_schema<c::schema<c::model<NoKey, "nokeys">>>);
 static_assert(c::valid_schema<c::schema<c::model<NoKey, "nokeys", c::primary_key<&NoKey::number>>>>);
 static_assert(!c::valid_schema<c::schema<c::model<NotAdapted, "plain">>>);
-// a cycle of destroy edges; a delete_all edge breaks it
-static_assert(!c::valid_schema<c::schema<c::model<A, "as", c::has_many<B, &B::a_id, d::destroy>>,
-                                         c::model<B, "bs", c::belongs_to<A, &B::a_id, d::destroy>>>>);
-static_assert(c::valid_schema<c::schema<c::model<A, "as", c::has_many<B, &B::a_id, d::delete_all>>,
+// cycles of destroy are plans like any other: a tree in one table, a cycle through two models, a
+// belongs_to destroy back to the owner
+struct Node { BOOST_HANA_DEFINE_STRUCT(Node, (std::int64_t, id), (std::optional<std::int64_t>, parent_id)); };
+static_assert(c::valid_schema<c::schema<c::model<Node, "nodes", c::has_many<Node, &Node::parent_id, d::destroy>>>>);
+static_assert(c::valid_schema<c::schema<c::model<A, "as", c::has_many<B, &B::a_id, d::destroy>>,
                                         c::model<B, "bs", c::belongs_to<A, &B::a_id, d::destroy>>>>);
+struct C { BOOST_HANA_DEFINE_STRUCT(C, (std::int64_t, id), (std::optional<std::int64_t>, d_id)); };
+struct D { BOOST_HANA_DEFINE_STRUCT(D, (std::int64_t, id), (std::optional<std::int64_t>, c_id)); };
+struct TextD { BOOST_HANA_DEFINE_STRUCT(TextD, (std::string, code), (std::optional<std::int64_t>, c_id)); };
+struct C2 { BOOST_HANA_DEFINE_STRUCT(C2, (std::int64_t, id), (std::optional<std::string>, d_code)); };
+static_assert(c::valid_schema<c::schema<c::model<C, "cs", c::has_many<D, &D::c_id, d::destroy>>,
+                                        c::model<D, "ds", c::has_many<C, &C::d_id, d::destroy>>>>);
+// ... but a cycle through several models needs one key type
+static_assert(!c::valid_schema<c::schema<c::model<C2, "cs", c::has_many<TextD, &TextD::c_id, d::destroy>>,
+                                         c::model<TextD, "ds", c::primary_key<&TextD::code>,
+                                                  c::has_many<C2, &C2::d_code, d::destroy, c::primary_key<&TextD::code>>>>>);
+// association names are unique within a model; tables within a schema
+static_assert(!c::valid_schema<with_a<c::has_many<B, &B::a_id, d::destroy>, c::has_many<B, &B::strict_a_id, d::destroy>>>);
+static_assert(c::valid_schema<with_a<c::has_many<B, &B::a_id, d::destroy>,
+                                     c::has_many<B, &B::strict_a_id, d::destroy, c::name<"strict_bs">>>>);
+static_assert(!c::valid_schema<c::schema<c::model<A, "as">, c::model<B, "as">>>);
+// text the SQL binds or quotes holds no NUL byte (nor a quote, in a table name)
+struct S { BOOST_HANA_DEFINE_STRUCT(S, (std::int64_t, id), (std::int64_t, a_id), (std::string, state)); };
+static_assert(c::valid_schema<c::schema<c::model<A, "as", c::has_many<S, &S::a_id, d::destroy, c::where<&S::state, c::fixed_string{"ok"}>>>,
+                                        c::model<S, "ss">>>);
+static_assert(!c::valid_schema<c::schema<c::model<A, "as", c::has_many<S, &S::a_id, d::destroy, c::where<&S::state, c::fixed_string{"o\0k"}>>>,
+                                         c::model<S, "ss">>>);
+static_assert(!c::valid_schema<c::schema<c::model<A, "a\"s">>>);
+// policies are types that carry their traits
+static_assert(c::is_policy_v<d::destroy> && !c::is_policy_v<int>);
+static_assert(d::delete_all::action == c::policy_action::remove && c::is_restrict_v<d::restrict_with_error>);
 }  // namespace rules
 
 BOOST_AUTO_TEST_CASE(schema_rules_hold_both_ways) {

@@ -3,9 +3,9 @@
 //   cascade::destroy_association_job<Schema, Author, "books">
 // a plain struct holding the owner's key, the value its dependents' foreign key holds, and in
 // snapshot mode the keys of its batch. It round-trips to a stable name ("authors.books") and a JSON
-// payload. Performing it (jobs/perform.hpp) runs statically generated code: no lookup by name.
+// payload. Performing it (jobs/runtime.hpp) runs the plan of its dependents' model.
+#include <cascade/graph.hpp>
 #include <cascade/jobs/errors.hpp>
-#include <cascade/plan.hpp>
 
 #include <boost/json.hpp>
 
@@ -17,7 +17,7 @@ namespace cascade {
 namespace detail {
 
 template <class E>
-struct is_async_edge : std::bool_constant<std::is_same_v<typename E::policy, dependent::destroy_async>> {};
+struct is_async_edge : std::bool_constant<E::policy::action == policy_action::defer> {};
 
 template <class Schema, class Models>
 struct async_edges_in;
@@ -35,34 +35,13 @@ template <class E, class... Es, fixed_string Name>
 struct edge_named<list<E, Es...>, Name>
     : std::conditional_t<E::name == Name.view(), std::type_identity<E>, edge_named<list<Es...>, Name>> {};
 
-/// The member the job's value is read from: the referenced owner column, or for belongs_to the
-/// owner's foreign key (the job destroys the row it refers to).
 template <class E>
-inline constexpr auto job_value_member = [] {
-    if constexpr (E::belongs) return E::fk_member;
-    else return E::ref_member;
-}();
-template <class E>
-using job_value_t = db_type_t<unwrap_optional_t<typename member_traits<job_value_member<E>>::type>>;
+using job_value_t = member_db_t<job_value_member<E>>;
 
-/// The rows a job of E destroys, as a path from the value it carries:
-///   has side: edge_path<root_path<Owner, ref>, E>   ("fk" = :p1 AND scope...)
-///   belongs_to: root_path<Target, ref>              ("ref" = :p1)
-///   through with destroy_async_targets: the targets ("id" IN (SELECT "tag_id" FROM the join rows))
+/// The model whose rows a job of E destroys: the target of a belongs_to or of destroy_async_targets,
+/// else the rows E acts on (the join rows of a through).
 template <class E>
-struct dependents_of {
-    using type = edge_path<root_path<typename E::owner, E::ref_member>, E>;
-};
-template <class E>
-    requires E::belongs
-struct dependents_of<E> {
-    using type = root_path<typename E::target, E::ref_member>;
-};
-template <class E>
-    requires(E::through && E::destroys_targets)
-struct dependents_of<E> {
-    using type = through_targets_path<root_path<typename E::owner, E::ref_member>, E>;
-};
+using job_dependent_t = std::conditional_t<E::belongs || (E::through && E::destroys_targets), typename E::target, typename E::acted>;
 
 template <class E>
 struct job_name {
@@ -75,21 +54,26 @@ struct job_name {
 
 template <class T>
 boost::json::value key_to_json(T const& v) {
-    if constexpr (std::is_same_v<T, std::string>) return boost::json::value(v);
-    else return boost::json::value(v);
+    return boost::json::value(v);
 }
 template <class T>
 T key_from_json(boost::json::value const& v, std::string_view job, char const* field) {
     if constexpr (std::is_same_v<T, std::string>) {
         if (!v.is_string()) throw malformed_job_payload(job, std::string(field) + " must be a string");
-        return std::string(v.as_string());
+        std::string s(v.as_string());
+        // SOCI's PostgreSQL backend would cut it at the NUL: "a\u0000b" must not become "a".
+        if (s.find('\0') != std::string::npos) throw malformed_job_payload(job, std::string(field) + " contains a NUL byte");
+        return s;
     } else if constexpr (std::is_floating_point_v<T>) {
         if (!v.is_number()) throw malformed_job_payload(job, std::string(field) + " must be a number");
         return v.to_number<T>();
     } else {
-        if (v.is_int64()) return static_cast<T>(v.as_int64());
-        if (v.is_uint64() && v.as_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) return static_cast<T>(v.as_uint64());
-        throw malformed_job_payload(job, std::string(field) + " must be an integer");
+        if (v.is_int64() && v.as_int64() >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
+            v.as_int64() <= static_cast<std::int64_t>(std::numeric_limits<T>::max()))
+            return static_cast<T>(v.as_int64());
+        if (v.is_uint64() && v.as_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<T>::max()))
+            return static_cast<T>(v.as_uint64());
+        throw malformed_job_payload(job, std::string(field) + " must be an integer in range");
     }
 }
 
@@ -100,10 +84,10 @@ template <class Schema, class E>
 struct destroy_association_job_for {
     using schema = Schema;
     using edge = E;
-    static_assert(std::is_same_v<typename edge::policy, dependent::destroy_async>,
+    static_assert(E::policy::action == policy_action::defer,
                   "cascade::destroy_association_job: the association is not dependent::destroy_async");
     using owner_model = typename edge::owner;
-    using dependent_model = typename detail::dependents_of<edge>::type::model;
+    using dependent_model = detail::job_dependent_t<E>;
     using owner_key_type = detail::key_db_t<owner_model>;
     using value_type = detail::job_value_t<edge>;
     using dependent_key_type = detail::key_db_t<dependent_model>;

@@ -1,74 +1,91 @@
 #pragma once
 // destroy with destroy_async: the owner's cascade runs in the request's transaction; the jobs of its
-// destroy_async associations go to the runtime's executor only after that transaction commits.
+// destroy_async associations go to the runtime's executor only after the outermost transaction
+// commits (or, with the durable queue, are written into it).
 //   cascade::destroy<schema, Author>(sql, 1, jobs);          // its own transaction
-//   cascade::transaction tx(sql);                              // or the caller's
+//   cascade::transaction tx(sql);                              // or the application's
 //   cascade::destroy<schema, Author>(tx, 1, jobs);
 //   tx.commit();                                               // the jobs are handed over here
 #include <cascade/jobs/runtime.hpp>
 
 namespace cascade {
 
-/// A transaction that holds the jobs made inside it until it commits; a rollback (or leaving scope
-/// without commit) drops them: no job runs for a destroy that did not happen.
-class transaction {
-public:
-    explicit transaction(soci::session& sql) : sql_(sql), tx_(sql) {}
-    transaction(transaction const&) = delete;
-    transaction& operator=(transaction const&) = delete;
+namespace detail {
 
-    soci::session& session() { return sql_; }
-    void commit() {
-        tx_.commit();
-        auto run = std::move(after_commit_);
-        after_commit_.clear();
-        for (auto& f : run) f();
-    }
-    void rollback() {
-        after_commit_.clear();
-        tx_.rollback();
-    }
-    /// Runs `f` once the transaction commits.
-    void after_commit(detail::unique_task f) { after_commit_.push_back(std::move(f)); }
+template <class Schema, class T, class Runtime, class Key>
+destroy_result destroy_key_async(soci::session& sql, transaction* scope, Key const& key, Runtime& jobs,
+                                 destroy_options const& options) {
+    using M = model_for_t<Schema, T>;
+    auto const value = key_value<M>(key);
+    bound_values root;
+    root(value, "key");
+    static prepared_plan const& pp = prepare(graph_of<Schema>, key_root<Schema, T>());
+    pending_jobs<Runtime> sink(jobs);
+    return run_destroy<Schema>(sql, scope, pp, root, options, sink, has_end_work<Schema>(root_model<Schema, T>(), Runtime::holds_jobs));
+}
 
-private:
-    soci::session& sql_;
-    detail::write_transaction tx_;
-    std::vector<detail::unique_task> after_commit_;
-};
+template <class Schema, class T, class Runtime, class Keys>
+destroy_result destroy_keys_async(soci::session& sql, transaction* scope, Keys const& keys, Runtime& jobs,
+                                  destroy_options const& options) {
+    using M = model_for_t<Schema, T>;
+    std::string const list = key_list<M>(keys, dialect_of(sql));
+    bound_values root;
+    root(list, "key list");
+    static prepared_plan const& pp = prepare(graph_of<Schema>, keys_root<Schema, T>());
+    pending_jobs<Runtime> sink(jobs);
+    return run_destroy<Schema>(sql, scope, pp, root, options, sink, has_end_work<Schema>(root_model<Schema, T>(), Runtime::holds_jobs),
+                               {.not_found_is_empty = true});
+}
 
-/// Destroys the row of T with `key` in its own transaction; the destroy_async jobs go to `jobs`'
-/// executor after the commit (none after a rollback, none for an owner without dependents).
+}  // namespace detail
+
+/// Destroys the row of T with `key`; the destroy_async jobs go to `jobs`' executor after the commit
+/// (none after a rollback, none for an owner without dependents).
 template <class Schema, class T, class Key, class Executor, class Sessions>
 destroy_result destroy(soci::session& sql, Key const& key, async_runtime<Schema, Executor, Sessions>& jobs,
                        destroy_options const& options = {}) {
     static_assert(check_schema<Schema>::ok, "cascade::destroy: the schema is invalid (see the errors above)");
-    if constexpr (valid_schema<Schema>) {
-        static_assert(!std::is_void_v<detail::model_for_t<Schema, T>>,
-                      "cascade::destroy<Schema, T>: T is not a model of the schema");
-        detail::pending_jobs<async_runtime<Schema, Executor, Sessions>> pending(jobs);
-        return detail::destroy_impl<Schema, T>(sql, key, options, &pending, detail::transaction_mode::own,
-                                               [&] { pending.flush(); });
-    } else {
-        return {};
-    }
+    if constexpr (valid_schema<Schema>) return detail::destroy_key_async<Schema, T>(sql, nullptr, key, jobs, options);
+    else return {};
 }
-
-/// The same inside the caller's transaction: the jobs wait for tx.commit().
+/// The same inside `tx`: the jobs wait for tx.commit().
 template <class Schema, class T, class Key, class Executor, class Sessions>
 destroy_result destroy(transaction& tx, Key const& key, async_runtime<Schema, Executor, Sessions>& jobs,
                        destroy_options const& options = {}) {
     static_assert(check_schema<Schema>::ok, "cascade::destroy: the schema is invalid (see the errors above)");
-    if constexpr (valid_schema<Schema>) {
-        using runtime_t = async_runtime<Schema, Executor, Sessions>;
-        auto pending = std::make_unique<detail::pending_jobs<runtime_t>>(jobs);
-        destroy_result r = detail::destroy_impl<Schema, T>(tx.session(), key, options, pending.get(),
-                                                           detail::transaction_mode::joined, [] {});
-        if (r && pending->size() > 0) tx.after_commit([p = std::move(pending)] { p->flush(); });
-        return r;
-    } else {
-        return {};
-    }
+    if constexpr (valid_schema<Schema>) return detail::destroy_key_async<Schema, T>(tx.session(), &tx, key, jobs, options);
+    else return {};
+}
+
+template <class Schema, class T, class Key, class Executor, class Sessions>
+destroy_result destroy_or_throw(soci::session& sql, Key const& key, async_runtime<Schema, Executor, Sessions>& jobs,
+                                destroy_options const& options = {}) {
+    destroy_result r = destroy<Schema, T>(sql, key, jobs, options);
+    if (!r) detail::throw_not_destroyed(detail::model_for_t<Schema, T>::table, detail::key_string(key), r);
+    return r;
+}
+template <class Schema, class T, class Key, class Executor, class Sessions>
+destroy_result destroy_or_throw(transaction& tx, Key const& key, async_runtime<Schema, Executor, Sessions>& jobs,
+                                destroy_options const& options = {}) {
+    destroy_result r = destroy<Schema, T>(tx, key, jobs, options);
+    if (!r) detail::throw_not_destroyed(detail::model_for_t<Schema, T>::table, detail::key_string(key), r);
+    return r;
+}
+
+/// destroy_all with destroy_async jobs: one transaction, each destroyed row's jobs after the commit.
+template <class Schema, class T, detail::key_range Keys, class Executor, class Sessions>
+destroy_result destroy_all(soci::session& sql, Keys const& keys, async_runtime<Schema, Executor, Sessions>& jobs,
+                           destroy_options const& options = {}) {
+    static_assert(check_schema<Schema>::ok, "cascade::destroy_all: the schema is invalid (see the errors above)");
+    if constexpr (valid_schema<Schema>) return detail::destroy_keys_async<Schema, T>(sql, nullptr, keys, jobs, options);
+    else return {};
+}
+template <class Schema, class T, detail::key_range Keys, class Executor, class Sessions>
+destroy_result destroy_all(transaction& tx, Keys const& keys, async_runtime<Schema, Executor, Sessions>& jobs,
+                           destroy_options const& options = {}) {
+    static_assert(check_schema<Schema>::ok, "cascade::destroy_all: the schema is invalid (see the errors above)");
+    if constexpr (valid_schema<Schema>) return detail::destroy_keys_async<Schema, T>(tx.session(), &tx, keys, jobs, options);
+    else return {};
 }
 
 }  // namespace cascade

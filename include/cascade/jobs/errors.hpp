@@ -36,4 +36,15 @@ struct job_restricted : error {
         : error(std::string(job_) + ": " + message), job(job_) {}
 };
 
+/// Dependents of the owner kept appearing while the job ran (the application still adds rows for an
+/// owner that is gone): after its final sweeps some are left. What it destroyed stays destroyed; run
+/// again (a retry), it finishes what is left.
+struct job_incomplete : error {
+    std::string job;
+    std::string owner_key;
+    job_incomplete(std::string_view job_, std::string key)
+        : error(std::string(job_) + " (owner " + key + "): dependents are still being added; the job will run again"),
+          job(job_), owner_key(std::move(key)) {}
+};
+
 }  // namespace cascade

@@ -1,10 +1,16 @@
 #pragma once
-// The job runtime: what destroy_async jobs need to run. An executor (any cascade::executor), a
-// source of sessions, the batch size, a retry policy and event hooks.
+// The job runtime: what destroy_async jobs need to run. An executor (any cascade::executor), a source
+// of sessions, the batch size, a retry policy and event hooks.
 //   cascade::async_runtime jobs{executor, sessions};
 //   cascade::destroy<schema, Author>(sql, 1, jobs);     // the jobs go to `executor` after commit
 // A job is handed to the executor as a job_task<Job, Runtime>: a move-only callable that performs
-// the typed job (statically generated code) and exposes it (job()) to executors that want to look.
+// the typed job and exposes it (job()) to executors that want to look.
+//
+// Performing a job destroys its dependents with the plan of their model, in batches of their own
+// transactions. It never touches a row whose owner is alive: the owner is checked by its key and by
+// the value the dependents refer to (a reused handle, a forged payload), and every batch leaves rows
+// whose owner exists. It finishes only when no dependent is left: after the last batch it walks the
+// dependents again (a bounded number of times) for rows added meanwhile.
 #include <cascade/concept/executor.hpp>
 #include <cascade/detail/unique_task.hpp>
 #include <cascade/jobs/destroy_association_job.hpp>
@@ -21,8 +27,13 @@ namespace cascade {
 struct async_options {
     /// Dependents destroyed per transaction when a job runs (default mode).
     std::size_t batch_size = 1000;
-    /// Rows held at once for dependents with callbacks (see destroy_options::page_size).
+    /// Rows held at once for dependents whose rows are loaded (see destroy_options::page_size).
     std::size_t page_size = 1000;
+    /// After its last batch, how many more walks a job makes over the dependents for rows added while
+    /// it ran; rows still appearing after that make it fail (job_incomplete), to run again later.
+    int final_sweeps = 3;
+    /// PostgreSQL: how many times a batch that hit a deadlock or a serialization failure runs again.
+    int deadlock_retries = 3;
     retry_policy retry{};
     /// Every event (enqueued, started, performed, failed).
     std::function<void(job_event const&)> on_event{};
@@ -52,6 +63,32 @@ private:
 
 namespace detail {
 
+/// The rows a job of E destroys, as the root of their model's plan:
+///   has side: the rows of `acted` whose foreign key holds the value (with the association's type and
+///             scopes), leaving rows whose owner exists; in batches by key range or by a list of keys;
+///   belongs_to: the target whose referenced column holds the value, within the association's scopes;
+///   destroy_async_targets: the join rows (read for the targets' keys, which are then destroyed by list).
+template <class Schema, class E>
+root_spec job_root(root_spec::bounds bound, bool guard = true) {
+    auto const& g = graph_of<Schema>;
+    auto const& e = g.edge(edge_index_v<Schema, E>);
+    root_spec r;
+    if constexpr (E::belongs) {
+        r.model = e.target;
+        r.column = e.ref;
+        r.scopes = g.scopes_of(e);
+        r.constants = g.constants;
+    } else {
+        r.model = e.acted;
+        r.column = e.fk;
+        r.edge = edge_index_v<Schema, E>;
+        // With ensuring_owner_was the owner row exists (soft-deleted): its predicate is checked instead.
+        r.guard = guard && E::ensuring_owner == nullptr;
+        r.bound = bound;
+    }
+    return r;
+}
+
 /// The jobs a transaction made, handed to the executor only once it commits (dropped on rollback).
 template <class Runtime>
 class pending_jobs {
@@ -60,23 +97,28 @@ public:
 
     template <class E, class Key, class Value>
     void add(soci::session& sql, Key const& owner_key, Value const& value) {
-        using job_t = destroy_association_job_for<typename Runtime::schema, E>;
+        using Schema = typename Runtime::schema;
+        using job_t = destroy_association_job_for<Schema, E>;
         job_t job{static_cast<typename job_t::owner_key_type>(owner_key), static_cast<typename job_t::value_type>(value), {}};
+        check_value(job.owner_value, "destroy_async value");
+        bound_values root;
+        root(job.owner_value, "destroy_async value");
+        auto const d = dialect_of(sql);
         if constexpr (job_t::snapshot_batch == 0) {
             // The only work the request does for a default-mode job: is there anything to destroy?
-            using dependents = typename dependents_of<E>::type;
-            typename Runtime::template dependents_handle<E> const handle(job.owner_value);
-            bound_values v = handle.values();
-            long long const one = 1;
-            v(one);
-            typename job_t::dependent_key_type first{};
-            if (query_bound(sql, text_of<sql::select_keys<dependents, false, true>>(), v, first)) place(sql, std::move(job));
+            // (its owner is being deleted in this transaction: no guard against live owners here; the
+            // job applies it when it runs)
+            static prepared_plan const& pp = prepare(graph_of<Schema>, job_root<Schema, E>(root_spec::bounds::range, false));
+            auto const& st = pp.in(d).first_row;
+            // (for destroy_async_targets the root is the join rows: any of them means targets)
+            key_db_t<std::conditional_t<E::belongs, typename E::target, typename E::acted>> first{};
+            if (query_bound(sql, st.text, bind(st, graph_of<Schema>, pp.p.root, root), first)) place(sql, std::move(job));
         } else {
             // Rails' mode: the dependents' keys now, in jobs of snapshot_batch keys.
-            using dependents = typename dependents_of<E>::type;
+            static prepared_plan const& pp = prepare(graph_of<Schema>, job_root<Schema, E>(root_spec::bounds::ids, false));
+            auto const& st = pp.in(d).root_keys;
             std::vector<typename job_t::dependent_key_type> keys;
-            typename Runtime::template dependents_handle<E> const handle(job.owner_value);
-            query_column(sql, text_of<sql::select_keys<dependents, false, false>>(), handle.values(), keys, 10000);
+            query_column(sql, st.text, bind(st, graph_of<Schema>, pp.p.root, root), keys, 10000);
             for (std::size_t i = 0; i < keys.size(); i += job_t::snapshot_batch) {
                 job_t part = job;
                 auto const end = std::min(keys.size(), i + job_t::snapshot_batch);
@@ -85,10 +127,12 @@ public:
             }
         }
     }
-    /// Hands every held job to the executor.
-    void flush() {
-        for (auto& submit : held_) submit();
-        held_.clear();
+    /// A try that is undone drops the jobs it made.
+    void clear() { held_.clear(); }
+    /// The task that hands every held job to the executor (empty when none is held).
+    unique_task hand_over() {
+        if (held_.empty()) return {};
+        return [held = std::move(held_)]() mutable { run_all(held); };
     }
     std::size_t size() const { return held_.size(); }
 
@@ -100,15 +144,14 @@ private:
         if constexpr (requires(typename Runtime::executor_type& e) { e.enqueue_in(sql, job); })
             runtime_.executor().enqueue_in(sql, job);
         else
-            hold(std::move(job));
-    }
-    template <class Job>
-    void hold(Job job) {
-        held_.emplace_back([this, job = std::move(job)]() mutable { runtime_.enqueue(std::move(job)); });
+            held_.emplace_back([&runtime = runtime_, job = std::move(job)]() mutable { runtime.enqueue(std::move(job)); });
     }
     Runtime& runtime_;
     std::vector<unique_task> held_;
 };
+
+template <class Executor, class Job>
+inline constexpr bool writes_in_transaction_v = requires(Executor& e, soci::session& s, Job const& j) { e.enqueue_in(s, j); };
 
 }  // namespace detail
 
@@ -123,6 +166,17 @@ public:
 
     async_options& options() { return options_; }
     Executor& executor() { return executor_; }
+
+    /// Whether jobs wait in memory for the commit (false for an executor that writes them into the
+    /// transaction: the durable queue's outbox).
+    static constexpr bool holds_jobs = [] {
+        if constexpr (detail::async_edges_t<Schema>::size == 0) {
+            return false;
+        } else {
+            using job_t = destroy_association_job_for<Schema, typename detail::nth<detail::async_edges_t<Schema>, 0>::type>;
+            return !detail::writes_in_transaction_v<Executor, job_t>;
+        }
+    }();
 
     /// Hands `job` to the executor (attempt 1).
     template <class Job>
@@ -161,102 +215,158 @@ public:
     }
 
     /// Performs `job` now on `sql`: the owner check, then the dependents in batches of batch_size,
-    /// each in its own transaction with its own full static cascade. Idempotent: run again, it
-    /// finishes what is left. Jobs that batches make (destroy_async further down) are enqueued as
-    /// each batch commits.
+    /// each in its own transaction with its model's whole plan. Idempotent: run again, it finishes
+    /// what is left. Jobs that batches make (destroy_async further down) go to the executor as each
+    /// batch commits.
     template <class Job>
     job_report perform(Job const& job, soci::session& sql) {
         using E = typename Job::edge;
+        detail::check_value(job.owner_value, "destroy_async value");
         check_owner(job, sql);
-        dependents_handle<E> const dependents(job.owner_value);
-        using dependents_path = typename dependents_handle<E>::path_t;
         job_report report;
-        using key_t = typename Job::dependent_key_type;
-        long long const limit = static_cast<long long>(options_.batch_size);
-        std::optional<key_t> after;  // the last key of the batch done before
-        // The values the next batch's query binds: the dependents' own, the last key done, the size.
-        auto const page_values = [&] {
-            detail::bound_values v = dependents.values();
-            if (after) v(*after);
-            v(limit);
-            return v;
-        };
-        if constexpr (E::through && E::destroys_targets) {
-            // The targets' own cascade may delete the join rows that select them: each batch is read
-            // as keys first, and each target destroyed by its key.
-            std::vector<key_t> keys;
-            for (;;) {
-                detail::bound_values const v = page_values();
-                if (after)
-                    detail::query_column(sql, detail::text_of<sql::select_keys<dependents_path, true, true>>(), v, keys,
-                                         options_.batch_size);
-                else
-                    detail::query_column(sql, detail::text_of<sql::select_keys<dependents_path, false, true>>(), v, keys,
-                                         options_.batch_size);
-                if (keys.empty()) break;
-                report.rows += in_transaction<E>(sql, report, [&](auto& run) {
-                    for (auto const& key : keys) {
-                        detail::root_path<typename E::target> const target{key};
-                        check_restrictions<E>(sql, target, run.result);
-                        run.template node<E>(target);
-                    }
-                });
-                if (keys.size() < options_.batch_size) break;
-                after = keys.back();
-            }
-        } else if (job.ids.empty()) {
-            for (;;) {
-                // The next batch's bounds and size in one row: no key travels to the client.
-                detail::bound_values const v = page_values();
-                key_t lo{}, hi{};
-                long long size = 0;
-                soci::indicator lo_ind = soci::i_null, hi_ind = soci::i_null;
-                {
-                    soci::statement st(sql);
-                    st.alloc();
-                    st.prepare(std::string(after ? detail::text_of<sql::select_key_range<dependents_path, true>>()
-                                                 : detail::text_of<sql::select_key_range<dependents_path, false>>()),
-                               soci::details::st_one_time_query);
-                    st.exchange(soci::into(lo, lo_ind));
-                    st.exchange(soci::into(hi, hi_ind));
-                    st.exchange(soci::into(size));
-                    v.bind(st);
-                    st.define_and_bind();
-                    st.execute(true);
-                }
-                if (size == 0 || lo_ind == soci::i_null) break;
-                report.rows += run_batch<E>(sql, dependents.path, lo, hi, report);
-                if (size < limit) break;
-                after = hi;
-            }
+        if constexpr (E::belongs) {
+            auto const& pp = prepared<E>(detail::root_spec::bounds::none);
+            detail::bound_values root;
+            root(job.owner_value, "destroy_async value");
+            run_batch<Job>(job, sql, pp, root, report, true);
+        } else if constexpr (E::through && E::destroys_targets) {
+            perform_targets(job, sql, report);
+        } else if (!job.ids.empty()) {
+            auto const& pp = prepared<E>(detail::root_spec::bounds::ids);
+            std::string const ids = detail::key_list<typename Job::dependent_model>(job.ids, detail::dialect_of(sql));
+            detail::bound_values root;
+            root(job.owner_value, "destroy_async value");
+            root(ids, "key list");
+            run_batch<Job>(job, sql, pp, root, report, false);
         } else {
-            report.rows += run_ids<E>(sql, dependents.path, job.ids, report);
+            perform_ranges(job, sql, report);
         }
         return report;
     }
 
-    /// The rows a job of E looks at, as a path whose root holds the job's value. Not copyable: the
-    /// path refers to the root beside it.
-    template <class E>
-    struct dependents_handle {
-        using path_t = typename detail::dependents_of<E>::type;
-        using root_t = std::conditional_t<E::belongs, path_t, detail::root_path<typename E::owner, E::ref_member>>;
-        root_t root;
-        path_t path;
-        template <class Value>
-        explicit dependents_handle(Value const& value)
-            : root{static_cast<decltype(root_t::key)>(value)}, path{make_path()} {}
-        dependents_handle(dependents_handle const&) = delete;
-        detail::bound_values values() const { return detail::values_of(path); }
-
-    private:
-        path_t make_path() const {
-            if constexpr (E::belongs) return root;
-            else return path_t{root};
-        }
-    };
-
 private:
+    template <class E>
+    static detail::prepared_plan const& prepared(detail::root_spec::bounds bound) {
+        return detail::prepare(detail::graph_of<Schema>, detail::job_root<Schema, E>(bound));
+    }
+
+    /// Default mode: batches of batch_size dependents by key range, walked in key order; then walks
+    /// again from the start until one finds nothing (rows added while the job ran), at most
+    /// final_sweeps more times.
+    template <class Job>
+    void perform_ranges(Job const& job, soci::session& sql, job_report& report) {
+        using E = typename Job::edge;
+        using key_t = typename Job::dependent_key_type;
+        auto const& pp = prepared<E>(detail::root_spec::bounds::range);
+        auto const& S = pp.in(detail::dialect_of(sql));
+        long long const limit = static_cast<long long>(options_.batch_size < 1 ? 1 : options_.batch_size);
+        for (int walk = 0;; ++walk) {
+            bool found = false;
+            std::optional<key_t> after;
+            for (;;) {
+                detail::bound_values root;
+                root(job.owner_value, "destroy_async value");
+                detail::bound_values extra;
+                key_t after_value = after.value_or(key_t{});
+                extra(after_value, "key");
+                extra(limit, "limit");
+                key_t lo{}, hi{};
+                long long size = 0;
+                soci::indicator lo_ind = soci::i_null, hi_ind = soci::i_null;
+                {
+                    // The next batch's bounds and size in one row: no key travels to the client.
+                    auto const& st = after ? S.next_range_after : S.next_range;
+                    detail::bound_values const v = detail::bind(st, detail::graph_of<Schema>, pp.p.root, root, extra);
+                    v.check();
+                    soci::statement q(sql);
+                    q.alloc();
+                    q.prepare(st.text, soci::details::st_one_time_query);
+                    q.exchange(soci::into(lo, lo_ind));
+                    q.exchange(soci::into(hi, hi_ind));
+                    q.exchange(soci::into(size));
+                    v.bind(q);
+                    q.define_and_bind();
+                    q.execute(true);
+                }
+                if (size == 0 || lo_ind == soci::i_null) break;
+                found = true;
+                root(lo, "key");
+                root(hi, "key");
+                run_batch<Job>(job, sql, pp, root, report, false);
+                if (size < limit) break;
+                after = hi;
+            }
+            if (!found) return;
+            if (walk == options_.final_sweeps) throw job_incomplete(Job::name, detail::key_string(job.owner_key));
+        }
+    }
+
+    /// destroy_async_targets: the targets' keys a batch at a time (read first: their own cascade may
+    /// delete the join rows that select them), each batch destroyed by its list of keys.
+    template <class Job>
+    void perform_targets(Job const& job, soci::session& sql, job_report& report) {
+        using E = typename Job::edge;
+        using key_t = typename Job::dependent_key_type;
+        auto const d = detail::dialect_of(sql);
+        auto const& joins = prepared<E>(detail::root_spec::bounds::none);
+        static std::array<sql::statement, 4> const statements = [&] {
+            std::array<sql::statement, 4> out;
+            for (std::size_t i = 0; i < 4; ++i)
+                out[i] = sql::plan_writer(joins.p, i % 2 ? sql::dialect::postgresql : sql::dialect::sqlite)
+                             .distinct_values(detail::graph_of<Schema>.edge(detail::edge_index_v<Schema, E>).source, i >= 2);
+            return out;
+        }();
+        auto const& targets = detail::prepare(detail::graph_of<Schema>, detail::keys_root<Schema, typename E::target::type>());
+        long long const limit = static_cast<long long>(options_.batch_size < 1 ? 1 : options_.batch_size);
+        for (int walk = 0;; ++walk) {
+            bool found = false;
+            std::optional<key_t> after;
+            for (;;) {
+                auto const& st = statements[(d == sql::dialect::postgresql ? 1u : 0u) + (after ? 2u : 0u)];
+                detail::bound_values root;
+                root(job.owner_value, "destroy_async value");
+                detail::bound_values extra;
+                key_t after_value = after.value_or(key_t{});
+                extra(after_value, "key");
+                extra(limit, "limit");
+                std::vector<key_t> keys;
+                detail::query_column(sql, st.text, detail::bind(st, detail::graph_of<Schema>, joins.p.root, root, extra), keys,
+                                     options_.batch_size);
+                if (keys.empty()) break;
+                found = true;
+                std::string const list = detail::key_list<typename Job::dependent_model>(keys, d);
+                detail::bound_values target_root;
+                target_root(list, "key list");
+                run_batch<Job>(job, sql, targets, target_root, report, false);
+                if (keys.size() < options_.batch_size) break;
+                after = keys.back();
+            }
+            if (!found) return;
+            if (walk == options_.final_sweeps) throw job_incomplete(Job::name, detail::key_string(job.owner_key));
+        }
+    }
+
+    /// One transaction: the restrictions and the whole plan of the rows `root` names.
+    template <class Job>
+    void run_batch(Job const& job, soci::session& sql, detail::prepared_plan const& pp, detail::bound_values const& root,
+                   job_report& report, bool find_root) {
+        using E = typename Job::edge;
+        detail::pending_jobs<async_runtime> sink(*this);
+        destroy_options const o{options_.page_size, options_.deadlock_retries};
+        bool const end_work = detail::has_end_work<Schema>(pp.p.root.model, holds_jobs);
+        auto const owner_still_gone = [&](soci::session& s) {
+            if constexpr (E::ensuring_owner != nullptr) check_owner(job, s);
+        };
+        destroy_result const r = detail::run_destroy<Schema>(
+            sql, nullptr, pp, root, o, sink, end_work,
+            {.run = {.find_root = find_root, .targets = true}, .not_found_is_empty = true}, owner_still_gone);
+        if (r.status == destroy_status::restricted) throw job_restricted(Job::name, r.errors.front().message);
+        if (r.status == destroy_status::aborted)
+            throw record_not_destroyed(r.aborted_by->first, r.aborted_by->second, "a before_destroy callback aborted");
+        report.rows += r.total() + r.total(row_action::nullified);
+        ++report.batches;
+    }
+
     template <class Job>
     job_event event(job_event::kind k, Job const& job, int attempt) const {
         job_event e;
@@ -272,88 +382,59 @@ private:
         if (options_.on_event) options_.on_event(event(k, job, attempt));
     }
 
-    /// Rails' ensuring_owner_was: the owner must be gone, or its predicate must say so.
+    /// The owner must be gone: no row with the owner's key, nor (has side) with the value its
+    /// dependents refer to, unless its ensuring_owner_was predicate says it is gone (a soft delete).
     template <class Job>
     void check_owner(Job const& job, soci::session& sql) {
         using E = typename Job::edge;
         using O = typename E::owner;
-        detail::root_path<O> const owner{job.owner_key};
+        auto const d = detail::dialect_of(sql);
+        static std::array<std::string, 2> const texts{owner_rows<E>(sql::dialect::sqlite), owner_rows<E>(sql::dialect::postgresql)};
+        detail::bound_values v;
+        v(job.owner_key, "owner key");
+        if constexpr (!E::belongs) v(job.owner_value, "destroy_async value");
         bool refuse = false;
-        auto on_page = [&](std::vector<typename O::type>& rows) {
-            for (auto& row : rows) {
+        detail::row_stream<O> rows(sql, d, texts[d == sql::dialect::postgresql ? 1 : 0], v, 100);
+        std::optional<detail::write_transaction> tx;
+        if (d == sql::dialect::postgresql && !detail::in_transaction(sql)) tx.emplace(sql);  // a cursor lives in a transaction
+        rows.open();
+        std::vector<typename O::type> page;
+        std::vector<int> vias;
+        while (rows.next(page, vias))
+            for (auto& row : page) {
                 if constexpr (E::ensuring_owner != nullptr) refuse = refuse || !(row.*E::ensuring_owner)();
                 else refuse = true;
             }
-        };
-        static constexpr detail::row_stream_text text = detail::row_stream_text_of<detail::root_path<O>>();
-        {
-            detail::write_transaction tx(sql);  // a PostgreSQL cursor lives in a transaction
-            detail::stream_rows<O>(sql, sql::dialect_of(sql.get_backend_name()), text, detail::values_of(owner), 2, on_page);
-            tx.commit();
-        }
+        if (tx) tx->commit();
         if (refuse) throw owner_not_destroyed(Job::name, detail::key_string(job.owner_key));
     }
-
-    /// One transaction: the restrict checks and the full cascade of the dependents with
-    /// lo <= key <= hi. Returns the rows it touched.
-    template <class E, class Path, class Key>
-    std::size_t run_batch(soci::session& sql, Path const& dependents, Key const& lo, Key const& hi, job_report& report) {
-        detail::batch_path<Path> const page{dependents, lo, hi};
-        return in_transaction<E>(sql, report, [&](auto& run) {
-            check_restrictions<E>(sql, page, run.result);
-            run.template node<E>(page);
-        });
-    }
-    /// Snapshot mode: the job's own keys, those still among the dependents, in one transaction.
-    template <class E, class Path, class Key>
-    std::size_t run_ids(soci::session& sql, Path const& dependents, std::vector<Key> const& ids, job_report& report) {
-        return in_transaction<E>(sql, report, [&](auto& run) {
-            for (auto const& id : ids) {
-                if constexpr (E::through && E::destroys_targets) {
-                    // Rails 6.1: the plucked targets, by key (their cascade may delete the join rows).
-                    detail::root_path<typename E::target> const target{id};
-                    check_restrictions<E>(sql, target, run.result);
-                    run.template node<E>(target);
-                } else {
-                    detail::batch_path<Path> const one{dependents, id, id};
-                    check_restrictions<E>(sql, one, run.result);
-                    run.template node<E>(one);
-                }
-            }
-        });
-    }
-    template <class E, class Path>
-    void check_restrictions(soci::session& sql, Path const& p, destroy_result& result) {
-        using M = typename Path::model;
-        if constexpr (detail::reaches_restrict_v<Schema, M>) {
-            detail::restrict_check<Schema> check{sql, result};
-            detail::walk<Schema, detail::walk_mode::sets, E>(check, p, 0);
-            if (!result.errors.empty()) throw job_restricted(detail::text_of<detail::job_name<E>>(), result.errors.front().message);
+    template <class E>
+    static std::string owner_rows(sql::dialect) {
+        using O = typename E::owner;
+        auto const& g = detail::graph_of<Schema>;
+        int const o = detail::model_index_v<Schema, typename O::type>;
+        auto const& m = g.model(o);
+        sql::writer w;
+        w += "SELECT ";
+        bool first = true;
+        for (auto col : g.columns_of(o)) {
+            if (!first) w += ", ";
+            first = false;
+            w.column("t0", col);
         }
-    }
-    template <class E, class Body>
-    std::size_t in_transaction(soci::session& sql, job_report& report, Body&& body) {
-        destroy_result result;
-        detail::pending_jobs<async_runtime> pending(*this);
-        detail::destroy_run<Schema, detail::pending_jobs<async_runtime>> run{
-            sql, sql::dialect_of(sql.get_backend_name()), static_cast<long long>(options_.page_size), result, {}, &pending};
-        {
-            detail::write_transaction tx(sql);
-            try {
-                body(run);
-                tx.commit();
-            } catch (detail::aborted_signal const& a) {
-                run.log.after_rollback(sql);
-                throw record_not_destroyed(a.model, a.key, "a before_destroy callback aborted");
-            } catch (...) {
-                run.log.after_rollback(sql);
-                throw;
-            }
+        w += ", -1 FROM ";
+        w.id(m.table);
+        w += " t0 WHERE ";
+        w.column("t0", m.key);
+        w += " = ";
+        w.value({sql::param::source::extra, 0});
+        if constexpr (!E::belongs) {
+            w += " OR ";
+            w.column("t0", g.edge(detail::edge_index_v<Schema, E>).ref);
+            w += " = ";
+            w.value({sql::param::source::extra, 1});
         }
-        run.log.after_commit(sql);
-        pending.flush();
-        ++report.batches;
-        return result.total() + result.total(row_action::nullified);
+        return w.finish().text;
     }
 
     Executor& executor_;

@@ -193,7 +193,7 @@ public:
     }
 
 private:
-    static bool is_pg(soci::session& sql) { return sql::dialect_of(sql.get_backend_name()) == sql::dialect::postgresql; }
+    static bool is_pg(soci::session& sql) { return sql.get_backend_name() == "postgresql"; }
     static std::string id_list(std::vector<long long> const& ids) {
         std::string out;
         for (long long id : ids) {

@@ -1,342 +1,322 @@
 #pragma once
-// Executing the static plan through SOCI, in one transaction:
-//   1. find the root row (and lock it on PostgreSQL); a missing key is a not_found result
-//   2. every restrict edge the cascade reaches is checked before any write
-//   3. depth first, children before parents: a model without callbacks is removed with one statement
-//      per edge; a model with callbacks is read by one sorted scan per row set, streamed in pages of
-//      `page_size` rows, so memory stays flat however many dependents there are; each page is
-//      removed with one DELETE bounded by its first and last key
-//   4. commit, then after_commit; on any failure, rollback, after_rollback, and the error goes on
-#include <cascade/errors.hpp>
-#include <cascade/plan_walk.hpp>
-#include <cascade/result.hpp>
-#include <cascade/soci/exchange.hpp>
-#include <cascade/soci/write_transaction.hpp>
+// destroy, destroy_or_throw and destroy_all: the plan of the rows they name, run in one transaction.
+//   - its own transaction when the session has none; the caller's when it has one: a savepoint inside
+//     it, so that a failure undoes this destroy only, and the caller's commit or rollback decides. A
+//     cascade::transaction (or one found open on the session) runs after_commit/after_rollback and
+//     hands over jobs at its real end; a transaction cascade did not open cannot tell it when that is,
+//     so a destroy with such work refuses it (transaction_required) before running anything.
+//   - on PostgreSQL a deadlock or a serialization failure runs the whole destroy again (a bounded
+//     number of times, destroy_options::deadlock_retries), after after_rollback for the failed try.
+#include <cascade/schema_check.hpp>
+#include <cascade/soci/rows.hpp>
+#include <cascade/soci/transaction.hpp>
 
+#include <chrono>
 #include <optional>
-#include <tuple>
+#include <random>
+#include <ranges>
+#include <thread>
 
 namespace cascade {
 
 struct destroy_options {
-    /// Rows held at once for a model with callbacks: the page its rows are streamed in.
+    /// Rows held at once for a model whose rows are loaded (callbacks, jobs): the page they stream in.
     std::size_t page_size = 1000;
+    /// PostgreSQL: how many times a destroy that hit a deadlock or a serialization failure runs again.
+    int deadlock_retries = 3;
 };
 
 namespace detail {
 
-template <class E>
-inline constexpr association_info association_info_v{E::owner::table, E::name, E::kind::name, E::policy::name};
-
-/// What callbacks see as destroyed_by_association: null for the row destroy was called on.
-template <class E>
-constexpr association_info const* info_of() {
-    if constexpr (std::is_void_v<E>) return nullptr;
-    else return &association_info_v<E>;
+/// The conditions of destroy_all(where<...>...): columns of the root model and their values.
+template <class T, class... Ws>
+struct where_list {
+    static_assert(((member_traits<where_traits<Ws>::member>::is_member &&
+                    std::is_same_v<typename member_traits<where_traits<Ws>::member>::owner, T>) && ...),
+                  "cascade::destroy_all: every where<&T::member, value> must name a member of T");
+    static constexpr std::array<scope_data, sizeof...(Ws)> scopes = [] {
+        std::array<scope_data, sizeof...(Ws)> out{};
+        int i = 0;
+        ((out[static_cast<std::size_t>(i)] = {column_name_v<where_traits<Ws>::member>, i}, ++i), ...);
+        return out;
+    }();
+    static constexpr std::array<constant_data, sizeof...(Ws)> constants{
+        constant_data{tag_of_v<typename constant<where_traits<Ws>::value>::type>, &constant<where_traits<Ws>::value>::address}...};
+};
+template <class Schema, class T, class... Ws>
+root_spec where_root() {
+    root_spec r;
+    r.model = root_model<Schema, T>();
+    r.scopes = where_list<T, Ws...>::scopes;
+    r.constants = where_list<T, Ws...>::constants;
+    return r;
 }
 
-struct aborted_signal {
-    std::string_view model;
-    std::string key;
-};
-
-template <class M>
-struct has_commit_callbacks
-    : std::bool_constant<has_after_commit<typename M::type> || has_after_rollback<typename M::type>> {};
-
-/// The destroyed rows whose models have after_commit or after_rollback, kept until the end of the
-/// transaction. Only those models' rows are kept.
-template <class Models>
-struct commit_log;
-template <class... Ms>
-struct commit_log<list<Ms...>> {
-    std::tuple<std::vector<std::pair<typename Ms::type, association_info const*>>...> rows;
-
-    template <class M>
-    void record(std::vector<typename M::type> const& page, association_info const* by) {
-        if constexpr ((std::is_same_v<M, Ms> || ...)) {
-            auto& log = std::get<std::vector<std::pair<typename M::type, association_info const*>>>(rows);
-            for (auto const& r : page) log.emplace_back(r, by);
-        }
+/// The value a key is bound as, checked (no NUL byte) before anything runs.
+template <class M, class Key>
+key_db_t<M> key_value(Key const& key) {
+    check_value(key, "key");
+    if constexpr (std::is_same_v<key_db_t<M>, std::string>) return std::string(key);
+    else return static_cast<key_db_t<M>>(key);
+}
+/// A list of keys as one bound value (a PostgreSQL array, a JSON array for SQLite).
+template <class M, class Keys>
+std::string key_list(Keys const& keys, sql::dialect d) {
+    std::string list;
+    for (auto const& k : keys) {
+        auto const v = key_value<M>(k);
+        if constexpr (std::is_same_v<decltype(v), std::string const>) sql::append_list_element(list, d, std::string_view(v));
+        else sql::append_list_element(list, d, static_cast<long long>(v));
     }
-    void after_commit(soci::session& sql) {
-        (run_each<Ms>(sql, [](auto& r, destroy_context const& c) { run_after_commit(r, c); }), ...);
-    }
-    void after_rollback(soci::session& sql) {
-        (run_each<Ms>(sql, [](auto& r, destroy_context const& c) { run_after_rollback(r, c); }), ...);
-    }
-    template <class M, class F>
-    void run_each(soci::session& sql, F f) {
-        for (auto& [row, by] : std::get<std::vector<std::pair<typename M::type, association_info const*>>>(rows))
-            f(row, destroy_context{sql, by});
-    }
-};
+    sql::close_list(list, d);
+    return list;
+}
 
+/// Whether a destroy rooted at model `m` has work for the end of the outermost transaction:
+/// after_commit/after_rollback callbacks, or (`jobs_after_commit`) destroy_async jobs held until then.
 template <class Schema>
-struct restrict_check {
-    soci::session& sql;
-    destroy_result& result;
+constexpr bool has_end_work(int m, bool jobs_after_commit) {
+    auto const& r = reach_of<Schema>[static_cast<std::size_t>(m)];
+    return r.commit_callbacks || (jobs_after_commit && r.async);
+}
 
-    template <class M>
-    static constexpr bool descend = reaches_restrict_v<Schema, M>;
+/// How a destroy ran, for the jobs layer: the result, and whether its root had any row.
+struct destroy_run_options {
+    run_options run{};
+    bool not_found_is_empty = false;  ///< destroy_all: no row at all is a destroy of nothing
+};
 
-    /// Runs the checks of every restrict edge reached from `root`, walking only the subtrees that
-    /// hold one.
-    template <class Path>
-    void run(Path const& root) {
-        if constexpr (reaches_restrict_v<Schema, typename Path::model>) walk<Schema, walk_mode::sets, void>(*this, root, 0);
-    }
+/// Runs a prepared plan as a destroy, in the session's transaction situation (see the top of this
+/// file). `sink` receives destroy_async work: `add<E>(...)`, `clear()` when a try is undone, and
+/// `hand_over()` returning the task that hands the held jobs to their executor after the commit.
+/// `inside(sql)` runs first inside the transaction (a job's owner check).
+/// Nothing to check inside the transaction before the plan runs.
+struct nothing_inside {
+    void operator()(soci::session&) const {}
+};
 
-    template <class E, class Path>
-    void enter(Path const&, int) {}
-    template <class E, class Path>
-    void remove(Path const&, int) {}
-    template <class E, class Path>
-    void step(Path const& p, int) {
-        if constexpr (is_restrict_v<typename E::policy>) {
-            std::string owner_key;
-            if (!query_one(sql, text_of<sql::first_dependent<Path>>(), p, owner_key)) return;
-            if constexpr (std::is_same_v<typename E::policy, dependent::restrict_with_exception>) {
-                throw delete_restriction_error(E::owner::table, owner_key, E::name);
+template <class Schema, class Sink, class Inside = nothing_inside>
+destroy_result run_destroy(soci::session& sql, transaction* scope, prepared_plan const& pp, bound_values const& root,
+                           destroy_options const& options, Sink& sink, bool end_work, destroy_run_options ro = {},
+                           Inside inside = {}) {
+    if (!scope) scope = transaction::open_on(sql);
+    bool const foreign = !scope && in_transaction(sql);
+    if (foreign && end_work) throw transaction_required("cascade::destroy");
+    root.check();
+    sql::dialect const d = dialect_of(sql);
+    for (int attempt = 0;; ++attempt) {
+        auto log = std::make_shared<commit_log<Schema>>();
+        destroy_result result;
+        run_context ctx{sql, d, graph_of<Schema>, result, static_cast<long long>(options.page_size), false,
+                        row_table<Schema, Sink>.data(), &sink, log.get()};
+        bool const own = !scope && !foreign;
+        std::optional<write_transaction> tx;
+        if (own) tx.emplace(sql);
+        else execute_text(sql, "SAVEPOINT cascade_destroy");
+        auto const undo = [&] {
+            if (tx) {
+                tx->rollback();
             } else {
-                std::string message = std::is_same_v<typename E::kind, kind::has_one>
-                                          ? "Cannot delete record because a dependent " + std::string(E::name) + " exists"
-                                          : "Cannot delete record because dependent " + std::string(E::name) + " exist";
-                result.errors.push_back({E::owner::table, std::move(owner_key), E::name, std::move(message)});
+                execute_text(sql, "ROLLBACK TO SAVEPOINT cascade_destroy");
+                execute_text(sql, "RELEASE SAVEPOINT cascade_destroy");
             }
-        }
-    }
-};
-
-/// Where a plan without a job runtime would hand destroy_async work: nowhere (destroy refuses such a
-/// plan at compile time).
-struct no_async_sink {
-    template <class E, class Key, class Value>
-    void add(soci::session&, Key const&, Value const&) {}
-};
-
-/// Runs the plan. Sink receives, for each destroyed row with a destroy_async edge E, the row's key
-/// and the value the job will look its dependents up by (`add<E>(sql, key, value)`); the jobs
-/// layer turns that into typed jobs handed over after commit.
-template <class Schema, class Sink = no_async_sink>
-struct destroy_run {
-    soci::session& sql;
-    sql::dialect dialect;
-    long long page_size;
-    destroy_result& result;
-    commit_log<filter_t<has_commit_callbacks, typename Schema::models>> log{};
-    Sink* sink = nullptr;
-
-    /// Destroys every row of `p` (reached through edge E, or the root when E is void).
-    template <class E, class Path>
-    void node(Path const& p) {
-        using M = typename Path::model;
-        if constexpr (!needs_rows_v<M>) {
-            edges(p);
-            result.add(M::table, row_action::deleted, execute_bound(sql, text_of<sql::delete_rows<Path>>(), values_of(p)));
-        } else {
-            auto on_page = [&](std::vector<typename M::type>& rows) { destroy_page<E>(p, rows); };
-            static constexpr row_stream_text text = row_stream_text_of<Path>();
-            stream_rows<M>(sql, dialect, text, values_of(p), page_size, on_page);
-        }
-    }
-
-    /// One page of rows of `p`, loaded: before_destroy on each, their dependents, one DELETE for
-    /// the page, after_destroy on each, then the rows their belongs_to edges destroy.
-    template <class E, class Path>
-    void destroy_page(Path const& p, std::vector<typename Path::model::type>& rows) {
-        using M = typename Path::model;
-        destroy_context const ctx{sql, info_of<E>()};
-        for (auto& r : rows) {
-            bool go_on = false;
+        };
+        auto const give_up = [&](destroy_status status) {
+            undo();
+            sink.clear();
+            log->after_rollback(sql);
+            result.status = status;
+            if (status != destroy_status::restricted) result.counts.clear();
+            return result;
+        };
+        run_outcome outcome;
+        try {
+            inside(sql);
+            outcome = run_plan(ctx, pp, root, ro.run);
+            if (outcome == run_outcome::done) {
+                if (tx) tx->commit();
+                else execute_text(sql, "RELEASE SAVEPOINT cascade_destroy");
+            }
+        } catch (aborted_signal const& a) {
+            result.aborted_by.emplace(a.model, a.key);
+            return give_up(destroy_status::aborted);
+        } catch (...) {
+            auto const failure = std::current_exception();
             try {
-                go_on = run_before_destroy(r, ctx);
-            } catch (abort_destroy const&) {
+                undo();
+            } catch (...) {
+                // the connection may be gone; the database rolls back an unfinished transaction itself
             }
-            if (!go_on) throw aborted_signal{M::table, key_string(key_of<M>(r))};
+            sink.clear();
+            bool const again = retryable(failure) && attempt < options.deadlock_retries;
+            try {
+                log->after_rollback(sql);
+            } catch (...) {
+                if (!again) throw;
+            }
+            if (!again) std::rethrow_exception(failure);
+            thread_local std::minstd_rand random{std::random_device{}()};
+            std::this_thread::sleep_for(std::chrono::milliseconds(5 + random() % (20 * (attempt + 1))));
+            continue;
         }
-        batch_path<Path> const page{p, key_of<M>(rows.front()), key_of<M>(rows.back())};
-        edges(page);
-        result.add(M::table, row_action::deleted, execute_bound(sql, text_of<sql::delete_rows<batch_path<Path>>>(), values_of(page)));
-        for (auto& r : rows) run_after_destroy(r, ctx);
-        targets<M>(rows);
-        async_edges<M>(rows);
-        log.template record<M>(rows, ctx.destroyed_by_association);
-    }
-
-    /// destroy_async: each destroyed row's jobs, kept by the sink until the transaction commits.
-    template <class M>
-    void async_edges(std::vector<typename M::type> const& rows) {
-        for_each_type<edges_t<Schema, M>>([&]<class E>() {
-            if constexpr (std::is_same_v<typename E::policy, dependent::destroy_async>) {
-                constexpr auto value_member = [] {
-                    if constexpr (E::belongs) return E::fk_member;
-                    else return E::ref_member;
-                }();
-                for (auto const& r : rows) {
-                    auto const& value = r.*value_member;
-                    if constexpr (is_optional_v<std::remove_cvref_t<decltype(value)>>) {
-                        if (value) sink->template add<E>(sql, key_of<M>(r), *value);
-                    } else {
-                        sink->template add<E>(sql, key_of<M>(r), value);
-                    }
-                }
+        if (outcome == run_outcome::not_found) {
+            if (ro.not_found_is_empty) {
+                undo();
+                return result;
             }
-        });
+            return give_up(destroy_status::not_found);
+        }
+        if (outcome == run_outcome::restricted) return give_up(destroy_status::restricted);
+        if (own) {
+            std::vector<unique_task> after;
+            after.emplace_back([&] { log->after_commit(sql); });
+            if (auto jobs = sink.hand_over()) after.push_back(std::move(jobs));
+            run_all(after);
+        } else if (scope) {
+            scope->after_commit([log, &sql] { log->after_commit(sql); });
+            if (auto jobs = sink.hand_over()) scope->after_commit(std::move(jobs));
+            scope->after_rollback([log, &sql] { log->after_rollback(sql); });
+        }
+        return result;
     }
+}
 
-    /// The has-side edges of the rows of `p`, in declaration order.
-    template <class Path>
-    void edges(Path const& p) {
-        for_each_type<edges_t<Schema, typename Path::model>>([&]<class E>() {
-            using P = typename E::policy;
-            if constexpr (E::belongs) {
-            } else if constexpr (std::is_same_v<P, dependent::destroy>) {
-                node<E>(edge_path<Path, E>{p});
-            } else if constexpr (std::is_same_v<P, dependent::delete_all> || std::is_same_v<P, dependent::delete_>) {
-                result.add(E::acted::table, row_action::deleted,
-                           execute_bound(sql, text_of<sql::delete_rows<edge_path<Path, E>>>(), values_of(edge_path<Path, E>{p})));
-            } else if constexpr (std::is_same_v<P, dependent::nullify>) {
-                result.add(E::acted::table, row_action::nullified,
-                           execute_bound(sql, text_of<sql::nullify_rows<edge_path<Path, E>>>(), values_of(edge_path<Path, E>{p})));
-            }
-        });
-    }
-
-    /// belongs_to dependent: after the rows are gone, the rows they referred to (Rails runs these in
-    /// after_destroy). A target already gone, e.g. shared by two rows of the page, is skipped.
-    template <class M>
-    void targets(std::vector<typename M::type> const& rows) {
-        for_each_type<edges_t<Schema, M>>([&]<class E>() {
-            if constexpr (destroys_target_v<E>) {
-                using target_key = root_path<typename E::target, E::ref_member>;
-                for (auto const& r : rows) {
-                    auto const& fk = r.*E::fk_member;
-                    if constexpr (is_optional_v<std::remove_cvref_t<decltype(fk)>>) {
-                        if (!fk) continue;
-                        visit_target<E, target_key>(*fk);
-                    } else {
-                        visit_target<E, target_key>(fk);
-                    }
-                }
-            }
-        });
-    }
-    template <class E, class TargetKey, class K>
-    void visit_target(K const& key) {
-        TargetKey const tp{static_cast<decltype(TargetKey::key)>(key)};
-        if constexpr (std::is_same_v<typename E::policy, dependent::destroy>) node<E>(tp);
-        else result.add(E::target::table, row_action::deleted, execute_bound(sql, text_of<sql::delete_rows<TargetKey>>(), values_of(tp)));
-    }
+/// The sink of a destroy without a job runtime: destroy_async is refused at compile time.
+struct no_sink : no_async_sink {
+    void clear() {}
+    unique_task hand_over() { return {}; }
 };
 
 template <class Schema, class T>
 constexpr bool destroy_allowed() {
+    constexpr int m = root_model<Schema, T>();
+    static_assert(!reach_of<Schema>[static_cast<std::size_t>(m)].async,
+                  "cascade::destroy: this cascade reaches dependent::destroy_async associations, whose jobs "
+                  "need an executor; include <cascade/jobs.hpp> and pass a cascade::async_runtime: "
+                  "cascade::destroy<Schema, T>(sql, key, jobs)");
+    return !reach_of<Schema>[static_cast<std::size_t>(m)].async;
+}
+
+template <class Schema, class T, class Key>
+destroy_result destroy_key(soci::session& sql, transaction* scope, Key const& key, destroy_options const& options) {
     using M = model_for_t<Schema, T>;
-    static_assert(!std::is_void_v<M>, "cascade::destroy<Schema, T>: T is not a model of the schema");
-    if constexpr (std::is_void_v<M>) {
-        return false;
-    } else {
-        static_assert(!reaches_async<Schema, M>(),
-                      "cascade::destroy: this cascade reaches dependent::destroy_async associations, whose jobs "
-                      "need an executor; include <cascade/jobs.hpp> and pass a cascade::async_runtime: "
-                      "cascade::destroy<Schema, T>(sql, key, jobs)");
-        return !reaches_async<Schema, M>();
+    auto const value = key_value<M>(key);
+    bound_values root;
+    root(value, "key");
+    static prepared_plan const& pp = prepare(graph_of<Schema>, key_root<Schema, T>());
+    no_sink sink;
+    return run_destroy<Schema>(sql, scope, pp, root, options, sink, has_end_work<Schema>(root_model<Schema, T>(), false));
+}
+
+template <class Schema, class T, class Keys>
+destroy_result destroy_keys(soci::session& sql, transaction* scope, Keys const& keys, destroy_options const& options) {
+    using M = model_for_t<Schema, T>;
+    std::string const list = key_list<M>(keys, dialect_of(sql));
+    bound_values root;
+    root(list, "key list");
+    static prepared_plan const& pp = prepare(graph_of<Schema>, keys_root<Schema, T>());
+    no_sink sink;
+    return run_destroy<Schema>(sql, scope, pp, root, options, sink, has_end_work<Schema>(root_model<Schema, T>(), false),
+                               {.not_found_is_empty = true});
+}
+
+template <class Schema, class T, class... Ws>
+destroy_result destroy_where(soci::session& sql, transaction* scope, destroy_options const& options) {
+    static prepared_plan const& pp = prepare(graph_of<Schema>, where_root<Schema, T, Ws...>());
+    no_sink sink;
+    return run_destroy<Schema>(sql, scope, pp, bound_values{}, options, sink,
+                               has_end_work<Schema>(root_model<Schema, T>(), false), {.not_found_is_empty = true});
+}
+
+[[noreturn]] inline void throw_not_destroyed(std::string_view table, std::string key, destroy_result const& r) {
+    switch (r.status) {
+        case destroy_status::not_found: throw record_not_destroyed(table, std::move(key), "not found");
+        case destroy_status::restricted: throw record_not_destroyed(table, std::move(key), r.errors.front().message);
+        default: throw record_not_destroyed(table, std::move(key), "a before_destroy callback aborted");
     }
 }
 
-}  // namespace detail
-
-namespace detail {
-
-/// Whether a destroy runs its own transaction, or joins one the caller holds (inside a savepoint,
-/// so that an abort or a failure undoes this destroy only).
-enum class transaction_mode { own, joined };
-
-template <class Schema, class T, class Key, class Sink, class AfterCommit>
-destroy_result destroy_impl(soci::session& sql, Key const& key, destroy_options const& options, Sink* sink,
-                            transaction_mode mode, AfterCommit&& after_commit) {
-    using M = model_for_t<Schema, T>;
-    destroy_result result;
-    root_path<M> const root{static_cast<key_db_t<M>>(key)};
-    sql::dialect const dialect = sql::dialect_of(sql.get_backend_name());
-    destroy_run<Schema, Sink> run{sql, dialect, static_cast<long long>(options.page_size), result, {}, sink};
-    std::optional<write_transaction> tx;
-    if (mode == transaction_mode::own) tx.emplace(sql);
-    else execute_text(sql, "SAVEPOINT cascade_destroy");
-    auto const undo = [&] {
-        if (tx) tx->rollback();
-        else execute_text(sql, "ROLLBACK TO SAVEPOINT cascade_destroy");
-    };
-    try {
-        key_db_t<M> found{};
-        bool const exists =
-            dialect == sql::dialect::postgresql
-                ? query_one(sql, text_of<sql::lock_root<decltype(root), sql::dialect::postgresql>>(), root, found)
-                : query_one(sql, text_of<sql::lock_root<decltype(root), sql::dialect::sqlite>>(), root, found);
-        if (!exists) {
-            undo();
-            result.status = destroy_status::not_found;
-            return result;
-        }
-        restrict_check<Schema>{sql, result}.run(root);
-        if (!result.errors.empty()) {
-            undo();
-            result.status = destroy_status::restricted;
-            return result;
-        }
-        run.template node<void>(root);
-        if (tx) tx->commit();
-        else execute_text(sql, "RELEASE SAVEPOINT cascade_destroy");
-    } catch (aborted_signal const& a) {
-        undo();
-        run.log.after_rollback(sql);
-        result.status = destroy_status::aborted;
-        result.counts.clear();
-        result.aborted_by.emplace(a.model, a.key);
-        return result;
-    } catch (...) {
-        try {
-            undo();
-        } catch (...) {
-            // the connection may be gone; the database rolls back an unfinished transaction itself
-        }
-        run.log.after_rollback(sql);
-        throw;
-    }
-    run.log.after_commit(sql);
-    after_commit();
-    return result;
-}
+template <class Key>
+concept key_range = std::ranges::input_range<Key> && !std::is_convertible_v<Key const&, std::string_view>;
 
 }  // namespace detail
 
-/// Destroys the row of T with `key` and, in the same transaction, everything its dependent policies
-/// reach. restrict_with_exception throws cascade::delete_restriction_error; every other outcome is in
-/// the result. Database errors propagate after a rollback that leaves every row in place.
-/// (A cascade that reaches destroy_async needs a job runtime: see <cascade/jobs.hpp>.)
+/// Destroys the row of T with `key` and everything its dependent policies reach, in one transaction
+/// (its own, or the one open on the session). restrict_with_exception throws
+/// cascade::delete_restriction_error; every other outcome is in the result. Database errors propagate
+/// after a rollback that leaves every row in place. (A cascade that reaches destroy_async needs a job
+/// runtime: see <cascade/jobs.hpp>.)
 template <class Schema, class T, class Key>
 destroy_result destroy(soci::session& sql, Key const& key, destroy_options const& options = {}) {
     static_assert(check_schema<Schema>::ok, "cascade::destroy: the schema is invalid (see the errors above)");
-    if constexpr (valid_schema<Schema> && detail::destroy_allowed<Schema, T>()) {
-        return detail::destroy_impl<Schema, T>(sql, key, options, static_cast<detail::no_async_sink*>(nullptr),
-                                               detail::transaction_mode::own, [] {});
-    } else {
+    if constexpr (valid_schema<Schema> && detail::destroy_allowed<Schema, T>())
+        return detail::destroy_key<Schema, T>(sql, nullptr, key, options);
+    else
         return {};
-    }
+}
+/// The same inside `tx`: its commit runs after_commit, its rollback after_rollback.
+template <class Schema, class T, class Key>
+destroy_result destroy(transaction& tx, Key const& key, destroy_options const& options = {}) {
+    static_assert(check_schema<Schema>::ok, "cascade::destroy: the schema is invalid (see the errors above)");
+    if constexpr (valid_schema<Schema> && detail::destroy_allowed<Schema, T>())
+        return detail::destroy_key<Schema, T>(tx.session(), &tx, key, options);
+    else
+        return {};
 }
 
 /// Rails' destroy!: the same, but an outcome other than destroyed throws record_not_destroyed.
 template <class Schema, class T, class Key>
 destroy_result destroy_or_throw(soci::session& sql, Key const& key, destroy_options const& options = {}) {
     destroy_result r = destroy<Schema, T>(sql, key, options);
-    if (r) return r;
-    using M = detail::model_for_t<Schema, T>;
-    switch (r.status) {
-        case destroy_status::not_found: throw record_not_destroyed(M::table, detail::key_string(key), "not found");
-        case destroy_status::restricted: throw record_not_destroyed(M::table, detail::key_string(key), r.errors.front().message);
-        default: throw record_not_destroyed(M::table, detail::key_string(key), "a before_destroy callback aborted");
-    }
+    if (!r) detail::throw_not_destroyed(detail::model_for_t<Schema, T>::table, detail::key_string(key), r);
+    return r;
+}
+template <class Schema, class T, class Key>
+destroy_result destroy_or_throw(transaction& tx, Key const& key, destroy_options const& options = {}) {
+    destroy_result r = destroy<Schema, T>(tx, key, options);
+    if (!r) detail::throw_not_destroyed(detail::model_for_t<Schema, T>::table, detail::key_string(key), r);
+    return r;
+}
+
+/// Destroys the rows of T with these keys, in one transaction, each with its callbacks and its
+/// dependents as if destroyed alone; one plan runs for all (Rails' `where(id: keys).destroy_all`,
+/// Django's QuerySet.delete()). A restriction on any of them stops all: the result lists each.
+template <class Schema, class T, detail::key_range Keys>
+destroy_result destroy_all(soci::session& sql, Keys const& keys, destroy_options const& options = {}) {
+    static_assert(check_schema<Schema>::ok, "cascade::destroy_all: the schema is invalid (see the errors above)");
+    if constexpr (valid_schema<Schema> && detail::destroy_allowed<Schema, T>())
+        return detail::destroy_keys<Schema, T>(sql, nullptr, keys, options);
+    else
+        return {};
+}
+template <class Schema, class T, detail::key_range Keys>
+destroy_result destroy_all(transaction& tx, Keys const& keys, destroy_options const& options = {}) {
+    static_assert(check_schema<Schema>::ok, "cascade::destroy_all: the schema is invalid (see the errors above)");
+    if constexpr (valid_schema<Schema> && detail::destroy_allowed<Schema, T>())
+        return detail::destroy_keys<Schema, T>(tx.session(), &tx, keys, options);
+    else
+        return {};
+}
+/// Destroys the rows of T matching every condition given as template arguments:
+///   cascade::destroy_all<schema, Author, cascade::where<&Author::banned, true>>(sql)
+/// (the scopes' vocabulary: equality on T's columns, values bound).
+template <class Schema, class T, class Where, class... Wheres>
+    requires(detail::is_where<Where>::value && (detail::is_where<Wheres>::value && ...))
+destroy_result destroy_all(soci::session& sql, destroy_options const& options = {}) {
+    static_assert(check_schema<Schema>::ok, "cascade::destroy_all: the schema is invalid (see the errors above)");
+    if constexpr (valid_schema<Schema> && detail::destroy_allowed<Schema, T>())
+        return detail::destroy_where<Schema, T, Where, Wheres...>(sql, nullptr, options);
+    else
+        return {};
+}
+template <class Schema, class T, class Where, class... Wheres>
+    requires(detail::is_where<Where>::value && (detail::is_where<Wheres>::value && ...))
+destroy_result destroy_all(transaction& tx, destroy_options const& options = {}) {
+    static_assert(check_schema<Schema>::ok, "cascade::destroy_all: the schema is invalid (see the errors above)");
+    if constexpr (valid_schema<Schema> && detail::destroy_allowed<Schema, T>())
+        return detail::destroy_where<Schema, T, Where, Wheres...>(tx.session(), &tx, options);
+    else
+        return {};
 }
 
 }  // namespace cascade

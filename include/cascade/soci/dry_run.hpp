@@ -1,71 +1,95 @@
 #pragma once
-// The dry run: what a destroy would touch, counted without changing anything (Django's admin shows
-// this before a delete). Each step of the plan is one SELECT COUNT(*) over its row set; a row reached
-// along two paths (a diamond) is counted on each.
+// The dry run: what a destroy would delete and nullify, per table, and the restrictions that would
+// stop it, without changing anything (Django's admin shows this before a delete). It is the destroy's
+// own plan, run by the same loop with each write replaced by a COUNT(*) of the same rows, in one
+// read-only snapshot (REPEATABLE READ on PostgreSQL): what it reports is what the destroy does.
 #include <cascade/soci/destroy.hpp>
 
 namespace cascade {
 
 namespace detail {
 
-template <class Schema>
-struct dry_run_count {
-    soci::session& sql;
-    destroy_result& result;
-    restrict_check<Schema> restricts{sql, result};
-
-    template <class Path>
-    std::size_t count(Path const& p) {
-        long long n = 0;
-        query_one(sql, text_of<sql::count_rows<Path>>(), p, n);
-        return static_cast<std::size_t>(n);
-    }
-    template <class E, class Path>
-    void enter(Path const&, int) {}
-    template <class E, class Path>
-    void remove(Path const& p, int) {
-        result.add(Path::model::table, row_action::deleted, count(p));
-    }
-    template <class E, class Path>
-    void step(Path const& p, int depth) {
-        using P = typename E::policy;
-        if constexpr (is_restrict_v<P>) {
+inline destroy_result run_dry(soci::session& sql, prepared_plan const& pp, bound_values const& root,
+                              bool not_found_is_empty) {
+    root.check();
+    destroy_result result;
+    sql::dialect const d = dialect_of(sql);
+    run_context ctx{sql, d, *pp.p.g, result, 1000, true};
+    bool const own = !in_transaction(sql);
+    if (own) execute_text(sql, d == sql::dialect::postgresql ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN");
+    run_outcome outcome;
+    try {
+        outcome = run_plan(ctx, pp, root);
+    } catch (...) {
+        if (own) {
             try {
-                restricts.template step<E>(p, depth);
-            } catch (delete_restriction_error const& e) {
-                result.errors.push_back({E::owner::table, e.key, E::name, e.what()});
+                execute_text(sql, "ROLLBACK");
+            } catch (...) {
             }
-        } else if constexpr (std::is_same_v<P, dependent::nullify>) {
-            result.add(Path::model::table, row_action::nullified, count(p));
-        } else if constexpr (!std::is_same_v<P, dependent::destroy_async>) {
-            result.add(Path::model::table, row_action::deleted, count(p));
         }
+        throw;
     }
-};
+    if (own) execute_text(sql, "ROLLBACK");
+    if (outcome == run_outcome::not_found && !not_found_is_empty) {
+        result.status = destroy_status::not_found;
+        result.counts.clear();
+    } else if (outcome == run_outcome::restricted) {
+        result.status = destroy_status::restricted;
+    }
+    return result;
+}
 
 }  // namespace detail
 
 /// Counts, per table, the rows destroy<Schema, T>(sql, key) would delete or nullify, and the
-/// restrictions that would stop it (status restricted), without changing anything.
+/// restrictions that would stop it (status restricted), without changing anything. Inside a
+/// transaction it reads what that transaction sees.
 template <class Schema, class T, class Key>
 destroy_result dry_run(soci::session& sql, Key const& key) {
     static_assert(check_schema<Schema>::ok, "cascade::dry_run: the schema is invalid (see the errors above)");
-    destroy_result result;
     if constexpr (valid_schema<Schema>) {
         using M = detail::model_for_t<Schema, T>;
-        static_assert(!std::is_void_v<M>, "cascade::dry_run<Schema, T>: T is not a model of the schema");
-        detail::root_path<M> const root{static_cast<detail::key_db_t<M>>(key)};
-        detail::key_db_t<M> found{};
-        if (!detail::query_one(sql, detail::text_of<sql::lock_root<decltype(root), sql::dialect::sqlite>>(), root,
-                               found)) {
-            result.status = destroy_status::not_found;
-            return result;
-        }
-        detail::dry_run_count<Schema> counter{sql, result};
-        detail::walk<Schema, detail::walk_mode::sets, void>(counter, root, 0);
-        if (!result.errors.empty()) result.status = destroy_status::restricted;
+        auto const value = detail::key_value<M>(key);
+        detail::bound_values root;
+        root(value, "key");
+        static detail::prepared_plan const& pp = detail::prepare(detail::graph_of<Schema>, detail::key_root<Schema, T>());
+        return detail::run_dry(sql, pp, root, false);
+    } else {
+        return {};
     }
-    return result;
+}
+template <class Schema, class T, class Key>
+destroy_result dry_run(transaction& tx, Key const& key) {
+    return dry_run<Schema, T>(tx.session(), key);
+}
+
+/// The dry run of destroy_all<Schema, T>(sql, keys).
+template <class Schema, class T, detail::key_range Keys>
+destroy_result dry_run_all(soci::session& sql, Keys const& keys) {
+    static_assert(check_schema<Schema>::ok, "cascade::dry_run_all: the schema is invalid (see the errors above)");
+    if constexpr (valid_schema<Schema>) {
+        using M = detail::model_for_t<Schema, T>;
+        std::string const list = detail::key_list<M>(keys, detail::dialect_of(sql));
+        detail::bound_values root;
+        root(list, "key list");
+        static detail::prepared_plan const& pp = detail::prepare(detail::graph_of<Schema>, detail::keys_root<Schema, T>());
+        return detail::run_dry(sql, pp, root, true);
+    } else {
+        return {};
+    }
+}
+/// The dry run of destroy_all<Schema, T, where<...>...>(sql).
+template <class Schema, class T, class Where, class... Wheres>
+    requires(detail::is_where<Where>::value && (detail::is_where<Wheres>::value && ...))
+destroy_result dry_run_all(soci::session& sql) {
+    static_assert(check_schema<Schema>::ok, "cascade::dry_run_all: the schema is invalid (see the errors above)");
+    if constexpr (valid_schema<Schema>) {
+        static detail::prepared_plan const& pp =
+            detail::prepare(detail::graph_of<Schema>, detail::where_root<Schema, T, Where, Wheres...>());
+        return detail::run_dry(sql, pp, detail::bound_values{}, true);
+    } else {
+        return {};
+    }
 }
 
 }  // namespace cascade

@@ -1,61 +1,75 @@
 #pragma once
-// Moving values between SOCI and the models: running a statement with a path's bound values, and
-// streaming the rows of a path into structs, a page at a time, column by column in bulk.
+// Moving values between SOCI and the models: a statement's bound values (checked: no text with a NUL
+// byte ever reaches the database), running statements, and streaming rows into structs a page at a
+// time, column by column in bulk. Statements run through a few non-template functions, so the
+// database code is compiled once, not once per model or plan.
 #include <cascade/errors.hpp>
-#include <cascade/sql/statements.hpp>
+#include <cascade/graph.hpp>
+#include <cascade/sql/dialect.hpp>
 
 #include <boost/hana/accessors.hpp>
-#include <boost/hana/for_each.hpp>
-#include <boost/hana/transform.hpp>
 #include <boost/hana/at.hpp>
+#include <boost/hana/for_each.hpp>
 #include <boost/hana/front.hpp>
 #include <boost/hana/length.hpp>
+#include <boost/hana/transform.hpp>
 #include <soci/soci.h>
 
+#include <atomic>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace cascade::detail {
 
-/// The values a path binds, collected in placeholder order: pointers to the path's own storage and
-/// to static constants, tagged by type. Statements are then run by one non-template function, so
-/// the database code is compiled once, not once per path of every plan.
+/// The values a statement binds, in placeholder order: pointers to storage that outlives the
+/// statement, tagged by type and by what the value is (named in a null_byte_in_text error).
 struct bound_values {
-    enum class tag : unsigned char { integer, small_integer, real, text };
     struct value {
-        tag type;
+        value_tag type;
         void const* at;
+        char const* role;
     };
     static constexpr std::size_t capacity = 64;
     value values[capacity];
     std::size_t size = 0;
 
-    void operator()(long long const& v) { push(tag::integer, &v); }
-    void operator()(int const& v) { push(tag::small_integer, &v); }
-    void operator()(double const& v) { push(tag::real, &v); }
-    void operator()(std::string const& v) { push(tag::text, &v); }
-    void push(tag t, void const* at) {
+    void operator()(long long const& v, char const* role = "value") { push(value_tag::integer, &v, role); }
+    void operator()(int const& v, char const* role = "value") { push(value_tag::small_integer, &v, role); }
+    void operator()(double const& v, char const* role = "value") { push(value_tag::real, &v, role); }
+    void operator()(std::string const& v, char const* role = "value") { push(value_tag::text, &v, role); }
+    void push(value_tag t, void const* at, char const* role) {
         if (size == capacity) throw error("cascade: more than 64 bound values in one statement");
-        values[size++] = {t, at};
+        values[size++] = {t, at, role};
+    }
+    value const& operator[](std::size_t i) const { return values[i]; }
+    /// Refuses a text value with a NUL byte: SOCI's PostgreSQL backend would cut it short.
+    void check() const {
+        for (std::size_t i = 0; i < size; ++i)
+            if (values[i].type == value_tag::text &&
+                static_cast<std::string const*>(values[i].at)->find('\0') != std::string::npos)
+                throw null_byte_in_text(values[i].role);
     }
     void bind(soci::statement& st) const {
+        check();
         for (std::size_t i = 0; i < size; ++i) {
             switch (values[i].type) {
-                case tag::integer: st.exchange(soci::use(*static_cast<long long const*>(values[i].at))); break;
-                case tag::small_integer: st.exchange(soci::use(*static_cast<int const*>(values[i].at))); break;
-                case tag::real: st.exchange(soci::use(*static_cast<double const*>(values[i].at))); break;
-                case tag::text: st.exchange(soci::use(*static_cast<std::string const*>(values[i].at))); break;
+                case value_tag::integer: st.exchange(soci::use(*static_cast<long long const*>(values[i].at))); break;
+                case value_tag::small_integer: st.exchange(soci::use(*static_cast<int const*>(values[i].at))); break;
+                case value_tag::real: st.exchange(soci::use(*static_cast<double const*>(values[i].at))); break;
+                case value_tag::text: st.exchange(soci::use(*static_cast<std::string const*>(values[i].at))); break;
             }
         }
     }
 };
 
-template <class Path>
-bound_values values_of(Path const& path) {
-    bound_values v;
-    path.bind(v);
-    return v;
+/// Refuses a text value with a NUL byte before anything runs (keys given to destroy, job values).
+inline void check_text(std::string_view v, char const* role) {
+    if (v.find('\0') != std::string_view::npos) throw null_byte_in_text(role);
+}
+template <class T>
+void check_value(T const& v, char const* role) {
+    if constexpr (std::is_convertible_v<T const&, std::string_view>) check_text(v, role);
 }
 
 /// Runs `text` with `values`; returns the affected rows.
@@ -74,7 +88,7 @@ inline void execute_text(soci::session& sql, std::string_view text) {
     execute_bound(sql, text, bound_values{});
 }
 
-/// Runs `text` with `values` and reads one value; false when there is no row.
+/// Runs `text` with `values` and reads one value; false when there is no row (or it is NULL).
 template <class T>
 bool query_bound(soci::session& sql, std::string_view text, bound_values const& values, T& out) {
     soci::statement st(sql);
@@ -102,15 +116,10 @@ void query_column(soci::session& sql, std::string_view text, bound_values const&
     values.bind(st);
     st.define_and_bind();
     for (bool got = st.execute(true); got; got = st.fetch()) {
-        out.insert(out.end(), page.begin(), page.end());
+        for (std::size_t i = 0; i < page.size(); ++i)
+            if (nulls[i] != soci::i_null) out.push_back(page[i]);
         if (page.empty()) break;
     }
-}
-
-/// Runs `text` with the path's values and reads one value; false when there is no row.
-template <class Path, class T>
-bool query_one(soci::session& sql, std::string_view text, Path const& path, T& out) {
-    return query_bound(sql, text, values_of(path), out);
 }
 
 /// The type a member is read through: bool goes through text because PostgreSQL sends 't'/'f'.
@@ -145,7 +154,8 @@ void read_column(Pair const& pair, Buffer const& b, std::vector<T>& rows, std::s
     }
 }
 
-/// Column buffers for one page of T's rows, filled by one bulk fetch.
+/// Column buffers for one page of T's rows and, last, the association that reached each row (an edge
+/// index, -1 for the rows destroy was called on), filled by one bulk fetch.
 template <class M>
 struct page_buffers {
     using T = typename M::type;
@@ -154,6 +164,8 @@ struct page_buffers {
         using member_t = std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<T&>()))>;
         return column_buffer<member_t>{};
     })) columns;
+    std::vector<int> via;
+    std::vector<soci::indicator> via_nulls;
     /// SOCI 4.0's SQLite backend returns no row into one-element vectors: pages of one row are
     /// fetched into plain values instead.
     bool single;
@@ -164,18 +176,24 @@ struct page_buffers {
             b.values.resize(capacity);
             b.nulls.resize(capacity);
         });
+        via.resize(capacity);
+        via_nulls.resize(capacity);
     }
     void bind(soci::statement& st) {
         boost::hana::for_each(columns, [&](auto& b) {
             if (single) st.exchange(soci::into(b.values[0], b.nulls[0]));
             else st.exchange(soci::into(b.values, b.nulls));
         });
+        if (single) st.exchange(soci::into(via[0], via_nulls[0]));
+        else st.exchange(soci::into(via, via_nulls));
     }
-    /// Moves what the last fetch returned (`fetched`: whether it returned anything) into `rows`.
-    void read(bool fetched, std::vector<T>& rows) {
+    /// Moves what the last fetch returned (`fetched`: whether it returned anything) into `rows`, and
+    /// each row's association into `vias`.
+    void read(bool fetched, std::vector<T>& rows, std::vector<int>& vias) {
         namespace hana = boost::hana;
-        std::size_t const n = !fetched ? 0 : single ? 1 : hana::front(columns).values.size();
+        std::size_t const n = !fetched ? 0 : single ? 1 : via.size();
         rows.resize(n);
+        vias.assign(via.begin(), via.begin() + static_cast<std::ptrdiff_t>(n));
         constexpr std::size_t count = decltype(hana::length(accessors()))::value;
         [&]<std::size_t... I>(std::index_sequence<I...>) {
             (read_column(hana::at_c<I>(accessors()), hana::at_c<I>(columns), rows, n, M::table), ...);
@@ -183,69 +201,89 @@ struct page_buffers {
     }
 };
 
-/// A non-owning reference to a callable: how a page of rows is handed back to the plan. One
-/// indirect call per page (never per row) lets the streaming code be compiled once per model.
-template <class Arg>
-struct page_handler {
-    void* object;
-    void (*call)(void*, Arg&);
-    template <class F>
-    page_handler(F& f) : object(&f), call([](void* o, Arg& a) { (*static_cast<F*>(o))(a); }) {}
-    void operator()(Arg& a) const { call(object, a); }
-};
-
-/// The statements that stream one path's rows, frozen per path.
-struct row_stream_text {
-    std::string_view select_all;      ///< SQLite: one stepped SELECT
-    std::string_view declare_cursor;  ///< PostgreSQL: a cursor over the same SELECT
-    std::string_view cursor_name;
-    std::string_view close_cursor;
-};
-template <class Path>
-constexpr row_stream_text row_stream_text_of() {
-    return {text_of<sql::select_all<Path>>(), text_of<sql::declare_cursor<Path>>(),
-            text_of<sql::cursor_name<Path>>(), text_of<sql::close_cursor<Path>>()};
+/// A unique name for a server-side cursor of this process.
+inline std::string next_cursor_name() {
+    static std::atomic<unsigned long long> counter{0};
+    return "\"cascade_c" + std::to_string(++counter) + "\"";
 }
 
-/// Streams every row of a path by key, `limit` rows at a time, from one sorted scan, calling
-/// on_page(rows) for each page. SQLite steps one SELECT; PostgreSQL reads a server-side cursor.
-/// on_page may delete the rows it was given (and rows of other tables): SQLite allows deleting rows
-/// a pending SELECT has already returned, and a PostgreSQL cursor reads its own snapshot.
+/// The rows of a SELECT, a page at a time, from one scan: a stepped statement on SQLite, a
+/// server-side cursor on PostgreSQL (inside the transaction). open() runs the query: from then on the
+/// rows are fixed even if they are deleted (PostgreSQL reads the cursor's snapshot; SQLite's sorted
+/// statements have read every row when they return the first), so a caller may delete them and still
+/// read them.
 template <class M>
-void stream_rows(soci::session& sql, sql::dialect dialect, row_stream_text const& text, bound_values const& values,
-                 long long limit, page_handler<std::vector<typename M::type>> on_page) {
-    std::vector<typename M::type> rows;
-    page_buffers<M> buffers(limit);
-    if (dialect == sql::dialect::postgresql) {
-        execute_bound(sql, text.declare_cursor, values);
-        std::string const fetch = "FETCH FORWARD " + std::to_string(limit) + " FROM " + std::string(text.cursor_name);
-        soci::statement st(sql);
-        st.alloc();
-        st.prepare(fetch, soci::details::st_one_time_query);
-        buffers.bind(st);
-        st.define_and_bind();
-        for (;;) {
-            bool const fetched = st.execute(true);
-            buffers.read(fetched, rows);
-            if (rows.empty()) break;
-            on_page(rows);
-            if (rows.size() < static_cast<std::size_t>(limit)) break;
-        }
-        execute_text(sql, text.close_cursor);
-    } else {
-        soci::statement st(sql);
-        st.alloc();
-        st.prepare(std::string(text.select_all), soci::details::st_one_time_query);
-        buffers.bind(st);
-        values.bind(st);
-        st.define_and_bind();
-        for (bool fetched = st.execute(true); fetched; fetched = st.fetch()) {
-            buffers.read(fetched, rows);
-            if (rows.empty()) break;
-            on_page(rows);
+class row_stream {
+public:
+    using T = typename M::type;
+    row_stream(soci::session& sql, sql::dialect d, std::string_view text, bound_values const& values, long long page)
+        : sql_(sql), dialect_(d), text_(text), values_(values), page_(page < 1 ? 1 : page), buffers_(page_) {}
+    row_stream(row_stream const&) = delete;
+    row_stream& operator=(row_stream const&) = delete;
+    ~row_stream() {
+        if (!cursor_.empty()) {
+            try {
+                execute_text(sql_, "CLOSE " + cursor_);
+            } catch (...) {
+                // the transaction is failing; the cursor goes with it
+            }
         }
     }
-}
+
+    void open() {
+        if (dialect_ == sql::dialect::postgresql) {
+            std::string name = next_cursor_name();
+            execute_bound(sql_, "DECLARE " + name + " NO SCROLL CURSOR FOR " + std::string(text_), values_);
+            cursor_ = std::move(name);
+            st_.emplace(sql_);
+            st_->alloc();
+            st_->prepare("FETCH FORWARD " + std::to_string(page_) + " FROM " + cursor_, soci::details::st_one_time_query);
+            buffers_.bind(*st_);
+            st_->define_and_bind();
+        } else {
+            st_.emplace(sql_);
+            st_->alloc();
+            st_->prepare(std::string(text_), soci::details::st_one_time_query);
+            buffers_.bind(*st_);
+            values_.bind(*st_);
+            st_->define_and_bind();
+            pending_ = st_->execute(true);
+            first_ = true;
+        }
+    }
+    /// The next page (empty at the end).
+    bool next(std::vector<T>& rows, std::vector<int>& vias) {
+        if (done_) {
+            rows.clear();
+            vias.clear();
+            return false;
+        }
+        bool fetched = false;
+        if (dialect_ == sql::dialect::postgresql) {
+            fetched = st_->execute(true);
+        } else if (first_) {
+            first_ = false;
+            fetched = pending_;
+        } else {
+            fetched = st_->fetch();
+        }
+        buffers_.read(fetched, rows, vias);
+        if (rows.empty() || (dialect_ == sql::dialect::postgresql && rows.size() < static_cast<std::size_t>(page_)))
+            done_ = true;
+        return !rows.empty();
+    }
+
+private:
+    soci::session& sql_;
+    sql::dialect dialect_;
+    std::string_view text_;
+    bound_values const& values_;
+    long long page_;
+    page_buffers<M> buffers_;
+    std::optional<soci::statement> st_;
+    std::string cursor_;
+    bool pending_ = false, first_ = false, done_ = false;
+};
 
 template <class M>
 key_db_t<M> key_of(typename M::type const& row) {

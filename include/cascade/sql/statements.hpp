@@ -1,202 +1,702 @@
 #pragma once
-// The statements of the cascade, each a type whose write() the compiler runs; the text is frozen
-// into the binary (detail::text_of). No I/O here.
+// The SQL of a plan: every statement its steps run, written once per plan and dialect from the plan and
+// the schema's constant data, and kept for the life of the process (no destroy builds SQL again).
+// Each set of rows is a common table expression, "s<node>"(k, via): the keys of the rows that go and
+// the association that reached each (for destroyed_by_association). A statement names the sets it
+// reads; its WITH clause holds those and the sets they read, in dependency order. A set reached by a
+// cycle is recursive (WITH RECURSIVE ... UNION), which terminates on any data: each (key, association)
+// pair is produced once.
 #include <cascade/plan.hpp>
 #include <cascade/sql/dialect.hpp>
 
-#include <boost/hana/accessors.hpp>
-#include <boost/hana/for_each.hpp>
-
 namespace cascade::sql {
 
-/// Every column of a model, quoted and comma-separated: frozen once per model.
-template <class M>
-struct columns_of {
-    static constexpr void write(auto& out) {
+using detail::edge_data;
+using detail::graph;
+using detail::plan;
+using detail::plan_step;
+using detail::root_spec;
+using detail::scope_data;
+using detail::step_kind;
+
+/// The statements of one step. `main` is what destroy runs; `count` what the dry run runs instead
+/// (removes and nullifies); `snapshot` the rows of a remove read again after the delete (after_destroy).
+struct step_sql {
+    statement main;
+    statement count;
+    statement snapshot;
+    std::vector<statement> members;  ///< capture_keys: each member's keys, in group order
+};
+
+/// The statements of a plan in one dialect.
+struct plan_sql {
+    statement find_root;          ///< how many root rows there are; locks them on PostgreSQL
+    statement find_root_unlocked; ///< the same without locks (dry run)
+    std::vector<step_sql> steps;  ///< one per plan step
+    statement first_row;          ///< a root key, if any (LIMIT 1): does a job have work?
+    statement root_keys;          ///< every root key, in order (a job's snapshot of ids)
+    statement next_range;         ///< MIN, MAX, COUNT of the next :e1 root keys (range plans)
+    statement next_range_after;   ///< the same after key :e0
+};
+
+class plan_writer {
+public:
+    plan_writer(plan const& p, dialect d) : p_(p), g_(*p.g), d_(d) {}
+
+    plan_sql write() {
+        plan_sql out;
+        out.find_root = find_root(true);
+        out.find_root_unlocked = find_root(false);
+        for (auto const& s : p_.steps) out.steps.push_back(step(s));
+        out.first_row = first_row();
+        out.root_keys = root_keys();
+        out.next_range = next_range(false);
+        out.next_range_after = next_range(true);
+        return out;
+    }
+
+    /// `SELECT DISTINCT b."column"` of the root's rows (not NULL), in order, after :e0 when `after`,
+    /// at most :e1 of them: the targets a destroy_async_targets job reads through its join rows.
+    statement distinct_values(std::string_view column, bool after) {
+        auto const& m = g_.model(p_.root.model);
+        writer w;
+        w += "SELECT DISTINCT ";
+        w.column("b", column);
+        w += " FROM ";
+        w.id(m.table);
+        w += " b WHERE ";
+        root_condition(w, "b", false);
+        w += " AND ";
+        w.column("b", column);
+        w += " IS NOT NULL";
+        if (after) {
+            w += " AND ";
+            w.column("b", column);
+            w += " > ";
+            w.value({param::source::extra, 0});
+        }
+        w += " ORDER BY ";
+        w.column("b", column);
+        w += " LIMIT ";
+        w.value({param::source::extra, 1});
+        return w.finish();
+    }
+
+    /// A belongs_to edge's targets, deleted without callbacks (delete_), by the list bound at :e0.
+    static statement remove_targets(graph const& g, edge_data const& e, dialect d, bool count) {
+        writer w;
+        auto const& target = g.model(e.target);
+        if (count) w += "SELECT COUNT(*) FROM ";
+        else w += "DELETE FROM ";
+        w.id(target.table);
+        w += count ? " t0 WHERE " : " AS t0 WHERE ";
+        in_list(w, d, "t0", e.ref, {param::source::extra, 0});
+        for (auto const& s : g.scopes_of(e)) {
+            w += " AND ";
+            w.column("t0", s.column);
+            w += " = ";
+            w.value({param::source::constant, s.constant});
+        }
+        return w.finish();
+    }
+
+private:
+    // ---- the sets ----------------------------------------------------------------------------------
+
+    /// A node written in place rather than as a CTE: one input, no recursion. A chain of such nodes is
+    /// nested subqueries, as a person would write it; a CTE is kept for a set reached along several
+    /// associations (written once, however many sets read it) and for recursion.
+    bool inline_node(int n) const {
+        auto const& node = p_.node(n);
+        return node.group < 0 && node.inputs == 1 && !(n == 0 && !p_.root_inline());
+    }
+
+    /// Node n's set as a condition on `alias` (a row of the node's model).
+    void in_set(writer& w, int n, std::string_view alias, std::vector<bool>& needed) {
+        auto const& m = p_.model_of(n);
+        if (n == 0 && p_.root_inline()) {
+            w += "(";
+            root_condition(w, alias, true);
+            w += ")";
+            return;
+        }
+        if (inline_node(n)) {
+            auto const& in = p_.inputs_of(n).front();
+            w += "(";
+            reached_by(w, g_.edge(in.edge), in.from, alias, needed);
+            w += ")";
+            return;
+        }
+        needed[static_cast<std::size_t>(n)] = true;
+        w.column(alias, m.key);
+        w += " IN (SELECT k FROM ";
+        w.id(set_name(n));
+        w += ")";
+    }
+    /// `AND NOT EXISTS (a row of node n's set with alias's key)`: the row is not in the set (a NULL
+    /// foreign key is not in it either).
+    void not_in_set(writer& w, int n, std::string_view alias, std::vector<bool>& needed) {
+        auto const& m = p_.model_of(n);
+        w += " AND NOT EXISTS (SELECT 1 FROM ";
+        w.id(m.table);
+        w += " z WHERE ";
+        w.column("z", m.key);
+        w += " = ";
+        w.column(alias, m.key);
+        w += " AND ";
+        in_set(w, n, "z", needed);
+        w += ")";
+    }
+    std::string set_name(int n) const {
+        return (p_.node(n).removed ? "x" : "s") + std::to_string(n);
+    }
+
+    /// The root's rows: its condition on `alias`. `bounds`: with the key range or key list.
+    void root_condition(writer& w, std::string_view alias, bool bounds) {
+        root_spec const& r = p_.root;
+        auto const& m = g_.model(r.model);
         bool first = true;
-        boost::hana::for_each(boost::hana::accessors<typename M::type>(), [&](auto pair) {
-            if (!first) out += ", ";
+        auto const and_ = [&] {
+            if (!first) w += " AND ";
             first = false;
-            append_identifier(out, boost::hana::to<char const*>(boost::hana::first(pair)));
-        });
-    }
-};
-template <class M>
-constexpr void append_columns(auto& out) {
-    out += detail::text_of<columns_of<M>>();
-}
-
-/// The statement's own copy of its path's condition, written from the parent's frozen condition
-/// (a leaf path's condition is never frozen on its own).
-template <class Path>
-constexpr void append_where(auto& out, int& n) {
-    out += " WHERE ";
-    Path::where(out, n);
-}
-
-/// DELETE every row of the path.
-template <class Path>
-struct delete_rows {
-    static constexpr void write(auto& out) {
-        int n = 0;
-        out += "DELETE FROM ";
-        append_identifier(out, Path::model::table);
-        append_where<Path>(out, n);
-    }
-};
-
-/// Clear the foreign key (and the polymorphic type column; for through, the join's source key) of
-/// every row of the path.
-template <class Path>
-struct nullify_rows {
-    using E = typename Path::edge;
-    static constexpr void write(auto& out) {
-        int n = 0;
-        out += "UPDATE ";
-        append_identifier(out, Path::model::table);
-        out += " SET ";
-        if constexpr (E::through) {
-            append_identifier(out, detail::column_name_v<E::source_member>);
-            out += " = NULL";
-        } else {
-            append_identifier(out, E::fk_column);
-            out += " = NULL";
-            if constexpr (E::polymorphic) {
-                out += ", ";
-                append_identifier(out, detail::column_name_v<E::type_member>);
-                out += " = NULL";
+        };
+        if (!r.column.empty()) {
+            and_();
+            if (r.list) {
+                in_list(w, d_, alias, r.column, {param::source::root, 0});
+            } else {
+                w.column(alias, r.column);
+                w += " = ";
+                w.value({param::source::root, 0});
             }
         }
-        append_where<Path>(out, n);
-    }
-};
-
-/// The foreign key of one row of the path, if any: a restrict check that also names the owner.
-template <class Path>
-struct first_dependent {
-    static constexpr void write(auto& out) {
-        int n = 0;
-        out += "SELECT ";
-        append_identifier(out, Path::edge::fk_column);
-        out += " FROM ";
-        append_identifier(out, Path::model::table);
-        append_where<Path>(out, n);
-        out += " LIMIT 1";
-    }
-};
-
-/// How many rows the path holds (the dry run).
-template <class Path>
-struct count_rows {
-    static constexpr void write(auto& out) {
-        int n = 0;
-        out += "SELECT COUNT(*) FROM ";
-        append_identifier(out, Path::model::table);
-        append_where<Path>(out, n);
-    }
-};
-
-/// Every row of the path, every column, by key: streamed in pages by the executor.
-template <class Path>
-struct select_all {
-    static constexpr void write(auto& out) {
-        using M = typename Path::model;
-        int n = 0;
-        out += "SELECT ";
-        append_columns<M>(out);
-        out += " FROM ";
-        append_identifier(out, M::table);
-        append_where<Path>(out, n);
-        out += " ORDER BY ";
-        append_identifier(out, detail::primary_key_column<M>);
-    }
-};
-
-/// The keys of the path's rows, by key: `... [AND key > :after] ORDER BY key [LIMIT :n]`.
-template <class Path, bool After, bool Limit>
-struct select_keys {
-    static constexpr void write(auto& out) {
-        using M = typename Path::model;
-        int n = 0;
-        out += "SELECT ";
-        append_identifier(out, detail::primary_key_column<M>);
-        out += " FROM ";
-        append_identifier(out, M::table);
-        append_where<Path>(out, n);
-        if constexpr (After) {
-            out += " AND ";
-            append_identifier(out, detail::primary_key_column<M>);
-            out += " > ";
-            append_placeholder(out, n);
+        if (r.edge >= 0) {
+            auto const& e = g_.edge(r.edge);
+            edge_filters(w, e, alias, first);
+            if (r.guard) {
+                // A job leaves every row whose owner exists, whatever it was told (a reused key, a
+                // forged payload).
+                auto const& owner = g_.model(e.owner);
+                and_();
+                w += "NOT EXISTS (SELECT 1 FROM ";
+                w.id(owner.table);
+                w += " o WHERE ";
+                w.column("o", e.ref);
+                w += " = ";
+                w.column(alias, e.fk);
+                w += ")";
+            }
         }
-        out += " ORDER BY ";
-        append_identifier(out, detail::primary_key_column<M>);
-        if constexpr (Limit) {
-            out += " LIMIT ";
-            append_placeholder(out, n);
+        for (auto const& s : r.scopes) {
+            and_();
+            w.column(alias, s.column);
+            w += " = ";
+            w.value({param::source::root_constant, s.constant});
+        }
+        if (bounds && r.bound == root_spec::bounds::range) {
+            and_();
+            w.column(alias, m.key);
+            w += " >= ";
+            w.value({param::source::root, 1});
+            w += " AND ";
+            w.column(alias, m.key);
+            w += " <= ";
+            w.value({param::source::root, 2});
+        } else if (bounds && r.bound == root_spec::bounds::ids) {
+            and_();
+            in_list(w, d_, alias, m.key, {param::source::root, 1});
+        }
+        if (first) w += "1 = 1";
+    }
+
+    /// An edge's own conditions on the rows it reaches (`alias` is a row of `acted`): the polymorphic
+    /// type, and its scopes (on the target of a through: the join rows whose target is in scope).
+    void edge_filters(writer& w, edge_data const& e, std::string_view alias, bool& first) {
+        auto const and_ = [&] {
+            if (!first) w += " AND ";
+            first = false;
+        };
+        if (e.polymorphic) {
+            and_();
+            w.column(alias, e.type_column);
+            w += " = ";
+            w.value({param::source::constant, g_.model(e.owner).polymorphic_constant});
+        }
+        if (e.scopes == 0) return;
+        if (e.kind == detail::association_kind::has_many_through) {
+            auto const& target = g_.model(e.target);
+            and_();
+            w.column(alias, e.source);
+            w += " IN (SELECT tt.";
+            w.id(target.key);
+            w += " FROM ";
+            w.id(target.table);
+            w += " tt WHERE 1 = 1";
+            for (auto const& s : g_.scopes_of(e)) {
+                w += " AND ";
+                w.column("tt", s.column);
+                w += " = ";
+                w.value({param::source::constant, s.constant});
+            }
+            w += ")";
+        } else {
+            for (auto const& s : g_.scopes_of(e)) {
+                and_();
+                w.column(alias, s.column);
+                w += " = ";
+                w.value({param::source::constant, s.constant});
+            }
         }
     }
-};
 
-/// The first key, last key and size of the next page of the path's keys, in one row:
-/// `SELECT MIN(k), MAX(k), COUNT(*) FROM (SELECT k ... [AND k > :after] ORDER BY k LIMIT :n) page`.
-template <class Path, bool After>
-struct select_key_range {
-    static constexpr void write(auto& out) {
-        using M = typename Path::model;
-        out += "SELECT MIN(";
-        append_identifier(out, detail::primary_key_column<M>);
-        out += "), MAX(";
-        append_identifier(out, detail::primary_key_column<M>);
-        out += "), COUNT(*) FROM (";
-        out += detail::text_of<select_keys<Path, After, true>>();
-        out += ") page";
+    /// The rows edge e (has side) reaches from the rows of node `from`, as a condition on `alias`.
+    void reached_by(writer& w, edge_data const& e, int from, std::string_view alias, std::vector<bool>& needed) {
+        auto const& owner = p_.model_of(from);
+        root_spec const& r = p_.root;
+        bool const root_in_place = from == 0 && p_.root_inline();
+        bool const direct = root_in_place && r.edge < 0 && r.scopes.empty() && r.bound == root_spec::bounds::none &&
+                            r.column == e.ref;
+        if (direct) {
+            // A child of the root by the root's own column: compared with the bound value itself.
+            if (r.list) {
+                in_list(w, d_, alias, e.fk, {param::source::root, 0});
+            } else {
+                w.column(alias, e.fk);
+                w += " = ";
+                w.value({param::source::root, 0});
+            }
+        } else if (e.ref == owner.key && !root_in_place && !inline_node(from)) {
+            needed[static_cast<std::size_t>(from)] = true;
+            w.column(alias, e.fk);
+            w += " IN (SELECT k FROM ";
+            w.id(set_name(from));
+            w += ")";
+        } else {
+            std::string const inner = std::string(alias) == "r" ? "q" : "r";
+            w.column(alias, e.fk);
+            w += " IN (SELECT ";
+            w.column(inner, e.ref);
+            w += " FROM ";
+            w.id(owner.table);
+            w += " " + inner + " WHERE ";
+            in_set(w, from, inner, needed);
+            w += ")";
+        }
+        bool first = false;
+        edge_filters(w, e, alias, first);
     }
-};
 
-/// A server-side cursor over every row of the path, by key (PostgreSQL): the rows stream in pages
-/// from one sorted scan, where keyset pages would each scan the whole set again. Its name is made
-/// from the statement, so nested cursors of a plan never share one.
-template <class Path>
-struct cursor_name {
-    static constexpr void write(auto& out) {
-        detail::hash_writer h;
-        h += detail::text_of<select_all<Path>>();
-        out += "\"cascade_";
-        for (int i = 0; i < 16; ++i) out += "0123456789abcdef"[(h.hash >> (60 - 4 * i)) & 0xf];
-        out += '"';
+    /// Excludes the rows of `model` that this plan deletes (a nullify or a restriction spares them).
+    void spared(writer& w, int model, std::string_view alias, std::vector<bool>& needed) {
+        for (int n : {p_.destroyed_of[static_cast<std::size_t>(model)], p_.removed_of[static_cast<std::size_t>(model)]})
+            if (n >= 0) not_in_set(w, n, alias, needed);
     }
-};
-template <class Path>
-struct declare_cursor {
-    static constexpr void write(auto& out) {
-        out += "DECLARE ";
-        out += detail::text_of<cursor_name<Path>>();
-        out += " NO SCROLL CURSOR FOR ";
-        out += detail::text_of<select_all<Path>>();
-    }
-};
-template <class Path>
-struct close_cursor {
-    static constexpr void write(auto& out) {
-        out += "CLOSE ";
-        out += detail::text_of<cursor_name<Path>>();
-    }
-};
 
-/// Finds the root row and, on PostgreSQL, locks it for the transaction so that no dependent can be
-/// added under it while the cascade runs.
-template <class Path, dialect D>
-struct lock_root {
-    static constexpr void write(auto& out) {
-        int n = 0;
-        out += "SELECT ";
-        append_identifier(out, detail::primary_key_column<typename Path::model>);
-        out += " FROM ";
-        append_identifier(out, Path::model::table);
-        append_where<Path>(out, n);
-        if constexpr (D == dialect::postgresql) out += " FOR UPDATE";
+    /// The input rows of node n: `SELECT key, via FROM ... WHERE ...` (for a group of several models,
+    /// `SELECT n, key, via`). Recursive inputs are written by recursive_inputs.
+    void input(writer& w, int n, detail::plan_input const& in, std::vector<bool>& needed, bool tagged) {
+        auto const& m = p_.model_of(n);
+        w += "SELECT ";
+        if (tagged) {
+            w.number(n);
+            w += ", ";
+        }
+        w.column("b", m.key);
+        w += ", ";
+        w.number(in.edge);
+        w += " FROM ";
+        w.id(m.table);
+        w += " b WHERE ";
+        if (in.from < 0) root_condition(w, "b", true);
+        else reached_by(w, g_.edge(in.edge), in.from, "b", needed);
     }
+
+    /// One recursive term: the rows edge `in.edge` reaches from the group's rows `p` (alias of the
+    /// recursive CTE) of node in.from, into node n.
+    void recursive_term(writer& w, int n, detail::plan_input const& in, bool tagged, bool lateral) {
+        auto const& e = g_.edge(in.edge);
+        auto const& m = p_.model_of(n);
+        auto const& from = p_.model_of(in.from);
+        w += "SELECT ";
+        if (tagged) {
+            w.number(n);
+            w += ", ";
+        }
+        w.column("b", m.key);
+        w += ", ";
+        w.number(in.edge);
+        w += " FROM ";
+        if (!lateral) w += (tagged ? "\"g" + std::to_string(p_.node(n).group) + "\" p, " : "\"" + set_name(n) + "\" p, ");
+        w.id(m.table);
+        w += " b";
+        if (e.ref != from.key) {
+            w += ", ";
+            w.id(from.table);
+            w += " r WHERE ";
+            w.column("r", from.key);
+            w += " = p.k AND ";
+            w.column("b", e.fk);
+            w += " = ";
+            w.column("r", e.ref);
+        } else {
+            w += " WHERE ";
+            w.column("b", e.fk);
+            w += " = p.k";
+        }
+        if (tagged) {
+            w += " AND p.m = ";
+            w.number(in.from);
+        }
+        bool first = false;
+        edge_filters(w, e, "b", first);
+    }
+
+    /// The CTE of node n (or of its group, at the group's first member).
+    void cte(writer& w, int n, std::vector<bool>& needed) {
+        auto const& node = p_.node(n);
+        w.id(set_name(n));
+        w += "(k, via) AS (";
+        if (node.group < 0) {
+            bool first = true;
+            for (auto const& in : p_.inputs_of(n)) {
+                if (!first) w += " UNION ALL ";
+                first = false;
+                input(w, n, in, needed, false);
+            }
+            w += ")";
+            return;
+        }
+        if (!p_.multi_group(node.group)) {
+            group_body(w, {n}, needed, false);
+            w += ")";
+            return;
+        }
+        w += "SELECT k, via FROM \"g";
+        w.number(node.group);
+        w += "\" WHERE m = ";
+        w.number(n);
+        w += ")";
+    }
+    /// The recursive body of a group: every outside input, UNION, every input among the members.
+    void group_body(writer& w, std::vector<int> const& members, std::vector<bool>& needed, bool tagged) {
+        bool first = true;
+        std::vector<std::pair<int, detail::plan_input>> recursive;
+        for (int n : members)
+            for (auto const& in : p_.inputs_of(n)) {
+                if (in.from >= 0 && p_.node(in.from).group == p_.node(n).group) {
+                    recursive.emplace_back(n, in);
+                    continue;
+                }
+                if (!first) w += " UNION ALL ";
+                first = false;
+                input(w, n, in, needed, tagged);
+            }
+        if (d_ == dialect::postgresql) {
+            // PostgreSQL takes one recursive reference: the terms join the rows found so far laterally.
+            w += " UNION SELECT x.";
+            if (tagged) w += "m, x.";
+            w += "k, x.via FROM ";
+            w += tagged ? "\"g" + std::to_string(p_.node(members.front()).group) + "\"" : "\"" + set_name(members.front()) + "\"";
+            w += " p CROSS JOIN LATERAL (";
+            bool any = false;
+            for (auto const& [n, in] : recursive) {
+                if (any) w += " UNION ALL ";
+                any = true;
+                recursive_term(w, n, in, tagged, true);
+            }
+            w += tagged ? ") x(m, k, via)" : ") x(k, via)";
+        } else {
+            for (auto const& [n, in] : recursive) {
+                w += " UNION ";
+                recursive_term(w, n, in, tagged, false);
+            }
+        }
+    }
+
+    /// Prepends `WITH [RECURSIVE] ...` for every set `body` reads and the sets those read.
+    statement with_sets(writer const& body, std::vector<bool> needed) {
+        // Writing a set can only add sets it reads: repeat until nothing is added.
+        std::vector<writer> ctes(p_.nodes.size()), group_bodies(p_.groups.size());
+        std::vector<bool> written(p_.nodes.size(), false), group_done(p_.groups.size(), false);
+        for (bool grew = true; grew;) {
+            grew = false;
+            for (int n : p_.order) {
+                auto const u = static_cast<std::size_t>(n);
+                if (!needed[u] || written[u]) continue;
+                written[u] = true;
+                grew = true;
+                int const g = p_.node(n).group;
+                if (p_.multi_group(g) && !group_done[static_cast<std::size_t>(g)]) {
+                    group_done[static_cast<std::size_t>(g)] = true;
+                    auto const& members = p_.groups[static_cast<std::size_t>(g)].members;
+                    group_body(group_bodies[static_cast<std::size_t>(g)], members, needed, true);
+                }
+                cte(ctes[u], n, needed);
+            }
+        }
+        writer w;
+        bool any = false, recursive = false;
+        for (int n : p_.order)
+            if (needed[static_cast<std::size_t>(n)] && p_.node(n).group >= 0) recursive = true;
+        std::vector<bool> group_emitted(p_.groups.size(), false);
+        for (int n : p_.order) {
+            auto const u = static_cast<std::size_t>(n);
+            if (!needed[u]) continue;
+            w += any ? ", " : (recursive ? "WITH RECURSIVE " : "WITH ");
+            any = true;
+            int const g = p_.node(n).group;
+            if (p_.multi_group(g) && !group_emitted[static_cast<std::size_t>(g)]) {
+                group_emitted[static_cast<std::size_t>(g)] = true;
+                w += "\"g";
+                w.number(g);
+                w += "\"(m, k, via) AS (";
+                w.append(group_bodies[static_cast<std::size_t>(g)]);
+                w += "), ";
+            }
+            w.append(ctes[u]);
+        }
+        if (any) w += " ";
+        w.append(body);
+        return w.finish();
+    }
+
+    // ---- the statements ------------------------------------------------------------------------------
+
+    statement find_root(bool lock) {
+        auto const& m = g_.model(p_.root.model);
+        writer w;
+        w += "SELECT COUNT(*) FROM ";
+        if (lock && d_ == dialect::postgresql) {
+            w += "(SELECT 1 FROM ";
+            w.id(m.table);
+            w += " b WHERE ";
+            root_condition(w, "b", true);
+            w += " ORDER BY ";
+            w.column("b", m.key);
+            w += " FOR UPDATE) r";
+        } else {
+            w.id(m.table);
+            w += " b WHERE ";
+            root_condition(w, "b", true);
+        }
+        return w.finish();
+    }
+
+    statement first_row() {
+        auto const& m = g_.model(p_.root.model);
+        writer w;
+        w += "SELECT ";
+        w.column("b", m.key);
+        w += " FROM ";
+        w.id(m.table);
+        w += " b WHERE ";
+        root_condition(w, "b", false);
+        w += " LIMIT 1";
+        return w.finish();
+    }
+
+    statement root_keys() {
+        auto const& m = g_.model(p_.root.model);
+        writer w;
+        w += "SELECT ";
+        w.column("b", m.key);
+        w += " FROM ";
+        w.id(m.table);
+        w += " b WHERE ";
+        root_condition(w, "b", false);
+        w += " ORDER BY ";
+        w.column("b", m.key);
+        return w.finish();
+    }
+
+    statement next_range(bool after) {
+        auto const& m = g_.model(p_.root.model);
+        writer w;
+        w += "SELECT MIN(k), MAX(k), COUNT(*) FROM (SELECT ";
+        w.column("b", m.key);
+        w += " AS k FROM ";
+        w.id(m.table);
+        w += " b WHERE ";
+        root_condition(w, "b", false);
+        if (after) {
+            w += " AND ";
+            w.column("b", m.key);
+            w += " > ";
+            w.value({param::source::extra, 0});
+        }
+        w += " ORDER BY ";
+        w.column("b", m.key);
+        w += " LIMIT ";
+        w.value({param::source::extra, 1});
+        w += ") page";
+        return w.finish();
+    }
+
+    /// SELECT every column of node n's rows and the association that reached each, by key.
+    statement rows(int n, bool lock, bool snapshot) {
+        auto const& m = p_.model_of(n);
+        std::vector<bool> needed(p_.nodes.size(), false);
+        writer w;
+        w += "SELECT ";
+        bool first = true;
+        for (auto col : g_.columns_of(p_.node(n).model)) {
+            if (!first) w += ", ";
+            first = false;
+            w.column("t0", col);
+        }
+        if ((n == 0 && p_.root_inline()) || inline_node(n)) {
+            // One input: every row is reached by that one association.
+            w += ", ";
+            w.number(n == 0 && p_.root_inline() ? -1 : p_.inputs_of(n).front().edge);
+            w += " FROM ";
+            w.id(m.table);
+            w += " t0 WHERE ";
+            in_set(w, n, "t0", needed);
+        } else {
+            needed[static_cast<std::size_t>(n)] = true;
+            w += ", v.via FROM ";
+            w.id(m.table);
+            w += " t0 JOIN (SELECT k, MIN(via) AS via FROM ";
+            w.id(set_name(n));
+            w += " GROUP BY k) v ON ";
+            w.column("t0", m.key);
+            w += " = v.k";
+        }
+        w += " ORDER BY ";
+        // SQLite: `+key` makes it sort, so the whole result is read before the rows are deleted.
+        if (snapshot && d_ == dialect::sqlite) w += "+";
+        w.column("t0", m.key);
+        if (lock && d_ == dialect::postgresql) w += " FOR UPDATE OF t0";
+        return with_sets(w, needed);
+    }
+
+    step_sql step(plan_step const& s) {
+        step_sql out;
+        std::vector<bool> needed(p_.nodes.size(), false);
+        switch (s.kind) {
+            case step_kind::enter: break;
+            case step_kind::restrict_check: {
+                auto const& e = g_.edge(s.edge);
+                auto const& acted = g_.model(e.acted);
+                writer w;
+                w += "SELECT ";
+                w.column("t0", e.fk);
+                w += " FROM ";
+                w.id(acted.table);
+                w += " t0 WHERE ";
+                reached_by(w, e, s.node, "t0", needed);
+                spared(w, e.acted, "t0", needed);
+                w += " LIMIT 1";
+                out.main = with_sets(w, needed);
+                break;
+            }
+            case step_kind::load_rows: out.main = rows(s.node, true, false); break;
+            case step_kind::capture_targets: {
+                auto const& e = g_.edge(s.edge);
+                auto const& owner = p_.model_of(s.node);
+                auto const& target = g_.model(e.target);
+                writer w;
+                w += "SELECT DISTINCT ";
+                w.column("t0", e.fk);
+                w += " FROM ";
+                w.id(owner.table);
+                w += " t0 WHERE ";
+                in_set(w, s.node, "t0", needed);
+                w += " AND ";
+                w.column("t0", e.fk);
+                w += " IS NOT NULL";
+                // Targets this plan deletes anyway are its own business.
+                for (int n : {p_.destroyed_of[static_cast<std::size_t>(e.target)], p_.removed_of[static_cast<std::size_t>(e.target)]}) {
+                    if (n < 0) continue;
+                    w += " AND NOT EXISTS (SELECT 1 FROM ";
+                    w.id(target.table);
+                    w += " tt WHERE ";
+                    w.column("tt", e.ref);
+                    w += " = ";
+                    w.column("t0", e.fk);
+                    w += " AND ";
+                    in_set(w, n, "tt", needed);
+                    w += ")";
+                }
+                out.main = with_sets(w, needed);
+                break;
+            }
+            case step_kind::capture_keys:
+                for (int n : p_.groups[static_cast<std::size_t>(p_.node(s.node).group)].members)
+                    out.members.push_back(member_keys(n));
+                break;
+            case step_kind::remove: {
+                auto const& node = p_.node(s.node);
+                auto const& m = p_.model_of(s.node);
+                writer cond;
+                if (p_.multi_group(node.group)) {
+                    in_list(cond, d_, "t0", m.key, {param::source::extra, 0});
+                } else {
+                    in_set(cond, s.node, "t0", needed);
+                    if (node.removed && node.twin >= 0) not_in_set(cond, node.twin, "t0", needed);
+                }
+                writer del, count;
+                del += "DELETE FROM ";
+                del.id(m.table);
+                del += " AS t0 WHERE ";
+                del.append(cond);
+                count += "SELECT COUNT(*) FROM ";
+                count.id(m.table);
+                count += " t0 WHERE ";
+                count.append(cond);
+                out.main = with_sets(del, needed);
+                out.count = with_sets(count, needed);
+                if (m.after_destroy && !node.removed) out.snapshot = rows(s.node, false, true);
+                break;
+            }
+            case step_kind::nullify: {
+                auto const& e = g_.edge(s.edge);
+                auto const& acted = g_.model(e.acted);
+                writer cond;
+                reached_by(cond, e, s.node, "t0", needed);
+                spared(cond, e.acted, "t0", needed);
+                writer upd, count;
+                upd += "UPDATE ";
+                upd.id(acted.table);
+                upd += " AS t0 SET ";
+                if (e.kind == detail::association_kind::has_many_through) {
+                    upd.id(e.source);
+                    upd += " = NULL";
+                } else {
+                    upd.id(e.fk);
+                    upd += " = NULL";
+                    if (e.polymorphic) {
+                        upd += ", ";
+                        upd.id(e.type_column);
+                        upd += " = NULL";
+                    }
+                }
+                upd += " WHERE ";
+                upd.append(cond);
+                count += "SELECT COUNT(*) FROM ";
+                count.id(acted.table);
+                count += " t0 WHERE ";
+                count.append(cond);
+                out.main = with_sets(upd, needed);
+                out.count = with_sets(count, needed);
+                break;
+            }
+        }
+        return out;
+    }
+    /// The keys of a member of a group of several models (read before any member's rows go).
+    statement member_keys(int n) {
+        std::vector<bool> needed(p_.nodes.size(), false);
+        needed[static_cast<std::size_t>(n)] = true;
+        writer w;
+        w += "SELECT DISTINCT k FROM ";
+        w.id(set_name(n));
+        return with_sets(w, needed);
+    }
+
+    plan const& p_;
+    graph const& g_;
+    dialect d_;
 };
 
 }  // namespace cascade::sql

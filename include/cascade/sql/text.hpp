@@ -1,24 +1,94 @@
 #pragma once
-// The smallest pieces of SQL text, written in constant expressions: quoted identifiers and numbered
-// placeholders. Identifiers come only from compile-time declarations (table names, member names).
+// The smallest pieces of SQL text: quoted identifiers and placeholders, each placeholder recorded with
+// where its value comes from. Identifiers come only from compile-time declarations (table and member
+// names); every value is a bound parameter.
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace cascade::sql {
 
-constexpr void append_identifier(auto& out, std::string_view id) {
-    out += '"';
-    out += id;
-    out += '"';
-}
+/// Where a statement's bound value comes from when it runs.
+struct param {
+    enum class source : unsigned char {
+        root,          ///< the plan's root values (:r0 the key or keys, :r1 :r2 bounds)
+        constant,      ///< the schema's constants (polymorphic names, scope values)
+        root_constant, ///< the root's own constants (destroy_all's where<> values)
+        extra,         ///< a value the executor supplies (a list of keys, a cursor position, a limit)
+    };
+    source from{};
+    int index = 0;
+    friend bool operator==(param const&, param const&) = default;
+};
 
-/// Appends `:pN`, numbering placeholders in the order they appear; values are bound in that order.
-constexpr void append_placeholder(auto& out, int& n) {
-    ++n;
-    char digits[12]{};
-    int len = 0;
-    for (int v = n; v > 0; v /= 10) digits[len++] = static_cast<char>('0' + v % 10);
-    out += ":p";
-    while (len > 0) out += digits[--len];
-}
+/// A statement's text and the sources of its values, in placeholder order.
+struct statement {
+    std::string text;
+    std::vector<param> params;
+    bool empty() const { return text.empty(); }
+};
+
+/// Writes a statement: text, identifiers, and values as placeholders numbered when the statement is
+/// finished (a statement is written in pieces, its WITH clause after its body).
+class writer {
+public:
+    writer& operator+=(std::string_view s) {
+        text_ += s;
+        return *this;
+    }
+    writer& operator+=(char c) {
+        text_ += c;
+        return *this;
+    }
+    /// "name": identifiers are quoted, never spliced from values.
+    writer& id(std::string_view name) {
+        text_ += '"';
+        text_ += name;
+        text_ += '"';
+        return *this;
+    }
+    /// alias."name"
+    writer& column(std::string_view alias, std::string_view name) {
+        text_ += alias;
+        text_ += '.';
+        return id(name);
+    }
+    writer& number(long long n) {
+        text_ += std::to_string(n);
+        return *this;
+    }
+    writer& value(param p) {
+        text_ += marker;
+        params_.push_back(p);
+        return *this;
+    }
+    /// Appends another piece; its values come after this one's.
+    writer& append(writer const& other) {
+        text_ += other.text_;
+        params_.insert(params_.end(), other.params_.begin(), other.params_.end());
+        return *this;
+    }
+    /// The statement, placeholders numbered :p1, :p2, ... in text order.
+    statement finish() const {
+        statement s;
+        s.params = params_;
+        int n = 0;
+        for (char c : text_) {
+            if (c == marker) {
+                s.text += ":p";
+                s.text += std::to_string(++n);
+            } else {
+                s.text += c;
+            }
+        }
+        return s;
+    }
+    std::string const& text() const { return text_; }
+
+private:
+    static constexpr char marker = '\x01';
+    std::string text_;
+    std::vector<param> params_;
+};
 
 }  // namespace cascade::sql

@@ -1,0 +1,259 @@
+#pragma once
+// The executor: one loop over a plan's steps, running the statements the plan's SQL holds for each.
+// It is ordinary code, compiled once; what needs a model's type (rows streamed into structs, their
+// callbacks, the jobs they make, the commit log) is reached through a table of functions per model
+// (soci/rows.hpp). The dry run is the same loop, counting instead of writing.
+#include <cascade/result.hpp>
+#include <cascade/soci/exchange.hpp>
+#include <cascade/soci/session.hpp>
+#include <cascade/sql/prepared.hpp>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+
+namespace cascade::detail {
+
+/// A before_destroy callback asked to stop: the destroy rolls back and reports `aborted`.
+struct aborted_signal {
+    std::string_view model;
+    std::string key;
+};
+
+struct run_context;
+
+/// A non-owning `void()` callable (the delete an after_destroy pass runs between opening its rows
+/// and reading them).
+struct action_ref {
+    void const* self;
+    void (*call)(void const*);
+    template <class F>
+    explicit action_ref(F const& f) : self(&f), call([](void const* s) { (*static_cast<F const*>(s))(); }) {}
+    void operator()() const { call(self); }
+};
+
+/// What the executor needs of one model's rows: code made for its type.
+struct row_ops {
+    /// Streams the rows of `text`: before_destroy (an abort throws aborted_signal), the jobs of its
+    /// destroy_async associations, the rows kept for after_commit/after_rollback.
+    void (*load)(run_context&, std::string_view text, bound_values const&) = nullptr;
+    /// Opens the rows of `text`, runs `remove` (the delete), then after_destroy on each row.
+    void (*after)(run_context&, std::string_view text, bound_values const&, action_ref remove) = nullptr;
+    /// The rows load kept are deleted now: they hear after_commit or after_rollback.
+    void (*arm)(run_context&) = nullptr;
+};
+
+struct run_context {
+    soci::session& sql;
+    sql::dialect dialect;
+    graph const& g;
+    destroy_result& result;
+    long long page_size = 1000;
+    bool dry = false;                 ///< count instead of writing
+    row_ops const* ops = nullptr;     ///< per model (a destroy); null in a dry run
+    void* sink = nullptr;             ///< where destroy_async jobs go (typed in the row ops)
+    void* log = nullptr;              ///< the commit log (typed in the row ops)
+    /// belongs_to targets found, per edge: list elements to handle, and those handled already.
+    std::map<int, std::pair<std::set<std::string>, std::set<std::string>>> targets{};
+};
+
+enum class run_outcome { done, not_found, restricted };
+
+struct run_options {
+    bool find_root = true;  ///< count (and lock) the root rows first: none is not_found
+    bool targets = true;    ///< then destroy the belongs_to targets found, by their own plans
+};
+
+/// The values of a statement: from the root's values, the schema's constants, the root's own
+/// constants, and values of the step (`extra`).
+inline bound_values bind(sql::statement const& st, graph const& g, root_spec const& root,
+                         bound_values const& root_values, bound_values const& extra = {}) {
+    bound_values v;
+    for (auto const& p : st.params) {
+        auto const i = static_cast<std::size_t>(p.index);
+        switch (p.from) {
+            case sql::param::source::root: v.values[v.size++] = root_values[i]; break;
+            case sql::param::source::extra: v.values[v.size++] = extra[i]; break;
+            case sql::param::source::constant: {
+                auto const& c = g.constants[i];
+                v.push(c.tag, c.address(), "scope value");
+                break;
+            }
+            case sql::param::source::root_constant: {
+                auto const& c = root.constants[i];
+                v.push(c.tag, c.address(), "condition value");
+                break;
+            }
+        }
+        if (v.size > bound_values::capacity - 1) throw error("cascade: too many bound values in one statement");
+    }
+    return v;
+}
+
+/// Reads one column of values as list elements of the dialect (for a later `IN (list)`).
+inline void read_elements(run_context& ctx, std::string_view text, bound_values const& values, value_tag tag,
+                          std::set<std::string>& out) {
+    auto const add = [&](auto const& v) {
+        std::string element;
+        sql::append_list_element(element, ctx.dialect, v);
+        out.insert(element.substr(1));  // without the list's opening bracket
+    };
+    if (tag == value_tag::text) {
+        std::vector<std::string> v;
+        query_column(ctx.sql, text, values, v);
+        for (auto const& x : v) {
+            check_text(x, "value read from the database");
+            add(std::string_view(x));
+        }
+    } else {
+        std::vector<long long> v;
+        query_column(ctx.sql, text, values, v);
+        for (auto x : v) add(x);
+    }
+}
+/// The list value of a set of elements.
+inline std::string list_of(std::set<std::string> const& elements, sql::dialect d) {
+    std::string list = d == sql::dialect::postgresql ? "{" : "[";
+    bool first = true;
+    for (auto const& e : elements) {
+        if (!first) list += ',';
+        first = false;
+        list += e;
+    }
+    list += d == sql::dialect::postgresql ? "}" : "]";
+    return list;
+}
+
+inline std::string restriction_message(edge_data const& e) {
+    return e.kind == association_kind::has_one
+               ? "Cannot delete record because a dependent " + std::string(e.name) + " exists"
+               : "Cannot delete record because dependent " + std::string(e.name) + " exist";
+}
+
+run_outcome run_targets(run_context& ctx);
+
+/// Runs plan `pp` with the root's values `root`.
+inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_values const& root, run_options o = {}) {
+    auto const& S = pp.in(ctx.dialect);
+    auto const& p = pp.p;
+    auto const& g = ctx.g;
+    if (o.find_root) {
+        auto const& st = ctx.dry ? S.find_root_unlocked : S.find_root;
+        long long n = 0;
+        query_bound(ctx.sql, st.text, bind(st, g, p.root, root), n);
+        if (n == 0) return run_outcome::not_found;
+    }
+    // Every restriction before any write: a restrict edge blocks only rows this plan leaves.
+    for (std::size_t i = 0; i < p.steps.size(); ++i) {
+        auto const& step = p.steps[i];
+        if (step.kind != step_kind::restrict_check) continue;
+        auto const& st = S.steps[i].main;
+        std::string owner_key;
+        if (!query_bound(ctx.sql, st.text, bind(st, g, p.root, root), owner_key)) continue;
+        auto const& e = g.edge(step.edge);
+        std::string_view const owner = g.model(e.owner).table;
+        if (e.raises && !ctx.dry) throw delete_restriction_error(owner, owner_key, e.name);
+        ctx.result.errors.push_back({owner, std::move(owner_key), e.name, restriction_message(e)});
+    }
+    if (!ctx.result.errors.empty()) return run_outcome::restricted;
+    std::vector<std::string> member_keys(p.nodes.size());
+    for (std::size_t i = 0; i < p.steps.size(); ++i) {
+        auto const& step = p.steps[i];
+        auto const& st = S.steps[i];
+        switch (step.kind) {
+            case step_kind::restrict_check:
+            case step_kind::enter: break;
+            case step_kind::load_rows:
+                if (!ctx.dry) ctx.ops[p.node(step.node).model].load(ctx, st.main.text, bind(st.main, g, p.root, root));
+                break;
+            case step_kind::capture_targets: {
+                auto& [pending, done] = ctx.targets[step.edge];
+                std::set<std::string> found;
+                read_elements(ctx, st.main.text, bind(st.main, g, p.root, root), g.edge(step.edge).ref_tag, found);
+                for (auto& f : found)
+                    if (!done.count(f)) pending.insert(f);
+                break;
+            }
+            case step_kind::capture_keys: {
+                auto const& members = p.groups[static_cast<std::size_t>(p.node(step.node).group)].members;
+                for (std::size_t m = 0; m < members.size(); ++m) {
+                    std::set<std::string> keys;
+                    read_elements(ctx, st.members[m].text, bind(st.members[m], g, p.root, root),
+                                  p.model_of(members[m]).key_tag, keys);
+                    member_keys[static_cast<std::size_t>(members[m])] = list_of(keys, ctx.dialect);
+                }
+                break;
+            }
+            case step_kind::remove: {
+                auto const& node = p.node(step.node);
+                auto const& m = g.model(node.model);
+                bound_values extra;
+                if (p.multi_group(node.group)) extra(member_keys[static_cast<std::size_t>(step.node)], "key list");
+                if (ctx.dry) {
+                    long long n = 0;
+                    query_bound(ctx.sql, st.count.text, bind(st.count, g, p.root, root, extra), n);
+                    ctx.result.add(m.table, row_action::deleted, static_cast<std::size_t>(n));
+                    break;
+                }
+                auto const& ops = ctx.ops[node.model];
+                auto const remove = [&] {
+                    auto const n = execute_bound(ctx.sql, st.main.text, bind(st.main, g, p.root, root, extra));
+                    ctx.result.add(m.table, row_action::deleted, static_cast<std::size_t>(n));
+                    // The rows are deleted: from now on they hear after_commit or after_rollback.
+                    if (!node.removed && ops.arm) ops.arm(ctx);
+                };
+                if (!st.snapshot.empty() && ops.after) ops.after(ctx, st.snapshot.text, bind(st.snapshot, g, p.root, root), action_ref(remove));
+                else remove();
+                break;
+            }
+            case step_kind::nullify: {
+                auto const& e = g.edge(step.edge);
+                long long n = 0;
+                if (ctx.dry) query_bound(ctx.sql, st.count.text, bind(st.count, g, p.root, root), n);
+                else n = execute_bound(ctx.sql, st.main.text, bind(st.main, g, p.root, root));
+                ctx.result.add(g.model(e.acted).table, row_action::nullified, static_cast<std::size_t>(n));
+                break;
+            }
+        }
+    }
+    return o.targets ? run_targets(ctx) : run_outcome::done;
+}
+
+/// The rows belongs_to dependents refer to, after the plan that found them: destroyed by the plan of
+/// their own model (which may find more), or deleted. Each target once.
+inline run_outcome run_targets(run_context& ctx) {
+    auto const& g = ctx.g;
+    for (;;) {
+        auto it = ctx.targets.begin();
+        while (it != ctx.targets.end() && it->second.first.empty()) ++it;
+        if (it == ctx.targets.end()) return run_outcome::done;
+        auto const& e = g.edge(it->first);
+        std::string const list = list_of(it->second.first, ctx.dialect);
+        it->second.second.insert(it->second.first.begin(), it->second.first.end());
+        it->second.first.clear();
+        bound_values values;
+        values(list, "key list");
+        if (e.action == policy_action::destroy) {
+            root_spec r;
+            r.model = e.target;
+            r.column = e.ref;
+            r.list = true;
+            r.scopes = g.scopes_of(e);
+            r.constants = g.constants;
+            auto const& pp = prepare(g, r);
+            if (run_plan(ctx, pp, values, {.find_root = false, .targets = false}) == run_outcome::restricted)
+                return run_outcome::restricted;
+        } else {
+            auto const st = sql::plan_writer::remove_targets(g, e, ctx.dialect, ctx.dry);
+            root_spec none;
+            auto const v = bind(st, g, none, bound_values{}, values);
+            long long n = 0;
+            if (ctx.dry) query_bound(ctx.sql, st.text, v, n);
+            else n = execute_bound(ctx.sql, st.text, v);
+            ctx.result.add(g.model(e.target).table, row_action::deleted, static_cast<std::size_t>(n));
+        }
+    }
+}
+
+}  // namespace cascade::detail

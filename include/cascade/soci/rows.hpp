@@ -1,0 +1,161 @@
+#pragma once
+// The code made for a model's type: its rows streamed into its struct, its callbacks run on them with
+// the association that reached each row, the jobs of its destroy_async associations, and the rows
+// kept for after_commit/after_rollback. One instance per model that loads rows, reached by the
+// executor through a table of functions (no virtual call, and no code per path of a plan).
+#include <cascade/soci/execute.hpp>
+
+#include <tuple>
+
+namespace cascade::detail {
+
+template <class M>
+struct has_commit_callbacks
+    : std::bool_constant<has_after_commit<typename M::type> || has_after_rollback<typename M::type>> {};
+
+/// The destroyed rows of models with after_commit or after_rollback, kept until the outermost
+/// transaction ends. A row joins when its set is loaded; it hears the end only once it was deleted
+/// (`arm`): a destroy that stops before deleting it leaves it out, as Rails does.
+template <class Models>
+struct commit_log_of;
+template <class... Ms>
+struct commit_log_of<list<Ms...>> {
+    template <class M>
+    struct rows_of {
+        std::vector<std::pair<typename M::type, association_info const*>> rows;
+        std::size_t armed = 0;
+    };
+    std::tuple<rows_of<Ms>...> logs;
+
+    template <class M>
+    void record(std::vector<typename M::type> const& page, std::vector<association_info const*> const& by) {
+        if constexpr ((std::is_same_v<M, Ms> || ...)) {
+            auto& log = std::get<rows_of<M>>(logs).rows;
+            for (std::size_t i = 0; i < page.size(); ++i) log.emplace_back(page[i], by[i]);
+        }
+    }
+    template <class M>
+    void arm() {
+        if constexpr ((std::is_same_v<M, Ms> || ...)) {
+            auto& log = std::get<rows_of<M>>(logs);
+            log.armed = log.rows.size();
+        }
+    }
+    void after_commit(soci::session& sql) {
+        (run_each<Ms>(sql, [](auto& r, destroy_context const& c) { run_after_commit(r, c); }), ...);
+    }
+    void after_rollback(soci::session& sql) {
+        (run_each<Ms>(sql, [](auto& r, destroy_context const& c) { run_after_rollback(r, c); }), ...);
+    }
+    bool empty() const { return ((std::get<rows_of<Ms>>(logs).armed == 0) && ...); }
+
+private:
+    template <class M, class F>
+    void run_each(soci::session& sql, F f) {
+        auto& log = std::get<rows_of<M>>(logs);
+        for (std::size_t i = 0; i < log.armed; ++i) f(log.rows[i].first, destroy_context{sql, log.rows[i].second});
+    }
+};
+template <class Schema>
+using commit_log = commit_log_of<filter_t<has_commit_callbacks, typename Schema::models>>;
+
+/// Where a destroy without a job runtime would hand destroy_async work: nowhere (such a destroy is
+/// refused at compile time).
+struct no_async_sink {
+    template <class E, class Key, class Value>
+    void add(soci::session&, Key const&, Value const&) {}
+};
+
+template <class Schema, class Sink>
+struct model_rows {
+    template <class M>
+    static void load(run_context& ctx, std::string_view text, bound_values const& values) {
+        using T = typename M::type;
+        row_stream<M> stream(ctx.sql, ctx.dialect, text, values, ctx.page_size);
+        stream.open();
+        std::vector<T> rows;
+        std::vector<int> vias;
+        std::vector<association_info const*> by;
+        while (stream.next(rows, vias)) {
+            by.resize(rows.size());
+            for (std::size_t i = 0; i < rows.size(); ++i) {
+                by[i] = vias[i] >= 0 ? &ctx.g.infos[static_cast<std::size_t>(vias[i])] : nullptr;
+                if constexpr (has_before_destroy<T>) {
+                    bool go_on = false;
+                    try {
+                        go_on = run_before_destroy(rows[i], destroy_context{ctx.sql, by[i]});
+                    } catch (abort_destroy const&) {
+                    }
+                    if (!go_on) throw aborted_signal{M::table, key_string(key_of<M>(rows[i]))};
+                }
+            }
+            jobs<M>(ctx, rows);
+            if constexpr (has_commit_callbacks<M>::value) static_cast<commit_log<Schema>*>(ctx.log)->template record<M>(rows, by);
+        }
+    }
+
+    template <class M>
+    static void after(run_context& ctx, std::string_view text, bound_values const& values, action_ref remove) {
+        using T = typename M::type;
+        row_stream<M> stream(ctx.sql, ctx.dialect, text, values, ctx.page_size);
+        stream.open();
+        remove();
+        std::vector<T> rows;
+        std::vector<int> vias;
+        while (stream.next(rows, vias))
+            for (std::size_t i = 0; i < rows.size(); ++i)
+                run_after_destroy(rows[i], destroy_context{ctx.sql, vias[i] >= 0 ? &ctx.g.infos[static_cast<std::size_t>(vias[i])] : nullptr});
+    }
+
+    template <class M>
+    static void arm(run_context& ctx) {
+        static_cast<commit_log<Schema>*>(ctx.log)->template arm<M>();
+    }
+
+    /// destroy_async: each destroyed row's jobs, to the sink (held until the commit, or written to the
+    /// queue in this transaction).
+    template <class M>
+    static void jobs(run_context& ctx, std::vector<typename M::type> const& rows) {
+        for_each_type<edges_t<Schema, M>>([&]<class E>() {
+            if constexpr (E::policy::action == policy_action::defer) {
+                auto* sink = static_cast<Sink*>(ctx.sink);
+                for (auto const& r : rows) {
+                    auto const& value = r.*job_value_member<E>;
+                    if constexpr (is_optional_v<std::remove_cvref_t<decltype(value)>>) {
+                        if (value) sink->template add<E>(ctx.sql, key_of<M>(r), *value);
+                    } else {
+                        sink->template add<E>(ctx.sql, key_of<M>(r), value);
+                    }
+                }
+            }
+        });
+    }
+
+};
+
+template <class E>
+struct is_deferred : std::bool_constant<E::policy::action == policy_action::defer> {};
+
+template <class Schema, class Sink, class M>
+constexpr row_ops row_ops_of() {
+    using R = model_rows<Schema, Sink>;
+    using T = typename M::type;
+    row_ops o;
+    if constexpr (has_before_destroy<T> || has_commit_callbacks<M>::value || filter_t<is_deferred, edges_t<Schema, M>>::size > 0)
+        o.load = &R::template load<M>;
+    if constexpr (has_after_destroy<T>) o.after = &R::template after<M>;
+    if constexpr (has_commit_callbacks<M>::value) o.arm = &R::template arm<M>;
+    return o;
+}
+template <class Schema, class Sink, class Models = typename Schema::models>
+struct row_table_of;
+template <class Schema, class Sink, class... Ms>
+struct row_table_of<Schema, Sink, list<Ms...>> {
+    static constexpr std::array<row_ops, sizeof...(Ms)> value{row_ops_of<Schema, Sink, Ms>()...};
+};
+/// The row code of every model of Schema, in the schema's order (empty for models whose rows are
+/// never loaded).
+template <class Schema, class Sink>
+inline constexpr auto const& row_table = row_table_of<Schema, Sink>::value;
+
+}  // namespace cascade::detail

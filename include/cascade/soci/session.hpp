@@ -1,0 +1,47 @@
+#pragma once
+// What cascade asks of a SOCI session beyond running statements: its SQL dialect, whether it is inside
+// a transaction (libpq's transaction status, SQLite's autocommit flag), and whether an error means
+// "run the transaction again" (a deadlock or a serialization failure on PostgreSQL).
+#include <cascade/errors.hpp>
+#include <cascade/sql/dialect.hpp>
+
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <exception>
+#include <string>
+
+namespace cascade::detail {
+
+/// The dialect of the session's backend; other backends are refused.
+inline sql::dialect dialect_of(soci::session& sql) {
+    std::string const name = sql.get_backend_name();
+    if (name == "postgresql") return sql::dialect::postgresql;
+    if (name == "sqlite3") return sql::dialect::sqlite;
+    throw unsupported_backend(name);
+}
+
+/// True when the session is inside a transaction (its own BEGIN, a soci::transaction, ours).
+inline bool in_transaction(soci::session& sql) {
+    if (dialect_of(sql) == sql::dialect::postgresql) {
+        auto* backend = static_cast<soci::postgresql_session_backend*>(sql.get_backend());
+        return PQtransactionStatus(backend->conn_) != PQTRANS_IDLE;
+    }
+    auto* backend = static_cast<soci::sqlite3_session_backend*>(sql.get_backend());
+    return ::sqlite_api::sqlite3_get_autocommit(backend->conn_) == 0;
+}
+
+/// A deadlock (40P01) or a serialization failure (40001): the transaction may succeed if run again.
+inline bool retryable(std::exception_ptr const& e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (soci::postgresql_soci_error const& x) {
+        std::string const state = x.sqlstate();
+        return state == "40P01" || state == "40001";
+    } catch (...) {
+        return false;
+    }
+}
+
+}  // namespace cascade::detail
