@@ -69,6 +69,11 @@ struct unsupported_backend : error {
         : error("cascade: SOCI backend '" + std::string(name) + "' is not supported (use sqlite3 or postgresql)") {}
 };
 
+/// An executor that has shut down refuses a task rather than dropping it.
+struct executor_closed : error {
+    executor_closed() : error("cascade: the executor has shut down; the task was not accepted") {}
+};
+
 namespace detail {
 template <class K>
 std::string key_string(K const& k) {

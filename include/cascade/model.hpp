@@ -48,7 +48,7 @@ constexpr auto default_primary_key() {
 /// `primary_key<>` option): the schema check reports that.
 template <class M>
 inline constexpr auto primary_key_of = [] {
-    if constexpr (primary_key_option<typename M::parts>::value != nullptr)
+    if constexpr (!is_null_v<primary_key_option<typename M::parts>::value>)
         return primary_key_option<typename M::parts>::value;
     else
         return default_primary_key<typename M::type>();

@@ -107,7 +107,7 @@ struct tarjan {
     plan& p;
     std::vector<std::vector<int>> out;
     std::vector<int> index, low, stack;
-    std::vector<bool> on_stack;
+    std::vector<char> on_stack;  // not vector<bool>: libstdc++ 12's is not constexpr under clang
     int counter = 0;
 
     constexpr explicit tarjan(plan& p_) : p(p_) {
@@ -115,7 +115,7 @@ struct tarjan {
         out.resize(n);
         index.assign(n, -1);
         low.assign(n, 0);
-        on_stack.assign(n, false);
+        on_stack.assign(n, 0);
         for (std::size_t to = 0; to < n; ++to)
             for (auto const& in : p.inputs_of(static_cast<int>(to)))
                 if (in.from >= 0 && !p.nodes[to].removed) out[static_cast<std::size_t>(in.from)].push_back(static_cast<int>(to));
@@ -202,7 +202,7 @@ constexpr void order_sets(plan& p) {
 
 struct stepper {
     plan& p;
-    std::vector<bool> visited;
+    std::vector<char> visited;
 
     constexpr void process(int unit, int depth) {
         auto const& g = *p.g;
@@ -301,7 +301,7 @@ constexpr plan make_plan(graph const& g, root_spec const& root) {
     plan_building::tarjan{p}.run();
     plan_building::order_sets(p);
     p.steps = std::move(restricts);
-    plan_building::stepper s{p, std::vector<bool>(p.nodes.size(), false)};
+    plan_building::stepper s{p, std::vector<char>(p.nodes.size(), 0)};
     int const root_unit = plan_building::unit_of(p, 0);
     s.visited[static_cast<std::size_t>(root_unit)] = true;
     s.process(root_unit, 0);

@@ -172,7 +172,7 @@ struct edge {
     static constexpr std::string_view fk_column = member_name<fk_member>();
     /// The column the foreign key refers to: in the owner (has side) or in the target (belongs_to).
     static constexpr auto ref_member = [] {
-        if constexpr (primary_key_option<options>::value != nullptr)
+        if constexpr (!is_null_v<primary_key_option<options>::value>)
             return primary_key_option<options>::value;
         else if constexpr (belongs)
             return primary_key_of<target>;
@@ -185,7 +185,7 @@ struct edge {
     static constexpr auto source_member = source_key_of<A>;
     /// Polymorphic: the type column in `acted`, matched against the owner's polymorphic name.
     static constexpr auto type_member = as_option<options>::value;
-    static constexpr bool polymorphic = type_member != nullptr;
+    static constexpr bool polymorphic = !is_null_v<type_member>;
     using scopes = filter_t<is_where, options>;
     /// destroy_async: 0 for the default mode, else the ids per job of the snapshot mode.
     static constexpr std::size_t snapshot_batch = snapshot_option<options>::value;
@@ -193,6 +193,8 @@ struct edge {
     static constexpr bool destroys_targets = contains_v<destroy_async_targets, options>;
     /// destroy_async: the owner's soft-delete predicate, or nullptr.
     static constexpr auto ensuring_owner = ensuring_option<options>::value;
+    /// Whether it has one.
+    static constexpr bool ensures_owner = !is_null_v<ensuring_owner>;
 
     struct default_name {
         static constexpr void write(auto& out) {

@@ -56,7 +56,7 @@ struct model_rules {
     using T = typename M::type;
     static constexpr bool adapted = is_adapted_v<T>;
     static constexpr bool has_primary_key = [] {
-        if constexpr (adapted && primary_key_of<M> != nullptr) return member_of_v<primary_key_of<M>, T>;
+        if constexpr (adapted && !is_null_v<primary_key_of<M>>) return member_of_v<primary_key_of<M>, T>;
         else return false;
     }();
     static constexpr bool table_clean = clean_text(M::table, true);
@@ -79,7 +79,7 @@ struct association_rules {
         !std::is_same_v<typename A::policy, dependent::nullify> ||
         (through ? nullable_member_v<source_key_of<A>> : nullable_member_v<A::foreign_key>);
     static constexpr bool type_column_placed = [] {
-        if constexpr (as_option<options_of_t<A>>::value == nullptr) return true;
+        if constexpr (is_null_v<as_option<options_of_t<A>>::value>) return true;
         else return !belongs && member_of_v<as_option<options_of_t<A>>::value, acted_struct_t>;
     }();
     static constexpr bool targets_option_placed =

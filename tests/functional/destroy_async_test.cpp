@@ -4,6 +4,7 @@
 // jobs three levels deep, snapshot mode split into batches, an idempotent re-run after a job died
 // half way, retries, the thread pool and a session pool.
 #include "../support/database.hpp"
+#include "../support/property.hpp"
 
 #include <cascade/jobs.hpp>
 
@@ -413,3 +414,15 @@ BOOST_AUTO_TEST_CASE(destroy_async_targets_destroys_the_through_targets_like_rai
     BOOST_TEST(db.ids("tags") == (ids{3}), tt::per_element());
     BOOST_TEST(db.ids("links") == (ids{4}), tt::per_element());
 }
+
+BOOST_AUTO_TEST_SUITE(dry_run_property)
+
+BOOST_AUTO_TEST_CASE(destroy_async_schemas) {
+    test::check_dry_run_matches_destroy<async_models::schema>();
+    test::check_dry_run_matches_destroy<nested::schema>();
+    test::check_dry_run_matches_destroy<nested::snapshot_schema>();
+    test::check_dry_run_matches_destroy<scoped_through::schema>();
+    test::check_dry_run_matches_destroy<through_targets::schema>();
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -2,6 +2,7 @@
 // way a cascade can fail half way (a throwing callback, a constraint violation, a lost connection)
 // rolling everything back, checked by counting every row afterwards.
 #include "../support/database.hpp"
+#include "../support/property.hpp"
 
 #include <cascade/soci.hpp>
 
@@ -137,6 +138,14 @@ BOOST_AUTO_TEST_CASE(a_lost_connection_rolls_everything_back) {
               "(SELECT COUNT(*) FROM volumes) + (SELECT COUNT(*) FROM pages)",
         soci::into(rows);
     BOOST_TEST(rows == 2 + 3 + 4 + 4);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(dry_run_property)
+
+BOOST_AUTO_TEST_CASE(failures_schemas) {
+    test::check_dry_run_matches_destroy<library>();
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -3,6 +3,7 @@
 // belongs_to association tests (test_dependence, test_depends_and_nullify,
 // test_restrict_with_exception, test_restrict_with_error, test_dependence_with_nil_associate, ...).
 #include "../support/database.hpp"
+#include "../support/property.hpp"
 
 #include <cascade/soci.hpp>
 
@@ -258,6 +259,23 @@ BOOST_AUTO_TEST_CASE(a_null_foreign_key_destroys_nothing_else) {
     auto r = c::destroy<membership_schema<d::destroy>, Membership>(*db, 30);
     BOOST_TEST(r.status == c::destroy_status::destroyed);
     BOOST_TEST(db.count("accounts") == 2);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(dry_run_property)
+
+BOOST_AUTO_TEST_CASE(policies_schemas) {
+    test::check_dry_run_matches_destroy<family<c::has_many, d::destroy>>();
+    test::check_dry_run_matches_destroy<family<c::has_many, d::delete_all>>();
+    test::check_dry_run_matches_destroy<family<c::has_many, d::nullify>>();
+    test::check_dry_run_matches_destroy<family<c::has_many, d::restrict_with_exception>>();
+    test::check_dry_run_matches_destroy<family<c::has_many, d::restrict_with_error>>();
+    test::check_dry_run_matches_destroy<family<c::has_one, d::destroy>>();
+    test::check_dry_run_matches_destroy<family<c::has_one, d::delete_>>();
+    test::check_dry_run_matches_destroy<family<c::has_one, d::nullify>>();
+    test::check_dry_run_matches_destroy<membership_schema<d::destroy>>();
+    test::check_dry_run_matches_destroy<membership_schema<d::delete_>>();
 }
 
 BOOST_AUTO_TEST_SUITE_END()

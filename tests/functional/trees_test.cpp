@@ -1,6 +1,7 @@
 // Whole cascades: a four-level tree of mixed policies, a diamond, custom and text keys, scopes,
 // polymorphic and through associations, and pages smaller than the data.
 #include "../support/database.hpp"
+#include "../support/property.hpp"
 
 #include <cascade/soci.hpp>
 
@@ -384,3 +385,21 @@ BOOST_AUTO_TEST_CASE(uuid_primary_keys_on_postgresql) {
     BOOST_TEST((c::destroy<uuid_schema, Device>(*db, std::string("6f1c2a9e-0000-4000-8000-00000000000f")).status ==
                 c::destroy_status::not_found));
 }
+
+BOOST_AUTO_TEST_SUITE(dry_run_property)
+
+BOOST_AUTO_TEST_CASE(trees_schemas) {
+    test::check_dry_run_matches_destroy<four_levels>();
+    test::check_dry_run_matches_destroy<diamond>();
+    test::check_dry_run_matches_destroy<keyed>();
+    test::check_dry_run_matches_destroy<scoped>();
+    test::check_dry_run_matches_destroy<polymorphic>();
+    test::check_dry_run_matches_destroy<through<d::destroy>>();
+    test::check_dry_run_matches_destroy<through<d::delete_all>>();
+    test::check_dry_run_matches_destroy<through<d::nullify>>();
+    test::check_dry_run_matches_destroy<through<d::restrict_with_exception>>();
+    test::check_dry_run_matches_destroy<through<d::delete_all, c::where<&Label::featured, true>>>();
+    test::check_dry_run_matches_destroy<uuid_schema>();
+}
+
+BOOST_AUTO_TEST_SUITE_END()

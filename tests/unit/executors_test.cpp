@@ -13,6 +13,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
+#include <thread>
 #include <memory>
 #include <vector>
 
@@ -97,6 +98,45 @@ BOOST_AUTO_TEST_CASE(thread_pool_runs_ten_thousand_tasks_each_exactly_once) {
     int total = 0;
     for (auto& r : runs) total += r.load();
     BOOST_TEST(total == n);  // nothing ran twice after drain, nothing was lost at shutdown
+}
+
+BOOST_AUTO_TEST_CASE(thread_pool_never_drops_a_task_submitted_while_it_shuts_down) {
+    // Producers keep submitting (and tasks submit more) while shutdown runs: every submit either runs
+    // its task or throws executor_closed; none is dropped in silence.
+    std::atomic<long long> submitted{0}, refused{0}, ran{0};
+    std::atomic<bool> go{false};
+    {
+        cascade::thread_pool pool(2);
+        std::vector<std::thread> producers;
+        for (int p = 0; p < 3; ++p)
+            producers.emplace_back([&] {
+                while (!go) std::this_thread::yield();
+                for (int i = 0; i < 30000; ++i) {
+                    try {
+                        cascade::submit(pool, [&] {
+                            ++ran;
+                            try {
+                                cascade::submit(pool, [&] { ++ran; });
+                                ++submitted;
+                            } catch (cascade::executor_closed const&) {
+                                ++refused;
+                            }
+                        });
+                        ++submitted;
+                    } catch (cascade::executor_closed const&) {
+                        ++refused;
+                    }
+                }
+            });
+        go = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        pool.shutdown();  // while the producers are still at it: their tasks still run
+        for (auto& t : producers) t.join();
+        // Once every worker has left, a task is refused visibly.
+        BOOST_CHECK_THROW(cascade::submit(pool, [&] { ++ran; }), cascade::executor_closed);
+        BOOST_CHECK_THROW(cascade::submit_after(pool, std::chrono::milliseconds(1), [&] { ++ran; }), cascade::executor_closed);
+    }
+    BOOST_TEST(ran.load() == submitted.load());  // every accepted task ran
 }
 
 BOOST_AUTO_TEST_CASE(thread_pool_shutdown_finishes_queued_and_delayed_tasks) {

@@ -25,6 +25,12 @@ struct member_traits<P> {
     using type = M;
 };
 
+/// Whether a constant is the nullptr of an absent option: decided by its type, not by comparing the
+/// value (GCC's -fsanitize=null will not evaluate a pointer-to-member comparison in a constant
+/// expression).
+template <auto V>
+inline constexpr bool is_null_v = std::is_null_pointer_v<std::remove_cv_t<decltype(V)>>;
+
 template <class T>
 inline constexpr bool is_optional_v = false;
 template <class T>

@@ -2,8 +2,11 @@
 // A fixed pool of worker threads with a graceful drain and shutdown, and delayed tasks (for retries
 // with backoff). Tasks are stored inline (detail::unique_task: no allocation for a job task); a
 // worker takes a share of the queue under one lock and runs it outside the lock, and a submit only
-// wakes a worker that is asleep.
+// wakes a worker that is asleep. A task is run or refused, never dropped: during shutdown the pool
+// still takes tasks (a job's nested jobs) while a worker is there to run them, and after the last
+// worker has left, submit throws executor_closed.
 #include <cascade/detail/unique_task.hpp>
+#include <cascade/errors.hpp>
 
 #include <chrono>
 #include <condition_variable>
@@ -23,6 +26,7 @@ public:
     explicit thread_pool(std::size_t threads = std::thread::hardware_concurrency()) {
         if (threads == 0) threads = 1;
         workers_.reserve(threads);
+        live_ = threads;
         for (std::size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
     }
     thread_pool(thread_pool const&) = delete;
@@ -30,11 +34,13 @@ public:
     /// Finishes every task already submitted (delayed ones included), then stops.
     ~thread_pool() { shutdown(); }
 
+    /// Queues `task`; throws executor_closed once every worker has stopped.
     template <class Task>
     void submit(Task&& task) {
         bool wake = false;
         {
             std::lock_guard lock(mutex_);
+            if (live_ == 0) throw executor_closed();
             ready_.emplace_back(std::forward<Task>(task));
             wake = sleeping_ > 0;
         }
@@ -44,6 +50,7 @@ public:
     void submit_after(std::chrono::milliseconds delay, Task&& task) {
         {
             std::lock_guard lock(mutex_);
+            if (live_ == 0) throw executor_closed();
             delayed_.push(delayed_task{clock::now() + delay, sequence_++, detail::unique_task(std::forward<Task>(task))});
         }
         ready_cv_.notify_all();
@@ -81,7 +88,20 @@ private:
         for (;;) {
             promote_due();
             if (ready_.empty()) {
-                if (stopping_ && delayed_.empty()) return;
+                if (stopping_ && delayed_.empty() && running_ == 0) {
+                    // Decided under the lock that submit takes: a task submitted before this line
+                    // is in ready_ (and some worker runs it); after the last worker, submit throws.
+                    --live_;
+                    ready_cv_.notify_all();
+                    return;
+                }
+                if (stopping_ && delayed_.empty()) {
+                    // Another worker is running a task that may submit more: wait for it.
+                    ++sleeping_;
+                    ready_cv_.wait(lock);
+                    --sleeping_;
+                    continue;
+                }
                 ++sleeping_;
                 if (delayed_.empty()) ready_cv_.wait(lock);
                 else ready_cv_.wait_until(lock, delayed_.top().due);
@@ -102,7 +122,10 @@ private:
             batch.clear();
             lock.lock();
             running_ -= take;
-            if (running_ == 0 && ready_.empty() && delayed_.empty()) idle_cv_.notify_all();
+            if (running_ == 0 && ready_.empty() && delayed_.empty()) {
+                idle_cv_.notify_all();
+                if (stopping_) ready_cv_.notify_all();  // the others may leave now
+            }
         }
     }
     void promote_due() {
@@ -121,6 +144,7 @@ private:
     std::size_t sequence_ = 0;
     std::size_t running_ = 0;
     std::size_t sleeping_ = 0;
+    std::size_t live_ = 0;  ///< workers that have not left: while any is, submit is taken
     bool stopping_ = false;
     std::vector<std::thread> workers_;
 };

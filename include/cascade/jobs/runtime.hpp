@@ -83,7 +83,7 @@ root_spec job_root(root_spec::bounds bound, bool guard = true) {
         r.column = e.fk;
         r.edge = edge_index_v<Schema, E>;
         // With ensuring_owner_was the owner row exists (soft-deleted): its predicate is checked instead.
-        r.guard = guard && E::ensuring_owner == nullptr;
+        r.guard = guard && !E::ensures_owner;
         r.bound = bound;
     }
     return r;
@@ -100,6 +100,7 @@ public:
         using Schema = typename Runtime::schema;
         using job_t = destroy_association_job_for<Schema, E>;
         job_t job{static_cast<typename job_t::owner_key_type>(owner_key), static_cast<typename job_t::value_type>(value), {}};
+        check_value(job.owner_key, "owner key");
         check_value(job.owner_value, "destroy_async value");
         bound_values root;
         root(job.owner_value, "destroy_async value");
@@ -355,7 +356,7 @@ private:
         destroy_options const o{options_.page_size, options_.deadlock_retries};
         bool const end_work = detail::has_end_work<Schema>(pp.p.root.model, holds_jobs);
         auto const owner_still_gone = [&](soci::session& s) {
-            if constexpr (E::ensuring_owner != nullptr) check_owner(job, s);
+            if constexpr (E::ensures_owner) check_owner(job, s);
         };
         destroy_result const r = detail::run_destroy<Schema>(
             sql, nullptr, pp, root, o, sink, end_work,
@@ -394,17 +395,18 @@ private:
         v(job.owner_key, "owner key");
         if constexpr (!E::belongs) v(job.owner_value, "destroy_async value");
         bool refuse = false;
-        detail::row_stream<O> rows(sql, d, texts[d == sql::dialect::postgresql ? 1 : 0], v, 100);
         std::optional<detail::write_transaction> tx;
         if (d == sql::dialect::postgresql && !detail::in_transaction(sql)) tx.emplace(sql);  // a cursor lives in a transaction
+        detail::row_stream<O> rows(sql, d, texts[d == sql::dialect::postgresql ? 1 : 0], v, 100);
         rows.open();
         std::vector<typename O::type> page;
         std::vector<int> vias;
         while (rows.next(page, vias))
             for (auto& row : page) {
-                if constexpr (E::ensuring_owner != nullptr) refuse = refuse || !(row.*E::ensuring_owner)();
+                if constexpr (E::ensures_owner) refuse = refuse || !(row.*E::ensuring_owner)();
                 else refuse = true;
             }
+        rows.close();
         if (tx) tx->commit();
         if (refuse) throw owner_not_destroyed(Job::name, detail::key_string(job.owner_key));
     }

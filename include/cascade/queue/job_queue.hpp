@@ -5,8 +5,7 @@
 // Times are milliseconds since the epoch from the *database's* clock, so that workers on several
 // machines agree on leases and backoff. This header holds the SQL and the operations on the table;
 // it needs no schema (the queue tool uses it alone).
-#include <cascade/errors.hpp>
-#include <cascade/sql/dialect.hpp>
+#include <cascade/soci/exchange.hpp>
 
 #include <soci/soci.h>
 
@@ -73,6 +72,10 @@ public:
     /// commit).
     bool enqueue(soci::session& sql, std::string const& name, std::string const& payload, std::string const& dedup_key,
                  int max_attempts, std::chrono::milliseconds delay = std::chrono::milliseconds(0)) const {
+        // SOCI's PostgreSQL backend cuts text at a NUL byte: two keys would share a dedup key.
+        detail::check_text(name, "job name");
+        detail::check_text(payload, "job payload");
+        detail::check_text(dedup_key, "job dedup key");
         bool const pg = is_pg(sql);
         long long const delay_ms = delay.count();
         soci::statement st = (sql.prepare << "INSERT INTO " + table_ +
@@ -126,13 +129,16 @@ public:
               bool final = false) const {
         bool const pg = is_pg(sql);
         bool const dead = final || job.attempts >= job.max_attempts;
-        std::string const line = "attempt " + std::to_string(job.attempts) + ": " + error + "\n";
+        // Every value bound lives until the statement has run (SOCI binds by reference and runs the
+        // statement when the expression ends, after its temporaries are gone).
+        std::string const message = printable(error);
+        std::string const line = "attempt " + std::to_string(job.attempts) + ": " + message + "\n";
+        std::string const state = dead ? "dead" : "ready";
         long long const delay_ms = retry_in.count();
         sql << "UPDATE " + table_ + " SET state = :s, last_error = :e, errors = errors || :line, run_at = " + now(pg) +
                    " + :d, locked_by = NULL, locked_until = NULL, finished_at = CASE WHEN :s2 = 'dead' THEN " + now(pg) +
                    " ELSE NULL END WHERE id = :id",
-            soci::use(std::string(dead ? "dead" : "ready")), soci::use(error), soci::use(line), soci::use(delay_ms),
-            soci::use(std::string(dead ? "dead" : "ready")), soci::use(job.id);
+            soci::use(state), soci::use(message), soci::use(line), soci::use(delay_ms), soci::use(state), soci::use(job.id);
     }
 
     /// Extends the lease of every job `worker` holds.
@@ -193,6 +199,15 @@ public:
     }
 
 private:
+    /// An error message as text a database can hold (a NUL byte shown as \0).
+    static std::string printable(std::string const& s) {
+        std::string out;
+        for (char c : s) {
+            if (c == '\0') out += "\\0";
+            else out += c;
+        }
+        return out;
+    }
     static bool is_pg(soci::session& sql) { return sql.get_backend_name() == "postgresql"; }
     static std::string id_list(std::vector<long long> const& ids) {
         std::string out;

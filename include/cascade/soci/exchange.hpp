@@ -268,9 +268,18 @@ public:
             fetched = st_->fetch();
         }
         buffers_.read(fetched, rows, vias);
-        if (rows.empty() || (dialect_ == sql::dialect::postgresql && rows.size() < static_cast<std::size_t>(page_)))
+        if (rows.empty() || (dialect_ == sql::dialect::postgresql && rows.size() < static_cast<std::size_t>(page_))) {
             done_ = true;
+            close();
+        }
         return !rows.empty();
+    }
+    /// Closes the cursor now (a finished stream holds nothing on the server).
+    void close() {
+        if (cursor_.empty()) return;
+        std::string const name = std::move(cursor_);
+        cursor_.clear();
+        execute_text(sql_, "CLOSE " + name);
     }
 
 private:
