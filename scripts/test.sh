@@ -31,7 +31,7 @@ echo "PostgreSQL for the tests: $CASCADE_PG"
 ctest --test-dir "$build" --output-on-failure -j"$jobs"
 if [ "$sanitize" = 1 ]; then
   asan=${CASCADE_SANITIZE_BUILD_DIR:-build/sanitize}
-  flags="-O1 -g -fsanitize=address,undefined -fno-sanitize=vptr -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+  flags="-O0 -g -fsanitize=address,undefined -fno-sanitize=vptr -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
   cmake -S . -B "$asan" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="$flags" \
         -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" -DCASCADE_BUILD_BENCHMARKS=OFF >/dev/null
   cmake --build "$asan" -j"$jobs" --target cascade_functional_tests cascade_unit_tests cascade_queue_tests \

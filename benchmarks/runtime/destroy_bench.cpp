@@ -1,11 +1,18 @@
-// Destroying 1 author -> B books -> 10 chapters each, on identical fresh copies in the same run:
+// Destroying, on identical fresh copies in the same run:
 //   native     the database's own ON DELETE CASCADE (the floor)
-//   plain      cascade, no callbacks: set-based, one statement per edge
-//   callbacks  cascade with a callback on Book and on Chapter: every row loaded, in keyset pages
+//   plain      cascade, no callbacks: set-based, one statement per set
+//   callbacks  cascade with a callback on every dependent row: every row loaded, in pages
 //   naive      a row-by-row walk (load each child, recurse, delete one row at a time): what Rails does
-// Shapes: S1 = 1,000 books (11,001 rows), S3 = 100,000 books (1,100,001 rows). SQLite in memory and
-// PostgreSQL (CASCADE_PG, or a private server). Prints a table; --json PATH writes the summary.
-//   destroy_bench [--json PATH] [--repeat N] [--only sqlite|postgres] [--skip-s3]
+// Shapes:
+//   s1          1 author -> 1,000 books -> 10 chapters each (11,001 rows)
+//   s3          1 author -> 100,000 books -> 10 chapters each (1,100,001 rows)
+//   tree        1 post -> a comment tree of 100,000 comments (depth 50 and more, fan-out varied,
+//               replies of replies) -> 10,000 likes
+//   many_owners destroy_all of 10,000 authors (of 20,000) -> 5 books each -> 2 chapters each (160,000
+//               rows): native deletes the 10,000 authors in one statement
+// SQLite in memory and PostgreSQL (CASCADE_PG, or a private server). Prints a table; --json PATH
+// writes the summary.
+//   destroy_bench [--json PATH] [--repeat N] [--only sqlite|postgres] [--skip-s3] [--shapes s1,tree,...]
 #include <cascade/soci.hpp>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
@@ -16,6 +23,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <iostream>
 
 namespace c = cascade;
@@ -45,6 +53,33 @@ using schema = c::schema<c::model<Author, "authors", c::has_many<Book, &Book::au
                          c::model<Book, "books", c::has_many<Chapter, &Chapter::book_id, d::destroy>>,
                          c::model<Chapter, "chapters">>;
 }  // namespace with_callbacks
+
+namespace tree {
+struct Post { BOOST_HANA_DEFINE_STRUCT(Post, (std::int64_t, id)); };
+struct Comment {
+    BOOST_HANA_DEFINE_STRUCT(Comment, (std::int64_t, id), (std::optional<std::int64_t>, post_id),
+                             (std::optional<std::int64_t>, parent_id), (std::string, body));
+};
+struct Like { BOOST_HANA_DEFINE_STRUCT(Like, (std::int64_t, id), (std::int64_t, comment_id)); };
+using schema = c::schema<c::model<Post, "posts", c::has_many<Comment, &Comment::post_id, d::destroy>>,
+                         c::model<Comment, "comments", c::has_many<Comment, &Comment::parent_id, d::destroy, c::name<"replies">>,
+                                  c::has_many<Like, &Like::comment_id, d::destroy>>,
+                         c::model<Like, "likes">>;
+}  // namespace tree
+namespace tree_callbacks {
+inline std::size_t seen = 0;
+using tree::Like;
+using tree::Post;
+struct Comment {
+    BOOST_HANA_DEFINE_STRUCT(Comment, (std::int64_t, id), (std::optional<std::int64_t>, post_id),
+                             (std::optional<std::int64_t>, parent_id), (std::string, body));
+    void before_destroy() { seen += body.size(); }
+};
+using schema = c::schema<c::model<Post, "posts", c::has_many<Comment, &Comment::post_id, d::destroy>>,
+                         c::model<Comment, "comments", c::has_many<Comment, &Comment::parent_id, d::destroy, c::name<"replies">>,
+                                  c::has_many<Like, &Like::comment_id, d::destroy>>,
+                         c::model<Like, "likes">>;
+}  // namespace tree_callbacks
 
 namespace {
 
@@ -101,7 +136,7 @@ copy make_copy(backend b, long long books, long long chapters_each, bool native)
                  std::to_string(books) + ") i";
         s << "INSERT INTO chapters (book_id, title) SELECT b, 'chapter ' || i FROM generate_series(1, " +
                  std::to_string(books) + ") b, generate_series(1, " + std::to_string(chapters_each) + ") i ORDER BY b, i";
-        s << "SELECT setval('books_id_seq', " + std::to_string(books) + ")";
+        if (books > 0) s << "SELECT setval('books_id_seq', " + std::to_string(books) + ")";
         s << "ANALYZE";
     }
     return out;
@@ -156,6 +191,104 @@ double run_naive(soci::session& s) {
     return ms_since(t0);
 }
 
+/// The tree shape: 1 post, a tree of 100,000 comments (a chain of 50, then every comment a reply to a
+/// pseudo-random earlier one), a like on every tenth comment.
+copy make_tree(backend b, bool native) {
+    static int n = 0;
+    copy out{b, "bench_tree_" + std::to_string(getpid()) + "_" + std::to_string(++n)};
+    if (b == backend::sqlite) {
+        out.sql = std::make_unique<soci::session>(soci::sqlite3, ":memory:");
+        *out.sql << "PRAGMA foreign_keys = ON";
+    } else {
+        out.sql = std::make_unique<soci::session>(soci::postgresql, cascade_support::postgresql_connection());
+        *out.sql << "SET client_min_messages TO WARNING";
+        *out.sql << "CREATE SCHEMA " + out.schema_name;
+        *out.sql << "SET search_path TO " + out.schema_name;
+    }
+    auto& s = *out.sql;
+    std::string const cascade_ref = native ? " ON DELETE CASCADE" : "";
+    s << "CREATE TABLE posts (id BIGINT PRIMARY KEY)";
+    s << "CREATE TABLE comments (id BIGINT PRIMARY KEY, post_id BIGINT" + (native ? " REFERENCES posts (id)" + cascade_ref : "") +
+             ", parent_id BIGINT" + (native ? " REFERENCES comments (id)" + cascade_ref : "") + ", body TEXT NOT NULL)";
+    s << "CREATE TABLE likes (id BIGINT PRIMARY KEY, comment_id BIGINT NOT NULL" +
+             (native ? " REFERENCES comments (id)" + cascade_ref : "") + ")";
+    s << "CREATE INDEX comments_post ON comments (post_id)";
+    s << "CREATE INDEX comments_parent ON comments (parent_id)";
+    s << "CREATE INDEX likes_comment ON likes (comment_id)";
+    s << "INSERT INTO posts VALUES (1)";
+    std::string const series = b == backend::postgres ? "generate_series(1, 100000) i"
+                                                      : "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000) SELECT i FROM n) t";
+    s << "INSERT INTO comments SELECT i, CASE WHEN i = 1 THEN 1 END, CASE WHEN i = 1 THEN NULL WHEN i <= 50 THEN i - 1 "
+         "ELSE 1 + (i * 2654435761) % (i - 1) END, 'comment' FROM " + series;
+    s << "INSERT INTO likes SELECT i, i FROM " + series + " WHERE i % 10 = 0";
+    if (b == backend::postgres) s << "ANALYZE";
+    return out;
+}
+long long tree_rows_left(soci::session& s) {
+    long long n = -1;
+    s << "SELECT (SELECT COUNT(*) FROM posts) + (SELECT COUNT(*) FROM comments) + (SELECT COUNT(*) FROM likes)", soci::into(n);
+    return n;
+}
+double run_tree_native(soci::session& s) {
+    auto t0 = clock_type::now();
+    soci::transaction tx(s);
+    s << "DELETE FROM posts WHERE id = 1";
+    tx.commit();
+    return ms_since(t0);
+}
+template <class Schema>
+double run_tree_cascade(soci::session& s) {
+    auto t0 = clock_type::now();
+    auto r = c::destroy<Schema, tree::Post>(s, 1);
+    double const ms = ms_since(t0);
+    if (!r || r.rows("comments") != 100000) throw std::runtime_error("cascade tree destroy failed");
+    return ms;
+}
+
+/// The many-owners shape: 20,000 authors with 5 books of 2 chapters each; the first 10,000 go.
+copy make_many(backend b, bool native) {
+    copy out = make_copy(b, 0, 0, native);
+    auto& s = *out.sql;
+    std::string const series = [&](long long n) {
+        return b == backend::postgres ? "generate_series(1, " + std::to_string(n) + ") i"
+                                      : "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
+                                            std::to_string(n) + ") SELECT i FROM n) t";
+    }(100000);
+    s << "DELETE FROM chapters";
+    s << "DELETE FROM books";
+    s << "DELETE FROM authors";
+    s << "INSERT INTO authors (id, name) SELECT i, 'author' FROM " + series + " WHERE i <= 20000";
+    s << "INSERT INTO books (id, author_id, title) SELECT i, (i - 1) / 5 + 1, 'book' FROM " + series;
+    s << "INSERT INTO chapters (id, book_id, title) SELECT i, (i + 1) / 2, 'chapter' FROM " + series;
+    s << "INSERT INTO chapters (id, book_id, title) SELECT 100000 + i, (100000 + i + 1) / 2, 'chapter' FROM " + series;
+    if (b == backend::postgres) s << "ANALYZE";
+    return out;
+}
+long long many_rows_left(soci::session& s) {
+    long long n = -1;
+    s << "SELECT (SELECT COUNT(*) FROM authors WHERE id <= 10000) + (SELECT COUNT(*) FROM books WHERE author_id <= 10000) + "
+         "(SELECT COUNT(*) FROM chapters WHERE book_id <= 50000)",
+        soci::into(n);
+    return n;
+}
+double run_many_native(soci::session& s) {
+    auto t0 = clock_type::now();
+    soci::transaction tx(s);
+    s << "DELETE FROM authors WHERE id <= 10000";
+    tx.commit();
+    return ms_since(t0);
+}
+template <class Schema, class Author>
+double run_many_cascade(soci::session& s) {
+    std::vector<std::int64_t> keys;
+    for (std::int64_t k = 1; k <= 10000; ++k) keys.push_back(k);
+    auto t0 = clock_type::now();
+    auto r = c::destroy_all<Schema, Author>(s, keys);
+    double const ms = ms_since(t0);
+    if (!r || r.rows("authors") != 10000) throw std::runtime_error("cascade destroy_all failed");
+    return ms;
+}
+
 template <class Schema, class Author>
 double run_cascade(soci::session& s) {
     auto t0 = clock_type::now();
@@ -167,46 +300,59 @@ double run_cascade(soci::session& s) {
     return ms;
 }
 
-struct variant {
-    std::string name;
-    bool native_schema;
-    double (*run)(soci::session&);
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
     bench::args args(argc, argv);
     int const repeat = args.integer("--repeat", 5);
     bench::report report("destroy_bench");
-    variant const variants[] = {
-        {"native", true, &run_native},
-        {"plain", false, &run_cascade<plain::schema, plain::Author>},
-        {"callbacks", false, &run_cascade<with_callbacks::schema, with_callbacks::Author>},
-        {"naive", false, &run_naive},
+    struct variant {
+        std::string name;
+        double (*run)(soci::session&);
     };
-    struct shape { std::string name; long long books; int repeat; };
-    std::vector<shape> shapes{{"s1", 1000, repeat}};
-    if (!args.flag("--skip-s3")) shapes.push_back({"s3", 100000, 1});
-
+    struct shape {
+        std::string name;
+        int repeat;
+        std::function<copy(backend, bool native)> make;
+        long long (*left)(soci::session&);
+        std::vector<variant> variants;  // the first is the anchor
+    };
+    std::vector<shape> shapes{
+        {"s1", repeat, [](backend b, bool n) { return make_copy(b, 1000, 10, n); }, &rows_left,
+         {{"native", &run_native}, {"plain", &run_cascade<plain::schema, plain::Author>},
+          {"callbacks", &run_cascade<with_callbacks::schema, with_callbacks::Author>}, {"naive", &run_naive}}},
+        {"s3", 1, [](backend b, bool n) { return make_copy(b, 100000, 10, n); }, &rows_left,
+         {{"native", &run_native}, {"plain", &run_cascade<plain::schema, plain::Author>},
+          {"callbacks", &run_cascade<with_callbacks::schema, with_callbacks::Author>}, {"naive", &run_naive}}},
+        {"tree", std::max(1, repeat / 2), &make_tree, &tree_rows_left,
+         {{"native", &run_tree_native}, {"plain", &run_tree_cascade<tree::schema>}, {"callbacks", &run_tree_cascade<tree_callbacks::schema>}}},
+        {"many_owners", repeat, &make_many, &many_rows_left,
+         {{"native", &run_many_native}, {"plain", &run_many_cascade<plain::schema, plain::Author>},
+          {"callbacks", &run_many_cascade<with_callbacks::schema, with_callbacks::Author>}}},
+    };
+    std::string const only_shapes = args.text("--shapes", "s1,s3,tree,many_owners");
     for (backend b : {backend::sqlite, backend::postgres}) {
         std::string const bname = b == backend::sqlite ? "sqlite" : "postgres";
         if (args.has("--only") && args.text("--only") != bname) continue;
         for (auto const& sh : shapes) {
+            if (("," + only_shapes + ",").find("," + sh.name + ",") == std::string::npos) continue;
+            if (sh.name == "s3" && args.flag("--skip-s3")) continue;
             std::string const prefix = bname + "." + sh.name + ".";
             double native_ms = 0;
-            for (auto const& v : variants) {
+            for (auto const& v : sh.variants) {
+                // The naive walk of S3 takes minutes on PostgreSQL (a round trip per row): S1 shows it.
+                if (v.name == "naive" && sh.name == "s3" && b == backend::postgres && !args.flag("--naive-s3")) continue;
                 std::vector<double> times;
                 double peak_mb = 0;
                 for (int i = 0; i < sh.repeat; ++i) {
-                    copy db = make_copy(b, sh.books, 10, v.native_schema);
+                    copy db = sh.make(b, v.name == "native");
                     bool const measure_memory = v.name == "callbacks" || v.name == "native";
                     bench::release_free_memory();
                     bench::peak_rss_reset();
                     long const baseline_kb = bench::rss_kb();
                     times.push_back(v.run(*db.sql));
                     if (measure_memory) peak_mb = std::max(peak_mb, (bench::peak_rss_kb() - baseline_kb) / 1024.0);
-                    if (long long left = rows_left(*db.sql); left != 0)
+                    if (long long left = sh.left(*db.sql); left != 0)
                         throw std::runtime_error(prefix + v.name + ": " + std::to_string(left) + " rows left");
                 }
                 double const ms = bench::median(times);
@@ -215,7 +361,7 @@ int main(int argc, char** argv) {
                 else if (v.name != "naive") report.set(prefix + v.name + "_ratio", ms / native_ms);
                 if (v.name == "callbacks") report.set(prefix + "callbacks_peak_rss_mb", peak_mb);
                 if (v.name == "native") report.set(prefix + "native_peak_rss_mb", peak_mb);
-                std::cout << std::left << std::setw(10) << bname << std::setw(4) << sh.name << std::setw(11) << v.name
+                std::cout << std::left << std::setw(10) << bname << std::setw(12) << sh.name << std::setw(11) << v.name
                           << std::right << std::setw(11) << std::fixed << std::setprecision(2) << ms << " ms"
                           << std::setw(9) << std::setprecision(2) << ms / native_ms << "x native"
                           << (v.name == "callbacks" || v.name == "native" ? "   peak +" + std::to_string(static_cast<int>(peak_mb)) + " MB" : "")

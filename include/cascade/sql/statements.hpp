@@ -18,6 +18,7 @@ using detail::plan_step;
 using detail::root_spec;
 using detail::scope_data;
 using detail::step_kind;
+using cascade::policy_action;
 
 /// The statements of one step. `main` is what destroy runs; `count` what the dry run runs instead
 /// (removes and nullifies); `snapshot` the rows of a remove read again after the delete (after_destroy).
@@ -175,7 +176,8 @@ private:
             edge_filters(w, e, alias, first);
             if (r.guard) {
                 // A job leaves every row whose owner exists, whatever it was told (a reused key, a
-                // forged payload).
+                // forged payload). Every row here holds the value :r0 in its foreign key, so the check
+                // is one lookup per statement, not one per row.
                 auto const& owner = g_.model(e.owner);
                 and_();
                 w += "NOT EXISTS (SELECT 1 FROM ";
@@ -183,7 +185,8 @@ private:
                 w += " o WHERE ";
                 w.column("o", e.ref);
                 w += " = ";
-                w.column(alias, e.fk);
+                if (r.column == e.fk && !r.list) w.value({param::source::root, 0});
+                else w.column(alias, e.fk);
                 w += ")";
             }
         }
@@ -590,7 +593,16 @@ private:
                 out.main = with_sets(w, needed);
                 break;
             }
-            case step_kind::load_rows: out.main = rows(s.node, true, false); break;
+            case step_kind::load_rows: {
+                // Rows whose set has dependents are locked as they are read, parents before children:
+                // a destroy of one of them running at once waits here instead of deadlocking later. A
+                // set without dependents needs no lock pass: its DELETE takes the locks.
+                bool parent = false;
+                for (auto const& e : g_.edges_of(p_.node(s.node).model))
+                    parent = parent || (e.has_side() && (e.action == policy_action::destroy || e.action == policy_action::remove));
+                out.main = rows(s.node, parent, false);
+                break;
+            }
             case step_kind::capture_targets: {
                 auto const& e = g_.edge(s.edge);
                 auto const& owner = p_.model_of(s.node);
