@@ -2,10 +2,17 @@
 # Installs, from Debian's packages, what building cascade needs and is missing. As root on Debian 12.
 #   scripts/setup.sh            compiler, CMake, Boost, SOCI (SQLite and PostgreSQL backends)
 #   scripts/setup.sh --server   the same and a PostgreSQL 15 server (for the tests and benchmarks)
+#   scripts/setup.sh --server --clang   and clang 15 (the sanitizer run of the tests builds with it)
 set -euo pipefail
 packages=(g++ cmake make libboost1.81-dev libboost-test1.81-dev libboost-json1.81-dev libsoci-dev
           libsqlite3-dev libpq-dev time)
-[ "${1:-}" = "--server" ] && packages+=(postgresql-15)
+for arg in "$@"; do
+  case "$arg" in
+    --server) packages+=(postgresql-15) ;;
+    --clang) packages+=(clang-15) ;;
+    *) echo "setup: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

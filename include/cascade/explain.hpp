@@ -114,8 +114,7 @@ struct explain_printer {
 /// with its SQL in `dialect` (SQLite by default).
 template <class Schema, class T>
 std::string explain(sql::dialect dialect = sql::dialect::sqlite) {
-    static_assert(check_schema<Schema>::ok, "cascade::explain: the schema is invalid (see the errors above)");
-    if constexpr (valid_schema<Schema>) {
+    if constexpr (check_schema<Schema>::ok) {
         auto const& pp = detail::prepare(detail::graph_of<Schema>, detail::key_root<Schema, T>());
         detail::explain_printer printer{pp.p, pp.in(dialect), {}};
         printer.print();

@@ -92,14 +92,19 @@ using key_db_t = db_type_t<key_type_t<M>>;
 template <auto Member>
 inline constexpr std::string_view column_name_v = member_name<Member>();
 
-template <class T, class List>
-struct index_in;
-template <class T, class... Ms>
-struct index_in<T, list<Ms...>> {
+template <class Seq, class Models>
+struct model_positions;
+template <std::size_t... Is, class... Ms>
+struct model_positions<std::index_sequence<Is...>, list<Ms...>> {
+    using type = key_table<keyed<typename Ms::type, std::integral_constant<int, static_cast<int>(Is)>>...>;
+};
+template <class T, class Models>
+struct index_in {
+    using table = typename model_positions<std::make_index_sequence<Models::size>, Models>::type;
+    using found = decltype(lookup_key<T>(static_cast<table const*>(nullptr)));
     static constexpr int value = [] {
-        int i = 0, found = -1;
-        ((found = (found < 0 && std::is_same_v<T, typename Ms::type>) ? i : found, ++i), ...);
-        return found;
+        if constexpr (std::is_void_v<found>) return -1;
+        else return found::value;
     }();
 };
 /// The position of struct T among the models of Schema, -1 when it is not one.
@@ -109,59 +114,20 @@ inline constexpr int model_index_v = index_in<T, typename Schema::models>::value
 template <class E>
 inline constexpr value_tag edge_value_tag_v = tag_of_v<member_db_t<E::ref_member>>;
 
-/// Per model: the edges, scopes and columns before it, so each gets a global index.
-template <class Schema, class Models = typename Schema::models>
-struct layout;
-template <class Schema, class... Ms>
-struct layout<Schema, list<Ms...>> {
-    static constexpr std::size_t model_count = sizeof...(Ms);
-    static constexpr std::array<int, sizeof...(Ms)> edge_counts{static_cast<int>(associations_t<Ms>::size)...};
-    static constexpr std::array<int, sizeof...(Ms)> column_counts{
-        static_cast<int>(decltype(boost::hana::length(boost::hana::accessors<typename Ms::type>()))::value)...};
-    template <class M>
-    static constexpr int scope_count() {
-        int n = 0;
-        for_each_type<edges_t<Schema, M>>([&]<class E>() { n += static_cast<int>(E::scopes::size); });
-        return n;
-    }
-    static constexpr std::array<int, sizeof...(Ms)> scope_counts{scope_count<Ms>()...};
-    static constexpr int prefix(std::array<int, sizeof...(Ms)> const& a, std::size_t upto) {
-        int n = 0;
-        for (std::size_t i = 0; i < upto; ++i) n += a[i];
-        return n;
-    }
-    static constexpr int edge_count = prefix(edge_counts, sizeof...(Ms));
-    static constexpr int column_count = prefix(column_counts, sizeof...(Ms));
-    static constexpr int total_scopes = prefix(scope_counts, sizeof...(Ms));
+/// The column names of an adapted struct, in order, read from the types of its Hana accessors (a
+/// hana::tuple of pairs of a compile-time string and a member pointer).
+template <class Accessors>
+struct column_names;
+template <class... Names, class... Ptrs>
+struct column_names<boost::hana::tuple<boost::hana::pair<Names, Ptrs>...>> {
+    static constexpr std::array<std::string_view, sizeof...(Names)> value{std::string_view(Names::c_str())...};
 };
+template <class T>
+inline constexpr auto const& columns_of_v = column_names<std::remove_cvref_t<decltype(boost::hana::accessors<T>())>>::value;
 
-template <class Schema, class M, int Index>
-constexpr model_data make_model() {
-    using L = layout<Schema>;
-    using T = typename M::type;
-    model_data m;
-    m.table = M::table;
-    m.key = primary_key_column<M>;
-    m.key_tag = tag_of_v<key_db_t<M>>;
-    m.before_destroy = has_before_destroy<T>;
-    m.after_destroy = has_after_destroy<T>;
-    m.commit_callbacks = has_after_commit<T> || has_after_rollback<T>;
-    bool async = false;
-    for_each_type<edges_t<Schema, M>>([&]<class E>() {
-        async = async || E::policy::action == policy_action::defer;
-    });
-    // after_destroy alone reads the rows once, after their delete (see the remove step).
-    m.loads_rows = has_before_destroy<T> || m.commit_callbacks || async;
-    m.first_column = L::prefix(L::column_counts, Index);
-    m.columns = L::column_counts[Index];
-    m.first_edge = L::prefix(L::edge_counts, Index);
-    m.edges = L::edge_counts[Index];
-    m.polymorphic_constant = Index;
-    return m;
-}
-
-template <class Schema, class E>
-constexpr edge_data make_edge(int first_scope) {
+template <class E>
+constexpr edge_data make_edge() {
+    using Schema = typename E::schema;
     edge_data e;
     e.owner = model_index_v<Schema, typename E::owner::type>;
     e.acted = model_index_v<Schema, typename E::acted::type>;
@@ -180,80 +146,111 @@ constexpr edge_data make_edge(int first_scope) {
     if constexpr (E::through) e.source = member_name<E::source_member>();
     if constexpr (E::polymorphic) e.type_column = member_name<E::type_member>();
     e.ref_tag = edge_value_tag_v<E>;
-    e.first_scope = first_scope;
     e.scopes = static_cast<int>(E::scopes::size);
     return e;
 }
+
+/// The scopes of an edge: each column, and its value as a constant (indices set when the schema's
+/// arrays are put together).
+template <class Scopes>
+struct scope_list;
+template <class... Ws>
+struct scope_list<list<Ws...>> {
+    static constexpr std::array<std::string_view, sizeof...(Ws)> columns{column_name_v<where_traits<Ws>::member>...};
+    static constexpr std::array<constant_data, sizeof...(Ws)> constants{
+        constant_data{tag_of_v<typename constant<where_traits<Ws>::value>::type>, &constant<where_traits<Ws>::value>::address}...};
+};
+
+/// Everything the graph holds of one model and its associations, made by one pack expansion per
+/// model: no lambda instantiated per association.
+template <class Schema, class M, class Edges = edges_t<Schema, M>>
+struct model_record;
+template <class Schema, class M, class... Es>
+struct model_record<Schema, M, list<Es...>> {
+    using T = typename M::type;
+    static constexpr std::size_t scope_count = (std::size_t{0} + ... + Es::scopes::size);
+    static constexpr model_data model = [] {
+        model_data m;
+        m.table = M::table;
+        m.key = primary_key_column<M>;
+        m.key_tag = tag_of_v<key_db_t<M>>;
+        m.before_destroy = has_before_destroy<T>;
+        m.after_destroy = has_after_destroy<T>;
+        m.commit_callbacks = has_after_commit<T> || has_after_rollback<T>;
+        bool const async = ((Es::policy::action == policy_action::defer) || ...);
+        // after_destroy alone reads the rows once, after their delete (see the remove step).
+        m.loads_rows = has_before_destroy<T> || m.commit_callbacks || async;
+        m.columns = static_cast<int>(columns_of_v<T>.size());
+        m.edges = static_cast<int>(sizeof...(Es));
+        return m;
+    }();
+    static constexpr std::array<edge_data, sizeof...(Es)> edges{make_edge<Es>()...};
+    static constexpr std::array<association_info, sizeof...(Es)> infos{
+        association_info{Es::owner::table, Es::name, Es::kind::name, Es::policy::name}...};
+    static constexpr auto scopes = [] {
+        std::array<std::pair<std::string_view, constant_data>, scope_count> out{};
+        std::size_t at = 0;
+        [[maybe_unused]] auto const add = [&](auto const& columns, auto const& constants) {
+            for (std::size_t i = 0; i < columns.size(); ++i) out[at++] = {columns[i], constants[i]};
+        };
+        (add(scope_list<typename Es::scopes>::columns, scope_list<typename Es::scopes>::constants), ...);
+        return out;
+    }();
+};
 
 template <class Schema, class Models = typename Schema::models>
 struct arrays;
 template <class Schema, class... Ms>
 struct arrays<Schema, list<Ms...>> {
-    using L = layout<Schema>;
     static constexpr std::size_t N = sizeof...(Ms);
+    static constexpr std::size_t E = (std::size_t{0} + ... + model_record<Schema, Ms>::edges.size());
+    static constexpr std::size_t S = (std::size_t{0} + ... + model_record<Schema, Ms>::scope_count);
+    static constexpr std::size_t C = (std::size_t{0} + ... + columns_of_v<typename Ms::type>.size());
 
-    static constexpr auto models = []<std::size_t... I>(std::index_sequence<I...>) {
-        return std::array<model_data, N>{make_model<Schema, Ms, static_cast<int>(I)>()...};
-    }(std::index_sequence_for<Ms...>{});
-
-    static constexpr auto edges = [] {
-        std::array<edge_data, static_cast<std::size_t>(L::edge_count)> out{};
-        std::size_t at = 0;
-        int scope = 0;
-        (for_each_type<edges_t<Schema, Ms>>([&]<class E>() {
-             out[at++] = make_edge<Schema, E>(scope);
-             scope += static_cast<int>(E::scopes::size);
-         }),
+    /// Each model's record, copied into the schema's arrays with global indices.
+    struct all {
+        std::array<model_data, N> models{};
+        std::array<edge_data, E> edges{};
+        std::array<association_info, E> infos{};
+        std::array<scope_data, S> scopes{};
+        /// The models' polymorphic names first (constant i is model i's), then every scope value.
+        std::array<constant_data, N + S> constants{};
+        std::array<std::string_view, C> columns{};
+    };
+    static constexpr all made = [] {
+        all a;
+        std::size_t m = 0, e = 0, s = 0, c = 0;
+        auto const add = [&](model_data model, auto const& edges, auto const& infos, auto const& scopes,
+                             auto const& columns, constant_data name) {
+            model.first_edge = static_cast<int>(e);
+            model.first_column = static_cast<int>(c);
+            model.polymorphic_constant = static_cast<int>(m);
+            a.constants[m] = name;
+            a.models[m++] = model;
+            std::size_t local = 0;
+            for (std::size_t i = 0; i < edges.size(); ++i) {
+                a.edges[e] = edges[i];
+                a.edges[e].first_scope = static_cast<int>(s);
+                a.infos[e++] = infos[i];
+                for (int k = 0; k < edges[i].scopes; ++k, ++s, ++local) {
+                    a.scopes[s] = {scopes[local].first, static_cast<int>(N + s)};
+                    a.constants[N + s] = scopes[local].second;
+                }
+            }
+            for (auto col : columns) a.columns[c++] = col;
+        };
+        (add(model_record<Schema, Ms>::model, model_record<Schema, Ms>::edges, model_record<Schema, Ms>::infos,
+             model_record<Schema, Ms>::scopes, columns_of_v<typename Ms::type>,
+             constant_data{value_tag::text, &name_constant<polymorphic_name_of<Ms>>::address}),
          ...);
-        return out;
+        return a;
     }();
-
-    static constexpr auto scopes = [] {
-        std::array<scope_data, static_cast<std::size_t>(L::total_scopes)> out{};
-        std::size_t at = 0;
-        (for_each_type<edges_t<Schema, Ms>>([&]<class E>() {
-             for_each_type<typename E::scopes>([&]<class W>() {
-                 out[at] = {column_name_v<where_traits<W>::member>, static_cast<int>(N + at)};
-                 ++at;
-             });
-         }),
-         ...);
-        return out;
-    }();
-
-    /// The models' polymorphic names first (constant i is model i's), then every scope value.
-    static constexpr auto constants = [] {
-        std::array<constant_data, N + static_cast<std::size_t>(L::total_scopes)> out{};
-        std::size_t at = 0;
-        ((out[at++] = {value_tag::text, &name_constant<polymorphic_name_of<Ms>>::address}), ...);
-        (for_each_type<edges_t<Schema, Ms>>([&]<class E>() {
-             for_each_type<typename E::scopes>([&]<class W>() {
-                 using C = constant<where_traits<W>::value>;
-                 out[at++] = {tag_of_v<typename C::type>, &C::address};
-             });
-         }),
-         ...);
-        return out;
-    }();
-
-    static constexpr auto columns = [] {
-        std::array<std::string_view, static_cast<std::size_t>(L::column_count)> out{};
-        std::size_t at = 0;
-        (boost::hana::for_each(boost::hana::accessors<typename Ms::type>(),
-                               [&](auto pair) { out[at++] = boost::hana::to<char const*>(boost::hana::first(pair)); }),
-         ...);
-        return out;
-    }();
-
-    static constexpr auto infos = [] {
-        std::array<association_info, static_cast<std::size_t>(L::edge_count)> out{};
-        std::size_t at = 0;
-        (for_each_type<edges_t<Schema, Ms>>([&]<class E>() {
-             out[at++] = {E::owner::table, E::name, E::kind::name, E::policy::name};
-         }),
-         ...);
-        return out;
-    }();
+    static constexpr auto const& models = made.models;
+    static constexpr auto const& edges = made.edges;
+    static constexpr auto const& infos = made.infos;
+    static constexpr auto const& scopes = made.scopes;
+    static constexpr auto const& constants = made.constants;
+    static constexpr auto const& columns = made.columns;
 };
 
 /// The graph of Schema: one set of constant arrays per schema.

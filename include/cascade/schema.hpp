@@ -23,18 +23,16 @@ namespace detail {
 
 // ---- looking models up ------------------------------------------------------------------------
 
-template <class T, class... Ms>
-struct find_model { using type = void; };
-template <class T, class M, class... Ms>
-struct find_model<T, M, Ms...>
-    : std::conditional_t<std::is_same_v<T, typename M::type>, std::type_identity<M>, find_model<T, Ms...>> {};
-
-template <class T, class Models>
-struct model_in;
-template <class T, class... Ms>
-struct model_in<T, list<Ms...>> : find_model<T, Ms...> {};
+template <class Models>
+struct model_table;
+template <class... Ms>
+struct model_table<list<Ms...>> {
+    using type = key_table<keyed<typename Ms::type, Ms>...>;
+};
 template <class Schema, class T>
-struct model_for : model_in<T, typename Schema::models> {};
+struct model_for {
+    using type = decltype(lookup_key<T>(static_cast<typename model_table<typename Schema::models>::type const*>(nullptr)));
+};
 
 /// The model descriptor of struct T in Schema; void when T is not in it.
 template <class Schema, class T>
@@ -139,12 +137,6 @@ inline constexpr auto source_key_of = nullptr;
 template <class T, class J, auto F, auto S, class P, class... O>
 inline constexpr auto source_key_of<has_many_through<T, J, F, S, P, O...>> = S;
 
-template <class List, std::size_t I>
-struct nth;
-template <class F, class... R>
-struct nth<list<F, R...>, 0> { using type = F; };
-template <class F, class... R, std::size_t I>
-struct nth<list<F, R...>, I> : nth<list<R...>, I - 1> {};
 
 /// Association I of the model of OwnerType, resolved against Schema. `acted` is the model whose rows
 /// the policy acts on: the target, or for has_many_through the join model. Named by the owner's
@@ -152,6 +144,7 @@ struct nth<list<F, R...>, I> : nth<list<R...>, I - 1> {};
 /// with them, keep short names (at -O0 each call writes its callee's whole name into the assembly).
 template <class Schema, class OwnerType, std::size_t I>
 struct edge {
+    using schema = Schema;
     using owner = model_for_t<Schema, OwnerType>;
     using Owner = owner;
     /// Its position among the owner's associations.
@@ -206,8 +199,11 @@ struct edge {
                 out += target::table;
         }
     };
-    static constexpr std::string_view name =
-        name_option<options>::value.empty() ? text_of<default_name>() : name_option<options>::value;
+    static constexpr std::string_view name = [] {
+        // The default is frozen only when there is no name<> option: freezing costs the compiler.
+        if constexpr (name_option<options>::value.empty()) return text_of<default_name>();
+        else return name_option<options>::value;
+    }();
 };
 
 /// The value a destroy_async job of edge E looks its rows up by: the owner's referenced column, or for

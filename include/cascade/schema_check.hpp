@@ -320,61 +320,93 @@ struct cycle_with_mixed_keys {
     static constexpr bool ok = false;
 };
 
-template <class Schema, class Models = typename Schema::models>
-struct check_schema;
-template <class Schema, class... Ms>
-struct check_schema<Schema, detail::list<Ms...>> {
-    using S = Schema;
-    template <class M, class L>
-    struct per_model;
+namespace detail {
+
+/// The checker that reports the first rule a schema breaks, or void. The rules are read as plain
+/// booleans (no error yet); only the one failing checker is instantiated, directly from check_schema,
+/// so the compiler's report is short: the checker naming the model and the association, one "required
+/// from" line for check_schema<Schema>, one for the call, then the message.
+template <class Schema>
+struct first_violation {
+    using models = typename Schema::models;
+    /// Whether every association of model M keeps its rules, and the first one that does not.
+    template <class M, class As = associations_t<M>>
+    struct associations;
     template <class M, class... As>
-    struct per_model<M, detail::list<As...>> {
-        static constexpr bool value = (check_association<typename M::type, As, S>::ok && ...);
+    struct associations<M, list<As...>> {
+        static constexpr std::array<bool, sizeof...(As) + 1> ok{association_rules<Schema, M, As>::ok..., false};
+        static constexpr std::size_t first_broken = [] {
+            std::size_t i = 0;
+            while (ok[i]) ++i;
+            return i;
+        }();
+        static constexpr bool all = first_broken == sizeof...(As);
     };
-    template <class M>
-    static constexpr bool model_ok() {
-        if constexpr (check_model<M>::ok) return per_model<M, detail::associations_t<M>>::value;
-        else return false;
-    }
-    template <class M>
-    static constexpr bool names_ok() {
-        constexpr auto d = detail::duplicate_names<S, M>();
-        if constexpr (d.first < 0) {
-            return true;
+    template <class L = models>
+    struct per_model;
+    template <class... Ms>
+    struct per_model<list<Ms...>> {
+        /// 0: keeps every rule; 1: the model itself breaks one; 2: one of its associations does.
+        static constexpr std::array<int, sizeof...(Ms) + 1> state{
+            (!model_rules<Ms>::ok ? 1 : associations<Ms>::all ? 0 : 2)..., 3};
+        static constexpr std::array<int, sizeof...(Ms) + 1> duplicate{(duplicate_names<Schema, Ms>().first >= 0)..., true};
+        static constexpr std::size_t first_broken = [] {
+            std::size_t i = 0;
+            while (state[i] == 0) ++i;
+            return i;
+        }();
+    };
+    static constexpr auto find() {
+        using P = per_model<>;
+        if constexpr (P::first_broken < models::size) {
+            using M = typename nth<models, P::first_broken>::type;
+            if constexpr (P::state[P::first_broken] == 1) {
+                return std::type_identity<check_model<M>>{};
+            } else {
+                using A = typename nth<associations_t<M>, associations<M>::first_broken>::type;
+                return std::type_identity<check_association<typename M::type, A, Schema>>{};
+            }
         } else {
-            using As = detail::associations_t<M>;
-            return duplicate_association_name<typename M::type, typename detail::nth<As, static_cast<std::size_t>(d.first)>::type,
-                                              typename detail::nth<As, static_cast<std::size_t>(d.second)>::type>::ok;
+            constexpr std::size_t named = [] {
+                std::size_t i = 0;
+                while (!P::duplicate[i]) ++i;
+                return i;
+            }();
+            constexpr auto tables = duplicate_tables<models>::value;
+            if constexpr (named < models::size) {
+                using M = typename nth<models, named>::type;
+                constexpr auto d = duplicate_names<Schema, M>();
+                using As = associations_t<M>;
+                return std::type_identity<duplicate_association_name<typename M::type, typename nth<As, static_cast<std::size_t>(d.first)>::type,
+                                                                     typename nth<As, static_cast<std::size_t>(d.second)>::type>>{};
+            } else if constexpr (tables.first >= 0) {
+                return std::type_identity<duplicate_table<typename nth<models, static_cast<std::size_t>(tables.first)>::type::type,
+                                                          typename nth<models, static_cast<std::size_t>(tables.second)>::type::type>>{};
+            } else {
+                constexpr auto cycle = mixed_key_cycle<Schema>();
+                if constexpr (cycle.first >= 0)
+                    return std::type_identity<cycle_with_mixed_keys<typename nth<models, static_cast<std::size_t>(cycle.first)>::type::type,
+                                                                    typename nth<models, static_cast<std::size_t>(cycle.second)>::type::type>>{};
+                else
+                    return std::type_identity<void>{};
+            }
         }
     }
-    static constexpr bool tables_ok() {
-        constexpr auto d = detail::duplicate_tables<detail::list<Ms...>>::value;
-        if constexpr (d.first < 0) {
-            return true;
-        } else {
-            using L = detail::list<Ms...>;
-            return duplicate_table<typename detail::nth<L, static_cast<std::size_t>(d.first)>::type::type,
-                                   typename detail::nth<L, static_cast<std::size_t>(d.second)>::type::type>::ok;
-        }
-    }
-    static constexpr bool cycles_ok() {
-        constexpr auto d = detail::mixed_key_cycle<S>();
-        if constexpr (d.first < 0) {
-            return true;
-        } else {
-            using L = detail::list<Ms...>;
-            return cycle_with_mixed_keys<typename detail::nth<L, static_cast<std::size_t>(d.first)>::type::type,
-                                         typename detail::nth<L, static_cast<std::size_t>(d.second)>::type::type>::ok;
-        }
-    }
+    using type = typename decltype(find())::type;
+};
+
+}  // namespace detail
+
+/// Checks every rule of Schema. Valid: `ok` is true. Invalid: the first rule broken is a compile
+/// error naming the model, the association and the fix (the public entry points read `ok` and
+/// instantiate nothing else when it is false).
+template <class Schema>
+struct check_schema {
+    using violation = typename detail::first_violation<Schema>::type;
     static constexpr bool ok = [] {
-        if constexpr ((model_ok<Ms>() && ...)) {
-            if constexpr ((names_ok<Ms>() && ...) && tables_ok()) return cycles_ok();
-            else return false;
-        } else {
-            return false;
-        }
-    }();
+        if constexpr (std::is_void_v<violation>) return true;
+        else return !violation::ok;  // instantiating the checker reports the rule
+    }() && std::is_void_v<violation>;
 };
 
 }  // namespace cascade

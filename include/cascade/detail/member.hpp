@@ -6,6 +6,7 @@
 #include <boost/hana/for_each.hpp>
 #include <boost/hana/pair.hpp>
 #include <boost/hana/string.hpp>
+#include <boost/hana/tuple.hpp>
 #include <boost/hana/concept/struct.hpp>
 
 #include <optional>
@@ -46,20 +47,32 @@ using unwrap_optional_t = typename unwrap_optional<T>::type;
 template <class T>
 inline constexpr bool is_adapted_v = boost::hana::Struct<T>::value;
 
+/// The name Boost.Hana recorded for member pointer Ptr among an adapted struct's accessors (a
+/// hana::tuple of pairs of a compile-time string and a member_ptr), "" when none is Ptr. One fold over
+/// the accessors' types: no lambda instantiated per member and per lookup.
+template <class Accessors, class Ptr>
+struct name_among {
+    static constexpr std::string_view value{};
+};
+template <class... Names, class... Ptrs, class Ptr>
+struct name_among<boost::hana::tuple<boost::hana::pair<Names, Ptrs>...>, Ptr> {
+    static constexpr std::string_view value = [] {
+        std::string_view out{};
+        ((std::is_same_v<Ptrs, Ptr> ? (void)(out = Names::c_str()) : (void)0), ...);
+        return out;
+    }();
+};
+
 /// The column name of a data member: the name Boost.Hana recorded for it, "" when the member is not
 /// part of the adapted struct.
 template <auto Member>
 constexpr std::string_view member_name() {
     using owner = typename member_traits<Member>::owner;
-    std::string_view out{};
-    if constexpr (is_adapted_v<owner>) {
-        boost::hana::for_each(boost::hana::accessors<owner>(), [&](auto pair) {
-            using accessor = std::remove_cvref_t<decltype(boost::hana::second(pair))>;
-            if constexpr (std::is_same_v<accessor, boost::hana::struct_detail::member_ptr<decltype(Member), Member>>)
-                out = boost::hana::to<char const*>(boost::hana::first(pair));
-        });
-    }
-    return out;
+    if constexpr (is_adapted_v<owner>)
+        return name_among<std::remove_cvref_t<decltype(boost::hana::accessors<owner>())>,
+                          boost::hana::struct_detail::member_ptr<decltype(Member), Member>>::value;
+    else
+        return {};
 }
 
 /// The member of T named `name` as a pointer to member is not needed; the default primary key is

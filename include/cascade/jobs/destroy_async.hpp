@@ -44,16 +44,14 @@ destroy_result destroy_keys_async(soci::session& sql, transaction* scope, Keys c
 template <class Schema, class T, class Key, class Executor, class Sessions>
 destroy_result destroy(soci::session& sql, Key const& key, async_runtime<Schema, Executor, Sessions>& jobs,
                        destroy_options const& options = {}) {
-    static_assert(check_schema<Schema>::ok, "cascade::destroy: the schema is invalid (see the errors above)");
-    if constexpr (valid_schema<Schema>) return detail::destroy_key_async<Schema, T>(sql, nullptr, key, jobs, options);
+    if constexpr (check_schema<Schema>::ok) return detail::destroy_key_async<Schema, T>(sql, nullptr, key, jobs, options);
     else return {};
 }
 /// The same inside `tx`: the jobs wait for tx.commit().
 template <class Schema, class T, class Key, class Executor, class Sessions>
 destroy_result destroy(transaction& tx, Key const& key, async_runtime<Schema, Executor, Sessions>& jobs,
                        destroy_options const& options = {}) {
-    static_assert(check_schema<Schema>::ok, "cascade::destroy: the schema is invalid (see the errors above)");
-    if constexpr (valid_schema<Schema>) return detail::destroy_key_async<Schema, T>(tx.session(), &tx, key, jobs, options);
+    if constexpr (check_schema<Schema>::ok) return detail::destroy_key_async<Schema, T>(tx.session(), &tx, key, jobs, options);
     else return {};
 }
 
@@ -76,15 +74,13 @@ destroy_result destroy_or_throw(transaction& tx, Key const& key, async_runtime<S
 template <class Schema, class T, detail::key_range Keys, class Executor, class Sessions>
 destroy_result destroy_all(soci::session& sql, Keys const& keys, async_runtime<Schema, Executor, Sessions>& jobs,
                            destroy_options const& options = {}) {
-    static_assert(check_schema<Schema>::ok, "cascade::destroy_all: the schema is invalid (see the errors above)");
-    if constexpr (valid_schema<Schema>) return detail::destroy_keys_async<Schema, T>(sql, nullptr, keys, jobs, options);
+    if constexpr (check_schema<Schema>::ok) return detail::destroy_keys_async<Schema, T>(sql, nullptr, keys, jobs, options);
     else return {};
 }
 template <class Schema, class T, detail::key_range Keys, class Executor, class Sessions>
 destroy_result destroy_all(transaction& tx, Keys const& keys, async_runtime<Schema, Executor, Sessions>& jobs,
                            destroy_options const& options = {}) {
-    static_assert(check_schema<Schema>::ok, "cascade::destroy_all: the schema is invalid (see the errors above)");
-    if constexpr (valid_schema<Schema>) return detail::destroy_keys_async<Schema, T>(tx.session(), &tx, keys, jobs, options);
+    if constexpr (check_schema<Schema>::ok) return detail::destroy_keys_async<Schema, T>(tx.session(), &tx, keys, jobs, options);
     else return {};
 }
 

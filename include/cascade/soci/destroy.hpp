@@ -12,10 +12,10 @@
 #include <cascade/soci/transaction.hpp>
 
 #include <chrono>
+#include <iterator>
 #include <optional>
-#include <random>
-#include <ranges>
-#include <thread>
+
+#include <time.h>
 
 namespace cascade {
 
@@ -90,6 +90,16 @@ struct destroy_run_options {
 /// file). `sink` receives destroy_async work: `add<E>(...)`, `clear()` when a try is undone, and
 /// `hand_over()` returning the task that hands the held jobs to their executor after the commit.
 /// `inside(sql)` runs first inside the transaction (a job's owner check).
+/// A short, jittered pause before a destroy runs again (the other transaction finishes meanwhile).
+inline void pause_before_retry(int attempt) {
+    thread_local unsigned state = static_cast<unsigned>(reinterpret_cast<std::uintptr_t>(&state) ^
+                                                        static_cast<std::uintptr_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+    state = state * 1664525u + 1013904223u;
+    long const ms = 5 + static_cast<long>(state >> 8) % (20L * (attempt + 1));
+    timespec const pause{ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&pause, nullptr);
+}
+
 /// Nothing to check inside the transaction before the plan runs.
 struct nothing_inside {
     void operator()(soci::session&) const {}
@@ -155,8 +165,7 @@ destroy_result run_destroy(soci::session& sql, transaction* scope, prepared_plan
                 if (!again) throw;
             }
             if (!again) std::rethrow_exception(failure);
-            thread_local std::minstd_rand random{std::random_device{}()};
-            std::this_thread::sleep_for(std::chrono::milliseconds(5 + random() % (20 * (attempt + 1))));
+            pause_before_retry(attempt);
             continue;
         }
         if (outcome == run_outcome::not_found) {
@@ -237,7 +246,10 @@ destroy_result destroy_where(soci::session& sql, transaction* scope, destroy_opt
 }
 
 template <class Key>
-concept key_range = std::ranges::input_range<Key> && !std::is_convertible_v<Key const&, std::string_view>;
+concept key_range = requires(Key const& k) {
+    std::begin(k);
+    std::end(k);
+} && !std::is_convertible_v<Key const&, std::string_view>;
 
 }  // namespace detail
 
@@ -248,20 +260,22 @@ concept key_range = std::ranges::input_range<Key> && !std::is_convertible_v<Key 
 /// runtime: see <cascade/jobs.hpp>.)
 template <class Schema, class T, class Key>
 destroy_result destroy(soci::session& sql, Key const& key, destroy_options const& options = {}) {
-    static_assert(check_schema<Schema>::ok, "cascade::destroy: the schema is invalid (see the errors above)");
-    if constexpr (valid_schema<Schema> && detail::destroy_allowed<Schema, T>())
-        return detail::destroy_key<Schema, T>(sql, nullptr, key, options);
-    else
+    if constexpr (check_schema<Schema>::ok) {
+        if constexpr (detail::destroy_allowed<Schema, T>()) return detail::destroy_key<Schema, T>(sql, nullptr, key, options);
+        else return {};
+    } else {
         return {};
+    }
 }
 /// The same inside `tx`: its commit runs after_commit, its rollback after_rollback.
 template <class Schema, class T, class Key>
 destroy_result destroy(transaction& tx, Key const& key, destroy_options const& options = {}) {
-    static_assert(check_schema<Schema>::ok, "cascade::destroy: the schema is invalid (see the errors above)");
-    if constexpr (valid_schema<Schema> && detail::destroy_allowed<Schema, T>())
-        return detail::destroy_key<Schema, T>(tx.session(), &tx, key, options);
-    else
+    if constexpr (check_schema<Schema>::ok) {
+        if constexpr (detail::destroy_allowed<Schema, T>()) return detail::destroy_key<Schema, T>(tx.session(), &tx, key, options);
+        else return {};
+    } else {
         return {};
+    }
 }
 
 /// Rails' destroy!: the same, but an outcome other than destroyed throws record_not_destroyed.
@@ -283,19 +297,21 @@ destroy_result destroy_or_throw(transaction& tx, Key const& key, destroy_options
 /// Django's QuerySet.delete()). A restriction on any of them stops all: the result lists each.
 template <class Schema, class T, detail::key_range Keys>
 destroy_result destroy_all(soci::session& sql, Keys const& keys, destroy_options const& options = {}) {
-    static_assert(check_schema<Schema>::ok, "cascade::destroy_all: the schema is invalid (see the errors above)");
-    if constexpr (valid_schema<Schema> && detail::destroy_allowed<Schema, T>())
-        return detail::destroy_keys<Schema, T>(sql, nullptr, keys, options);
-    else
+    if constexpr (check_schema<Schema>::ok) {
+        if constexpr (detail::destroy_allowed<Schema, T>()) return detail::destroy_keys<Schema, T>(sql, nullptr, keys, options);
+        else return {};
+    } else {
         return {};
+    }
 }
 template <class Schema, class T, detail::key_range Keys>
 destroy_result destroy_all(transaction& tx, Keys const& keys, destroy_options const& options = {}) {
-    static_assert(check_schema<Schema>::ok, "cascade::destroy_all: the schema is invalid (see the errors above)");
-    if constexpr (valid_schema<Schema> && detail::destroy_allowed<Schema, T>())
-        return detail::destroy_keys<Schema, T>(tx.session(), &tx, keys, options);
-    else
+    if constexpr (check_schema<Schema>::ok) {
+        if constexpr (detail::destroy_allowed<Schema, T>()) return detail::destroy_keys<Schema, T>(tx.session(), &tx, keys, options);
+        else return {};
+    } else {
         return {};
+    }
 }
 /// Destroys the rows of T matching every condition given as template arguments:
 ///   cascade::destroy_all<schema, Author, cascade::where<&Author::banned, true>>(sql)
@@ -303,20 +319,22 @@ destroy_result destroy_all(transaction& tx, Keys const& keys, destroy_options co
 template <class Schema, class T, class Where, class... Wheres>
     requires(detail::is_where<Where>::value && (detail::is_where<Wheres>::value && ...))
 destroy_result destroy_all(soci::session& sql, destroy_options const& options = {}) {
-    static_assert(check_schema<Schema>::ok, "cascade::destroy_all: the schema is invalid (see the errors above)");
-    if constexpr (valid_schema<Schema> && detail::destroy_allowed<Schema, T>())
-        return detail::destroy_where<Schema, T, Where, Wheres...>(sql, nullptr, options);
-    else
+    if constexpr (check_schema<Schema>::ok) {
+        if constexpr (detail::destroy_allowed<Schema, T>()) return detail::destroy_where<Schema, T, Where, Wheres...>(sql, nullptr, options);
+        else return {};
+    } else {
         return {};
+    }
 }
 template <class Schema, class T, class Where, class... Wheres>
     requires(detail::is_where<Where>::value && (detail::is_where<Wheres>::value && ...))
 destroy_result destroy_all(transaction& tx, destroy_options const& options = {}) {
-    static_assert(check_schema<Schema>::ok, "cascade::destroy_all: the schema is invalid (see the errors above)");
-    if constexpr (valid_schema<Schema> && detail::destroy_allowed<Schema, T>())
-        return detail::destroy_where<Schema, T, Where, Wheres...>(tx.session(), &tx, options);
-    else
+    if constexpr (check_schema<Schema>::ok) {
+        if constexpr (detail::destroy_allowed<Schema, T>()) return detail::destroy_where<Schema, T, Where, Wheres...>(tx.session(), &tx, options);
+        else return {};
+    } else {
         return {};
+    }
 }
 
 }  // namespace cascade

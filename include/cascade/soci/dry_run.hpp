@@ -46,8 +46,7 @@ inline destroy_result run_dry(soci::session& sql, prepared_plan const& pp, bound
 /// transaction it reads what that transaction sees.
 template <class Schema, class T, class Key>
 destroy_result dry_run(soci::session& sql, Key const& key) {
-    static_assert(check_schema<Schema>::ok, "cascade::dry_run: the schema is invalid (see the errors above)");
-    if constexpr (valid_schema<Schema>) {
+    if constexpr (check_schema<Schema>::ok) {
         using M = detail::model_for_t<Schema, T>;
         auto const value = detail::key_value<M>(key);
         detail::bound_values root;
@@ -66,8 +65,7 @@ destroy_result dry_run(transaction& tx, Key const& key) {
 /// The dry run of destroy_all<Schema, T>(sql, keys).
 template <class Schema, class T, detail::key_range Keys>
 destroy_result dry_run_all(soci::session& sql, Keys const& keys) {
-    static_assert(check_schema<Schema>::ok, "cascade::dry_run_all: the schema is invalid (see the errors above)");
-    if constexpr (valid_schema<Schema>) {
+    if constexpr (check_schema<Schema>::ok) {
         using M = detail::model_for_t<Schema, T>;
         std::string const list = detail::key_list<M>(keys, detail::dialect_of(sql));
         detail::bound_values root;
@@ -82,8 +80,7 @@ destroy_result dry_run_all(soci::session& sql, Keys const& keys) {
 template <class Schema, class T, class Where, class... Wheres>
     requires(detail::is_where<Where>::value && (detail::is_where<Wheres>::value && ...))
 destroy_result dry_run_all(soci::session& sql) {
-    static_assert(check_schema<Schema>::ok, "cascade::dry_run_all: the schema is invalid (see the errors above)");
-    if constexpr (valid_schema<Schema>) {
+    if constexpr (check_schema<Schema>::ok) {
         static detail::prepared_plan const& pp =
             detail::prepare(detail::graph_of<Schema>, detail::where_root<Schema, T, Where, Wheres...>());
         return detail::run_dry(sql, pp, detail::bound_values{}, true);

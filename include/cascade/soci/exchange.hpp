@@ -8,12 +8,9 @@
 #include <cascade/sql/dialect.hpp>
 
 #include <boost/hana/accessors.hpp>
-#include <boost/hana/at.hpp>
-#include <boost/hana/for_each.hpp>
-#include <boost/hana/front.hpp>
-#include <boost/hana/length.hpp>
-#include <boost/hana/transform.hpp>
 #include <soci/soci.h>
+
+#include <tuple>
 
 #include <atomic>
 #include <string>
@@ -139,31 +136,35 @@ struct column_buffer {
     std::vector<soci::indicator> nulls;
 };
 
-template <class Pair, class Buffer, class T>
-void read_column(Pair const& pair, Buffer const& b, std::vector<T>& rows, std::size_t n, std::string_view table) {
-    namespace hana = boost::hana;
-    using member_t = std::remove_cvref_t<decltype(hana::second(pair)(std::declval<T&>()))>;
-    for (std::size_t i = 0; i < n; ++i) {
-        auto& slot = hana::second(pair)(rows[i]);
-        if (b.nulls[i] == soci::i_null) {
-            if constexpr (is_optional_v<member_t>) slot = std::nullopt;
-            else throw unexpected_null(table, hana::to<char const*>(hana::first(pair)));
-        } else {
-            slot = from_db<member_t>(b.values[i]);
-        }
-    }
-}
+/// The member pointers of an adapted struct, in order, read from the types of its Hana accessors (a
+/// hana::tuple of pairs of a name and a member_ptr<decltype(&T::m), &T::m>). Plain std::tuple and
+/// pack expansions from there: Hana's algorithms cost the compiler far more per model.
+template <class Ptr>
+struct member_pointer_of;
+template <class P, P Pointer>
+struct member_pointer_of<boost::hana::struct_detail::member_ptr<P, Pointer>> {
+    static constexpr auto value = Pointer;
+    using member = typename member_traits<Pointer>::type;
+};
+template <class Accessors>
+struct row_layout;
+template <class... Names, class... Ptrs>
+struct row_layout<boost::hana::tuple<boost::hana::pair<Names, Ptrs>...>> {
+    static constexpr std::size_t columns = sizeof...(Ptrs);
+    static constexpr std::tuple<decltype(member_pointer_of<Ptrs>::value)...> pointers{member_pointer_of<Ptrs>::value...};
+    static constexpr std::array<char const*, sizeof...(Names)> names{Names::c_str()...};
+    using buffers = std::tuple<column_buffer<typename member_pointer_of<Ptrs>::member>...>;
+};
+template <class T>
+using row_layout_t = row_layout<std::remove_cvref_t<decltype(boost::hana::accessors<T>())>>;
 
 /// Column buffers for one page of T's rows and, last, the association that reached each row (an edge
 /// index, -1 for the rows destroy was called on), filled by one bulk fetch.
 template <class M>
 struct page_buffers {
     using T = typename M::type;
-    static constexpr auto accessors() { return boost::hana::accessors<T>(); }
-    decltype(boost::hana::transform(accessors(), [](auto pair) {
-        using member_t = std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<T&>()))>;
-        return column_buffer<member_t>{};
-    })) columns;
+    using layout = row_layout_t<T>;
+    typename layout::buffers columns;
     std::vector<int> via;
     std::vector<soci::indicator> via_nulls;
     /// SOCI 4.0's SQLite backend returns no row into one-element vectors: pages of one row are
@@ -172,32 +173,46 @@ struct page_buffers {
 
     explicit page_buffers(long long limit) : single(limit <= 1) {
         auto const capacity = static_cast<std::size_t>(single ? 1 : limit);
-        boost::hana::for_each(columns, [&](auto& b) {
-            b.values.resize(capacity);
-            b.nulls.resize(capacity);
-        });
+        std::apply([&](auto&... b) { ((b.values.resize(capacity), b.nulls.resize(capacity)), ...); }, columns);
         via.resize(capacity);
         via_nulls.resize(capacity);
     }
     void bind(soci::statement& st) {
-        boost::hana::for_each(columns, [&](auto& b) {
-            if (single) st.exchange(soci::into(b.values[0], b.nulls[0]));
-            else st.exchange(soci::into(b.values, b.nulls));
-        });
+        std::apply(
+            [&](auto&... b) {
+                if (single) (st.exchange(soci::into(b.values[0], b.nulls[0])), ...);
+                else (st.exchange(soci::into(b.values, b.nulls)), ...);
+            },
+            columns);
         if (single) st.exchange(soci::into(via[0], via_nulls[0]));
         else st.exchange(soci::into(via, via_nulls));
     }
     /// Moves what the last fetch returned (`fetched`: whether it returned anything) into `rows`, and
     /// each row's association into `vias`.
     void read(bool fetched, std::vector<T>& rows, std::vector<int>& vias) {
-        namespace hana = boost::hana;
         std::size_t const n = !fetched ? 0 : single ? 1 : via.size();
         rows.resize(n);
         vias.assign(via.begin(), via.begin() + static_cast<std::ptrdiff_t>(n));
-        constexpr std::size_t count = decltype(hana::length(accessors()))::value;
         [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (read_column(hana::at_c<I>(accessors()), hana::at_c<I>(columns), rows, n, M::table), ...);
-        }(std::make_index_sequence<count>{});
+            (read_column<I>(rows, n), ...);
+        }(std::make_index_sequence<layout::columns>{});
+    }
+
+private:
+    template <std::size_t I>
+    void read_column(std::vector<T>& rows, std::size_t n) const {
+        constexpr auto pointer = std::get<I>(layout::pointers);
+        using member_t = typename member_traits<pointer>::type;
+        auto const& b = std::get<I>(columns);
+        for (std::size_t i = 0; i < n; ++i) {
+            auto& slot = rows[i].*pointer;
+            if (b.nulls[i] == soci::i_null) {
+                if constexpr (is_optional_v<member_t>) slot = std::nullopt;
+                else throw unexpected_null(M::table, layout::names[I]);
+            } else {
+                slot = from_db<member_t>(b.values[i]);
+            }
+        }
     }
 };
 

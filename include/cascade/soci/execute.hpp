@@ -8,10 +8,9 @@
 #include <cascade/soci/session.hpp>
 #include <cascade/sql/prepared.hpp>
 
-#include <map>
+#include <algorithm>
 #include <memory>
 #include <mutex>
-#include <set>
 
 namespace cascade::detail {
 
@@ -55,7 +54,16 @@ struct run_context {
     void* sink = nullptr;             ///< where destroy_async jobs go (typed in the row ops)
     void* log = nullptr;              ///< the commit log (typed in the row ops)
     /// belongs_to targets found, per edge: list elements to handle, and those handled already.
-    std::map<int, std::pair<std::set<std::string>, std::set<std::string>>> targets{};
+    struct targets_of_edge {
+        int edge;
+        std::vector<std::string> pending, done;  ///< sorted, without duplicates
+    };
+    std::vector<targets_of_edge> targets{};
+    targets_of_edge& targets_of(int edge) {
+        for (auto& t : targets)
+            if (t.edge == edge) return t;
+        return targets.emplace_back(targets_of_edge{edge, {}, {}});
+    }
 };
 
 enum class run_outcome { done, not_found, restricted };
@@ -93,11 +101,12 @@ inline bound_values bind(sql::statement const& st, graph const& g, root_spec con
 
 /// Reads one column of values as list elements of the dialect (for a later `IN (list)`).
 inline void read_elements(run_context& ctx, std::string_view text, bound_values const& values, value_tag tag,
-                          std::set<std::string>& out) {
+                          std::vector<std::string>& out) {
+    out.clear();
     auto const add = [&](auto const& v) {
         std::string element;
         sql::append_list_element(element, ctx.dialect, v);
-        out.insert(element.substr(1));  // without the list's opening bracket
+        out.push_back(element.substr(1));  // without the list's opening bracket
     };
     if (tag == value_tag::text) {
         std::vector<std::string> v;
@@ -111,9 +120,11 @@ inline void read_elements(run_context& ctx, std::string_view text, bound_values 
         query_column(ctx.sql, text, values, v);
         for (auto x : v) add(x);
     }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
 }
 /// The list value of a set of elements.
-inline std::string list_of(std::set<std::string> const& elements, sql::dialect d) {
+inline std::string list_of(std::vector<std::string> const& elements, sql::dialect d) {
     std::string list = d == sql::dialect::postgresql ? "{" : "[";
     bool first = true;
     for (auto const& e : elements) {
@@ -168,17 +179,19 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
                 if (!ctx.dry) ctx.ops[p.node(step.node).model].load(ctx, st.main.text, bind(st.main, g, p.root, root));
                 break;
             case step_kind::capture_targets: {
-                auto& [pending, done] = ctx.targets[step.edge];
-                std::set<std::string> found;
+                auto& t = ctx.targets_of(step.edge);
+                std::vector<std::string> found;
                 read_elements(ctx, st.main.text, bind(st.main, g, p.root, root), g.edge(step.edge).ref_tag, found);
                 for (auto& f : found)
-                    if (!done.count(f)) pending.insert(f);
+                    if (!std::binary_search(t.done.begin(), t.done.end(), f)) t.pending.push_back(std::move(f));
+                std::sort(t.pending.begin(), t.pending.end());
+                t.pending.erase(std::unique(t.pending.begin(), t.pending.end()), t.pending.end());
                 break;
             }
             case step_kind::capture_keys: {
                 auto const& members = p.groups[static_cast<std::size_t>(p.node(step.node).group)].members;
                 for (std::size_t m = 0; m < members.size(); ++m) {
-                    std::set<std::string> keys;
+                    std::vector<std::string> keys;
                     read_elements(ctx, st.members[m].text, bind(st.members[m], g, p.root, root),
                                   p.model_of(members[m]).key_tag, keys);
                     member_keys[static_cast<std::size_t>(members[m])] = list_of(keys, ctx.dialect);
@@ -225,13 +238,13 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
 inline run_outcome run_targets(run_context& ctx) {
     auto const& g = ctx.g;
     for (;;) {
-        auto it = ctx.targets.begin();
-        while (it != ctx.targets.end() && it->second.first.empty()) ++it;
+        auto it = std::find_if(ctx.targets.begin(), ctx.targets.end(), [](auto const& t) { return !t.pending.empty(); });
         if (it == ctx.targets.end()) return run_outcome::done;
-        auto const& e = g.edge(it->first);
-        std::string const list = list_of(it->second.first, ctx.dialect);
-        it->second.second.insert(it->second.first.begin(), it->second.first.end());
-        it->second.first.clear();
+        auto const& e = g.edge(it->edge);
+        std::string const list = list_of(it->pending, ctx.dialect);
+        it->done.insert(it->done.end(), it->pending.begin(), it->pending.end());
+        std::sort(it->done.begin(), it->done.end());
+        it->pending.clear();
         bound_values values;
         values(list, "key list");
         if (e.action == policy_action::destroy) {

@@ -1,0 +1,40 @@
+# A must-not-compile case: builds TARGET in the build tree BUILD, which must fail, and checks the
+# compiler's report as a user would read it (boost-ext/di caps its diagnostics the same way):
+#   - it contains EXPECT (a regular expression: the rule's message, naming model and association);
+#   - its first error is among its first 10 lines;
+#   - it is at most 60 lines long.
+# The build tool's own lines ("[ 50%] Building ...", "gmake: ***") are not the compiler's: left out.
+execute_process(COMMAND "${CMAKE_COMMAND}" --build "${BUILD}" --target "${TARGET}"
+                OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+if(rc EQUAL 0)
+  message(FATAL_ERROR "${TARGET} compiled; it must not")
+endif()
+set(report "${out}${err}")
+string(REPLACE ";" "<semicolon>" report "${report}")
+string(REPLACE "\n" ";" lines "${report}")
+set(kept "")
+set(count 0)
+set(first_error 0)
+foreach(line IN LISTS lines)
+  if(line MATCHES "^\\[ *[0-9]+%\\]" OR line MATCHES "^g?make(\\[[0-9]+\\])?:" OR line MATCHES "^ninja" OR line STREQUAL "")
+    continue()
+  endif()
+  math(EXPR count "${count} + 1")
+  if(first_error EQUAL 0 AND line MATCHES "error:")
+    set(first_error ${count})
+  endif()
+  string(APPEND kept "${line}\n")
+endforeach()
+string(REPLACE "<semicolon>" ";" kept "${kept}")
+message("${kept}")
+message("report: ${count} lines, first error on line ${first_error}")
+if(NOT kept MATCHES "${EXPECT}")
+  message(FATAL_ERROR "the report lacks the expected message")
+endif()
+if(first_error EQUAL 0 OR first_error GREATER 10)
+  message(FATAL_ERROR "the first error is not among the first 10 lines")
+endif()
+if(count GREATER 60)
+  message(FATAL_ERROR "the report is longer than 60 lines")
+endif()
+message("compile_fail: ok")
