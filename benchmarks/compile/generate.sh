@@ -2,10 +2,13 @@
 # Writes a translation unit with a schema of N models in 7 levels (depth 6): every model above the last
 # level has 3 associations to models of the next level, with policies cycling through destroy,
 # delete_all, nullify, destroy, restrict_with_error, destroy; every fourth model has a callback (its
-# rows are loaded). The unit instantiates cascade::destroy for every model.
-#   generate.sh N > schema_N.cpp
+# rows are loaded). The unit instantiates cascade::destroy for every model (all), for model 0 only
+# (root: the cost of one destroy in a big schema), or for none (schema: the schema's own cost).
+#   generate.sh N [all|root|schema] > schema_N.cpp
 set -euo pipefail
 n=${1:?number of models}
+what=${2:-all}
+case $what in all|root|schema) ;; *) echo "generate.sh: unknown unit '$what' (all, root or schema)" >&2; exit 2 ;; esac
 levels=7
 per=$(( (n + levels - 1) / levels ))
 policies=(destroy delete_all nullify destroy restrict_with_error destroy)
@@ -21,6 +24,9 @@ for (( i = 0; i < n; i++ )); do
     incoming[$j]+="$i:$a "
   done
 done
+edges=0
+for (( j = 0; j < n; j++ )); do for ia in ${incoming[$j]:-}; do edges=$(( edges + 1 )); done; done
+echo "// models=$n associations=$edges"
 echo '#include <cascade/soci.hpp>'
 echo 'namespace c = cascade; namespace d = cascade::dependent;'
 for (( j = 0; j < n; j++ )); do
@@ -49,6 +55,10 @@ for (( i = 0; i < n; i++ )); do
 done
 echo '> {};'
 echo 'void destroy_all(soci::session& sql) {'
-for (( i = 0; i < n; i++ )); do echo "  (void)c::destroy<schema, M$i>(sql, 1);"; done
+case $what in
+  all) for (( i = 0; i < n; i++ )); do echo "  (void)c::destroy<schema, M$i>(sql, 1);"; done ;;
+  root) echo "  (void)c::destroy<schema, M0>(sql, 1);" ;;
+  schema) echo "  (void)sql; static_assert(c::valid_schema<schema>);" ;;
+esac
 echo '}'
 echo 'int main() {}'

@@ -1,36 +1,99 @@
 #!/usr/bin/env bash
-# The compile-time benchmark: for 25, 100 and 200 generated models, the seconds and peak memory of g++
-# compiling one translation unit that instantiates cascade::destroy for every model, at -O0 and -O2.
-# Anchor in the same run: the same unit with the schema and the destroys left out (the cost of the headers).
-#   benchmarks/compile/run.sh [--json PATH] [SIZES...]
+# The compile-time benchmark: seconds and peak memory of g++ compiling one translation unit.
+#   - the lattice of generate.sh at 25, 50, 100, 200 and 400 models, instantiating cascade::destroy for
+#     every model, at -O0 (and at -O2 for 100 models);
+#   - the realistic schema of generate_realistic.sh (one root with 40 associations, polymorphic and through
+#     edges, diamonds, a self-referential model, depth 6);
+#   - one destroy in a 200-model schema: the unit with destroy<schema, M0> only, beside the unit that only
+#     declares and checks the schema, so the cost of one destroy reads as the difference;
+#   - the anchors in the same run: the headers alone, and what they include from outside cascade (the
+#     standard library, Boost.Hana, SOCI), so cascade's own share of the headers reads as the difference;
+#   - a least-squares fit of seconds against models + associations over the lattice sizes (slope, R^2):
+#     compile time should grow linearly with the schema.
+# With --baseline REV, the 100-model unit is also compiled against the headers of git revision REV (an
+# older cascade) in the same run, so a change in compile time is measured, not remembered.
+#   benchmarks/compile/run.sh [--json PATH] [--baseline REV] [SIZES...]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-json=""; sizes=()
+json=""; baseline=""; sizes=()
 while [ $# -gt 0 ]; do
-  case "$1" in --json) json=$2; shift 2 ;; *) sizes+=("$1"); shift ;; esac
+  case "$1" in
+    --json) json=${2:?--json needs a path}; shift 2 ;;
+    --baseline) baseline=${2:?--baseline needs a git revision}; shift 2 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+    *) [[ $1 =~ ^[0-9]+$ ]] && (( $1 >= 7 )) || { echo "run.sh: a size is a number of models >= 7, not '$1'" >&2; exit 2; }
+       sizes+=("$1"); shift ;;
+  esac
 done
-[ ${#sizes[@]} -eq 0 ] && sizes=(25 100 200)
+[ ${#sizes[@]} -eq 0 ] && sizes=(25 50 100 200 400)
+if [ -n "$baseline" ]; then
+  git rev-parse --verify -q "$baseline^{commit}" >/dev/null || { echo "run.sh: no git revision '$baseline'" >&2; exit 2; }
+fi
 work=$(mktemp -d /tmp/cascade-compile.XXXXXX); trap 'rm -rf "$work"' EXIT
-flags=(-std=c++20 -Iinclude -I/usr/include/postgresql -c -o /dev/null)
-measure() {  # prints "seconds peak_mb"
-  /usr/bin/time -f "%e %M" -o "$work/time" g++ "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
+flags=(-std=c++20 -I/usr/include/postgresql -c -o /dev/null)
+measure() {  # include-dir file opt -> prints "seconds peak_mb"
+  /usr/bin/time -f "%e %M" -o "$work/time" g++ "${flags[@]}" "-I$1" "-$3" "$2" >/dev/null 2>"$work/err" \
+    || { cat "$work/err" >&2; exit 1; }
   awk '{ printf "%.2f %.0f", $1, $2 / 1024 }' "$work/time"
 }
-printf '#include <cascade/soci.hpp>\nint main() {}\n' > "$work/headers.cpp"
 declare -A result
-read -r s m <<<"$(measure "${flags[@]}" -O0 "$work/headers.cpp")"
-result[compile.headers.o0_seconds]=$s; result[compile.headers.o0_peak_mb]=$m
-printf '%-8s %-4s %8s %10s\n' models opt seconds "peak MB"
-printf '%-8s %-4s %8s %10s\n' headers -O0 "$s" "$m"
+row() { printf '%-24s %-4s %8s %10s\n' "$@"; }
+record() {  # key-prefix label opt include file
+  local s m; read -r s m <<<"$(measure "$4" "$5" "$3")"
+  result[$1_seconds]=$s; result[$1_peak_mb]=$m
+  row "$2" "-$3" "$s" "$m"
+}
+row unit opt seconds "peak MB"
+printf '#include <cascade/soci.hpp>\nint main() {}\n' > "$work/headers.cpp"
+record compile.headers.o0 headers O0 include "$work/headers.cpp"
+# every header outside cascade that cascade/soci.hpp reaches, found by walking its #include lines
+seen=" "; todo=(cascade/soci.hpp); : > "$work/deps.cpp"
+while [ ${#todo[@]} -gt 0 ]; do
+  h=${todo[0]}; todo=("${todo[@]:1}")
+  case "$seen" in *" $h "*) continue ;; esac; seen+="$h "
+  while read -r inc; do
+    if [[ $inc == cascade/* ]]; then todo+=("$inc"); else echo "#include <$inc>" >> "$work/deps.cpp"; fi
+  done < <(sed -n 's/^#include <\([^>]*\)>.*/\1/p' "include/$h")
+done
+sort -u -o "$work/deps.cpp" "$work/deps.cpp"; echo 'int main() {}' >> "$work/deps.cpp"
+record compile.headers_dependencies.o0 "their dependencies" O0 include "$work/deps.cpp"
+result[compile.headers.own_o0_seconds]=$(awk -v a="${result[compile.headers.o0_seconds]}" \
+  -v b="${result[compile.headers_dependencies.o0_seconds]}" 'BEGIN { printf "%.2f", a - b }')
+xs=(); ys=()
 for n in "${sizes[@]}"; do
   bash benchmarks/compile/generate.sh "$n" > "$work/schema_$n.cpp"
-  for opt in O0 O2; do
-    read -r s m <<<"$(measure "${flags[@]}" -$opt "$work/schema_$n.cpp")"
-    key=$(echo "$opt" | tr 'O' 'o')
-    result[compile.n$n.${key}_seconds]=$s; result[compile.n$n.${key}_peak_mb]=$m
-    printf '%-8s %-4s %8s %10s\n' "$n" "-$opt" "$s" "$m"
-  done
+  record "compile.n$n.o0" "$n models" O0 include "$work/schema_$n.cpp"
+  [ "$n" = 100 ] && record "compile.n$n.o2" "$n models" O2 include "$work/schema_$n.cpp"
+  edges=$(head -1 "$work/schema_$n.cpp" | sed 's/.*associations=//')
+  result[compile.n$n.associations]=$edges
+  xs+=($(( n + edges ))); ys+=("${result[compile.n$n.o0_seconds]}")
 done
+bash benchmarks/compile/generate_realistic.sh > "$work/realistic.cpp"
+record compile.realistic.o0 "realistic (67 models)" O0 include "$work/realistic.cpp"
+bash benchmarks/compile/generate.sh 200 schema > "$work/n200_schema.cpp"
+bash benchmarks/compile/generate.sh 200 root > "$work/n200_root.cpp"
+record compile.n200.schema_only.o0 "200: schema only" O0 include "$work/n200_schema.cpp"
+record compile.n200.one_root.o0 "200: one destroy" O0 include "$work/n200_root.cpp"
+result[compile.n200.one_root.marginal_o0_seconds]=$(awk -v a="${result[compile.n200.one_root.o0_seconds]}" \
+  -v b="${result[compile.n200.schema_only.o0_seconds]}" 'BEGIN { printf "%.2f", a - b }')
+echo "one destroy in a 200-model schema costs ${result[compile.n200.one_root.marginal_o0_seconds]} s over the schema alone"
+if [ -n "$baseline" ]; then
+  mkdir -p "$work/baseline" && git archive "$baseline" include | tar -x -C "$work/baseline"
+  [ -f "$work/schema_100.cpp" ] || bash benchmarks/compile/generate.sh 100 > "$work/schema_100.cpp"
+  record compile.baseline.n100.o0 "100 models @ $(git rev-parse --short "$baseline")" O0 "$work/baseline/include" "$work/schema_100.cpp"
+  result[compile.baseline.revision]="\"$(git rev-parse --short "$baseline")\""
+fi
+if [ ${#xs[@]} -ge 2 ]; then  # seconds = a + b * (models + associations)
+  read -r a b r2 <<<"$(paste <(printf '%s\n' "${xs[@]}") <(printf '%s\n' "${ys[@]}") | awk '
+    { n++; sx += $1; sy += $2; sxx += $1 * $1; sxy += $1 * $2; syy += $2 * $2 }
+    END { b = (n * sxy - sx * sy) / (n * sxx - sx * sx); a = (sy - b * sx) / n
+          r = (n * sxy - sx * sy) / sqrt((n * sxx - sx * sx) * (n * syy - sy * sy))
+          printf "%.3f %.5f %.4f", a, b, r * r }')"
+  result[compile.fit.intercept_seconds]=$a; result[compile.fit.seconds_per_model_or_association]=$b
+  result[compile.fit.r2]=$r2
+  echo "fit: seconds = $a + $b x (models + associations), R^2 = $r2"
+fi
 if [ -n "$json" ]; then
   { echo "{"; first=1
     for k in $(printf '%s\n' "${!result[@]}" | sort); do
