@@ -168,7 +168,7 @@ struct model_record;
 template <class Schema, class M, class... Es>
 struct model_record<Schema, M, list<Es...>> {
     using T = typename M::type;
-    static constexpr std::size_t scope_count = (std::size_t{0} + ... + Es::scopes::size);
+    static constexpr std::size_t scope_count = sum_of({Es::scopes::size...});
     static constexpr model_data model = [] {
         model_data m;
         m.table = M::table;
@@ -177,7 +177,7 @@ struct model_record<Schema, M, list<Es...>> {
         m.before_destroy = has_before_destroy<T>;
         m.after_destroy = has_after_destroy<T>;
         m.commit_callbacks = has_after_commit<T> || has_after_rollback<T>;
-        bool const async = ((Es::policy::action == policy_action::defer) || ...);
+        bool const async = any_of({(Es::policy::action == policy_action::defer)...});
         // after_destroy alone reads the rows once, after their delete (see the remove step).
         m.loads_rows = has_before_destroy<T> || m.commit_callbacks || async;
         m.columns = static_cast<int>(columns_of_v<T>.size());
@@ -203,9 +203,9 @@ struct arrays;
 template <class Schema, class... Ms>
 struct arrays<Schema, list<Ms...>> {
     static constexpr std::size_t N = sizeof...(Ms);
-    static constexpr std::size_t E = (std::size_t{0} + ... + model_record<Schema, Ms>::edges.size());
-    static constexpr std::size_t S = (std::size_t{0} + ... + model_record<Schema, Ms>::scope_count);
-    static constexpr std::size_t C = (std::size_t{0} + ... + columns_of_v<typename Ms::type>.size());
+    static constexpr std::size_t E = sum_of({model_record<Schema, Ms>::edges.size()...});
+    static constexpr std::size_t S = sum_of({model_record<Schema, Ms>::scope_count...});
+    static constexpr std::size_t C = sum_of({columns_of_v<typename Ms::type>.size()...});
 
     /// Each model's record, copied into the schema's arrays with global indices.
     struct all {
@@ -239,10 +239,12 @@ struct arrays<Schema, list<Ms...>> {
             }
             for (auto col : columns) a.columns[c++] = col;
         };
-        (add(model_record<Schema, Ms>::model, model_record<Schema, Ms>::edges, model_record<Schema, Ms>::infos,
-             model_record<Schema, Ms>::scopes, columns_of_v<typename Ms::type>,
-             constant_data{value_tag::text, &name_constant<polymorphic_name_of<Ms>>::address}),
-         ...);
+        // A braced list, not a comma fold: flat for any number of models (see any_of), in order.
+        [[maybe_unused]] int const in_order[]{
+            0, (add(model_record<Schema, Ms>::model, model_record<Schema, Ms>::edges, model_record<Schema, Ms>::infos,
+                    model_record<Schema, Ms>::scopes, columns_of_v<typename Ms::type>,
+                    constant_data{value_tag::text, &name_constant<polymorphic_name_of<Ms>>::address}),
+                0)...};
         return a;
     }();
     static constexpr auto const& models = made.models;
@@ -280,24 +282,41 @@ struct reach_flags {
 template <class Schema>
 inline constexpr auto reach_of = [] {
     using A = arrays<Schema>;
-    std::array<reach_flags, A::N> r{};
-    for (std::size_t m = 0; m < A::N; ++m) r[m].commit_callbacks = A::models[m].commit_callbacks;
+    constexpr std::size_t N = A::N, E = A::edges.size();
+    std::array<reach_flags, N> r{};
+    for (std::size_t m = 0; m < N; ++m) r[m].commit_callbacks = A::models[m].commit_callbacks;
     for (auto const& e : A::edges)
         if (e.action == policy_action::defer) r[static_cast<std::size_t>(e.owner)].async = true;
-    // delete_all/delete_ rows get no callbacks and no cascade: only destroy carries the reach on.
-    for (bool changed = true; changed;) {
-        changed = false;
-        for (auto const& e : A::edges) {
-            if (e.action != policy_action::destroy) continue;
-            auto const next = static_cast<std::size_t>(e.has_side() ? e.acted : e.target);
-            auto& from = r[static_cast<std::size_t>(e.owner)];
-            if ((r[next].async && !from.async) || (r[next].commit_callbacks && !from.commit_callbacks)) {
-                from.async = from.async || r[next].async;
-                from.commit_callbacks = from.commit_callbacks || r[next].commit_callbacks;
-                changed = true;
+    // delete_all/delete_ rows get no callbacks and no cascade: only destroy carries the reach on, from
+    // the model it reaches back to its owner. Each flag spreads backwards over the destroy edges from
+    // the models that have it, each model visited once: linear, where a fixed point over all edges
+    // would take as many rounds as the schema is deep.
+    std::array<int, N + 1> first{};
+    std::array<int, E + 1> owners{};
+    auto const next_of = [](edge_data const& e) { return static_cast<std::size_t>(e.has_side() ? e.acted : e.target); };
+    for (auto const& e : A::edges)
+        if (e.action == policy_action::destroy) ++first[next_of(e) + 1];
+    for (std::size_t i = 0; i < N; ++i) first[i + 1] += first[i];
+    std::array<int, N + 1> fill = first;
+    for (auto const& e : A::edges)
+        if (e.action == policy_action::destroy) owners[static_cast<std::size_t>(fill[next_of(e)]++)] = e.owner;
+    auto const spread = [&](bool reach_flags::*flag) {
+        std::array<int, N + 1> todo{};
+        std::size_t top = 0;
+        for (std::size_t m = 0; m < N; ++m)
+            if (r[m].*flag) todo[top++] = static_cast<int>(m);
+        while (top > 0) {
+            auto const m = static_cast<std::size_t>(todo[--top]);
+            for (int k = first[m]; k < first[m + 1]; ++k) {
+                auto& owner = r[static_cast<std::size_t>(owners[static_cast<std::size_t>(k)])];
+                if (owner.*flag) continue;
+                owner.*flag = true;
+                todo[top++] = owners[static_cast<std::size_t>(k)];
             }
         }
-    }
+    };
+    spread(&reach_flags::async);
+    spread(&reach_flags::commit_callbacks);
     return r;
 }();
 

@@ -5,6 +5,7 @@
 // `check_association<Owner, Association>` names the model and the association).
 #include <cascade/graph.hpp>
 
+#include <algorithm>
 #include <utility>
 
 namespace cascade {
@@ -33,7 +34,7 @@ inline constexpr bool clean_scope_v = [] {
 template <class List>
 struct clean_scopes;
 template <class... Ws>
-struct clean_scopes<list<Ws...>> : std::bool_constant<(clean_scope_v<Ws> && ...)> {};
+struct clean_scopes<list<Ws...>> : std::bool_constant<all_of({clean_scope_v<Ws>...})> {};
 
 template <auto Member, class Owner>
 inline constexpr bool member_of_v = [] {
@@ -109,11 +110,15 @@ template <class Models>
 struct duplicate_tables;
 template <class... Ms>
 struct duplicate_tables<list<Ms...>> {
+    /// Sorted, then neighbours compared: n log n, where comparing every pair would exceed the
+    /// compiler's constexpr step limit near 400 models.
     static constexpr std::pair<int, int> value = [] {
-        std::string_view tables[]{Ms::table..., {}};
-        for (std::size_t i = 0; i < sizeof...(Ms); ++i)
-            for (std::size_t j = i + 1; j < sizeof...(Ms); ++j)
-                if (tables[i] == tables[j]) return std::pair<int, int>{static_cast<int>(i), static_cast<int>(j)};
+        std::array<std::pair<std::string_view, int>, sizeof...(Ms)> tables{};
+        int i = 0;
+        for (std::string_view t : {std::string_view{Ms::table}...}) tables[static_cast<std::size_t>(i)] = {t, i}, ++i;
+        std::sort(tables.begin(), tables.end());
+        for (std::size_t k = 1; k < tables.size(); ++k)
+            if (tables[k].first == tables[k - 1].first) return std::pair<int, int>{tables[k - 1].second, tables[k].second};
         return std::pair<int, int>{-1, -1};
     }();
 };
@@ -209,7 +214,7 @@ struct edge_rules_all<Schema, M> {
     template <class L>
     struct all;
     template <class... As>
-    struct all<list<As...>> : std::bool_constant<(association_rules<Schema, M, As>::ok && ...)> {};
+    struct all<list<As...>> : std::bool_constant<all_of({association_rules<Schema, M, As>::ok...})> {};
     static constexpr bool value = all<associations_t<M>>::value;
 };
 template <class Schema, class M>
@@ -221,11 +226,11 @@ template <class Schema, class Models = typename Schema::models>
 struct schema_rules;
 template <class Schema, class... Ms>
 struct schema_rules<Schema, list<Ms...>> {
-    static constexpr bool models_ok = (model_rules<Ms>::ok && ...);
-    static constexpr bool associations_ok = (edge_rules_all<Schema, Ms>::value && ...);
+    static constexpr bool models_ok = all_of({model_rules<Ms>::ok...});
+    static constexpr bool associations_ok = all_of({edge_rules_all<Schema, Ms>::value...});
     static constexpr bool names_ok = [] {
         if constexpr (models_ok && associations_ok)
-            return ((duplicate_names<Schema, Ms>().first < 0) && ...) && duplicate_tables<list<Ms...>>::value.first < 0;
+            return all_of({(duplicate_names<Schema, Ms>().first < 0)...}) && duplicate_tables<list<Ms...>>::value.first < 0;
         else
             return false;
     }();

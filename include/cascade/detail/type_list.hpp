@@ -3,6 +3,7 @@
 // models is walked many times during compilation and packs are far cheaper for the compiler.
 #include <array>
 #include <cstddef>
+#include <initializer_list>
 #include <type_traits>
 #include <utility>
 
@@ -13,10 +14,30 @@ struct list {
     static constexpr std::size_t size = sizeof...(Ts);
 };
 
+// ---- reductions over a pack, flat ----------------------------------------------------------------------
+// A fold expression `(X<Ts> || ...)` nests one parenthesis per element: clang refuses more than 256
+// (-fbracket-depth), so a schema of 400 models would not compile. A braced list of the pack is flat.
+
+constexpr bool any_of(std::initializer_list<bool> xs) {
+    for (bool x : xs)
+        if (x) return true;
+    return false;
+}
+constexpr bool all_of(std::initializer_list<bool> xs) {
+    for (bool x : xs)
+        if (!x) return false;
+    return true;
+}
+constexpr std::size_t sum_of(std::initializer_list<std::size_t> xs) {
+    std::size_t total = 0;
+    for (std::size_t x : xs) total += x;
+    return total;
+}
+
 template <class T, class List>
 inline constexpr bool contains_v = false;
 template <class T, class... Ts>
-inline constexpr bool contains_v<T, list<Ts...>> = (std::is_same_v<T, Ts> || ...);
+inline constexpr bool contains_v<T, list<Ts...>> = any_of({std::is_same_v<T, Ts>...});
 
 // ---- lookups that cost the compiler one instantiation per list, not one per element and lookup ------
 // Recursive lookups (`nth<list<F, R...>, I> : nth<list<R...>, I - 1>`) make a new type per step, each
@@ -72,7 +93,7 @@ template <template <class> class Pred, class... Ts>
 struct filter<Pred, list<Ts...>> {
     static constexpr bool keep[sizeof...(Ts) + 1]{Pred<Ts>::value..., false};
     static constexpr auto positions = [] {
-        std::array<std::size_t, (std::size_t{0} + ... + (Pred<Ts>::value ? 1u : 0u))> out{};
+        std::array<std::size_t, sum_of({(Pred<Ts>::value ? std::size_t{1} : std::size_t{0})...})> out{};
         std::size_t at = 0;
         for (std::size_t i = 0; i < sizeof...(Ts); ++i)
             if (keep[i]) out[at++] = i;
@@ -88,7 +109,7 @@ template <class... Lists>
 struct concat {
     using all = list<Lists...>;
     static constexpr std::size_t sizes[sizeof...(Lists) + 1]{Lists::size..., 0};
-    static constexpr std::size_t total = (std::size_t{0} + ... + Lists::size);
+    static constexpr std::size_t total = sum_of({Lists::size...});
     /// For each element, its list and its position there.
     static constexpr auto where = [] {
         std::array<std::pair<std::size_t, std::size_t>, total> out{};
@@ -107,7 +128,10 @@ using concat_t = typename concat<Lists...>::type;
 
 template <class List, class F>
 constexpr void for_each_type(F&& f) {
-    [&]<class... Ts>(list<Ts...>*) { (f.template operator()<Ts>(), ...); }(static_cast<List*>(nullptr));
+    // A braced list, not a comma fold: flat however long the list (see any_of), and still in order.
+    [&]<class... Ts>(list<Ts...>*) {
+        [[maybe_unused]] int const in_order[]{0, (f.template operator()<Ts>(), 0)...};
+    }(static_cast<List*>(nullptr));
 }
 
 }  // namespace cascade::detail

@@ -29,25 +29,28 @@ struct commit_log_of<list<Ms...>> {
 
     template <class M>
     void record(std::vector<typename M::type> const& page, std::vector<association_info const*> const& by) {
-        if constexpr ((std::is_same_v<M, Ms> || ...)) {
+        if constexpr (contains_v<M, list<Ms...>>) {
             auto& log = std::get<rows_of<M>>(logs).rows;
             for (std::size_t i = 0; i < page.size(); ++i) log.emplace_back(page[i], by[i]);
         }
     }
     template <class M>
     void arm() {
-        if constexpr ((std::is_same_v<M, Ms> || ...)) {
+        if constexpr (contains_v<M, list<Ms...>>) {
             auto& log = std::get<rows_of<M>>(logs);
             log.armed = log.rows.size();
         }
     }
+    // Braced lists rather than folds: flat for any number of models (see detail::any_of).
     void after_commit(soci::session& sql) {
-        (run_each<Ms>(sql, [](auto& r, destroy_context const& c) { run_after_commit(r, c); }), ...);
+        [[maybe_unused]] int const in_order[]{
+            0, (run_each<Ms>(sql, [](auto& r, destroy_context const& c) { run_after_commit(r, c); }), 0)...};
     }
     void after_rollback(soci::session& sql) {
-        (run_each<Ms>(sql, [](auto& r, destroy_context const& c) { run_after_rollback(r, c); }), ...);
+        [[maybe_unused]] int const in_order[]{
+            0, (run_each<Ms>(sql, [](auto& r, destroy_context const& c) { run_after_rollback(r, c); }), 0)...};
     }
-    bool empty() const { return ((std::get<rows_of<Ms>>(logs).armed == 0) && ...); }
+    bool empty() const { return all_of({(std::get<rows_of<Ms>>(logs).armed == 0)...}); }
 
 private:
     template <class M, class F>
