@@ -98,18 +98,19 @@ template <std::size_t... Is, class... Ms>
 struct model_positions<std::index_sequence<Is...>, list<Ms...>> {
     using type = key_table<keyed<typename Ms::type, std::integral_constant<int, static_cast<int>(Is)>>...>;
 };
-template <class T, class Models>
-struct index_in {
-    using table = typename model_positions<std::make_index_sequence<Models::size>, Models>::type;
-    using found = decltype(lookup_key<T>(static_cast<table const*>(nullptr)));
-    static constexpr int value = [] {
-        if constexpr (std::is_void_v<found>) return -1;
-        else return found::value;
-    }();
+/// Keyed by the schema's short name, not by its list of models: g++ pays for every instantiation
+/// whose arguments spell out a 200-model list (about 20 ms each), and there is one per lookup.
+template <class Schema>
+struct model_positions_of {
+    using type = typename model_positions<std::make_index_sequence<Schema::models::size>, typename Schema::models>::type;
 };
 /// The position of struct T among the models of Schema, -1 when it is not one.
 template <class Schema, class T>
-inline constexpr int model_index_v = index_in<T, typename Schema::models>::value;
+inline constexpr int model_index_v = [] {
+    using found = decltype(lookup_key<T>(static_cast<typename model_positions_of<Schema>::type const*>(nullptr)));
+    if constexpr (std::is_void_v<found>) return -1;
+    else return found::value;
+}();
 
 template <class E>
 inline constexpr value_tag edge_value_tag_v = tag_of_v<member_db_t<E::ref_member>>;
@@ -198,10 +199,14 @@ struct model_record<Schema, M, list<Es...>> {
     }();
 };
 
-template <class Schema, class Models = typename Schema::models>
-struct arrays;
+template <class Schema, class Models>
+struct arrays_of;
+/// The schema's arrays. Named by the schema alone: a template whose arguments spell out the list of
+/// models costs g++ dearly on every mention (see model_positions_of).
+template <class Schema>
+struct arrays : arrays_of<Schema, typename Schema::models> {};
 template <class Schema, class... Ms>
-struct arrays<Schema, list<Ms...>> {
+struct arrays_of<Schema, list<Ms...>> {
     static constexpr std::size_t N = sizeof...(Ms);
     static constexpr std::size_t E = sum_of({model_record<Schema, Ms>::edges.size()...});
     static constexpr std::size_t S = sum_of({model_record<Schema, Ms>::scope_count...});

@@ -29,9 +29,14 @@ template <class... Ms>
 struct model_table<list<Ms...>> {
     using type = key_table<keyed<typename Ms::type, Ms>...>;
 };
+/// Keyed by the schema's short name (see model_positions_of in graph.hpp).
+template <class Schema>
+struct model_table_of {
+    using type = typename model_table<typename Schema::models>::type;
+};
 template <class Schema, class T>
 struct model_for {
-    using type = decltype(lookup_key<T>(static_cast<typename model_table<typename Schema::models>::type const*>(nullptr)));
+    using type = decltype(lookup_key<T>(static_cast<typename model_table_of<Schema>::type const*>(nullptr)));
 };
 
 /// The model descriptor of struct T in Schema; void when T is not in it.

@@ -222,10 +222,13 @@ struct edge_rules_all {
     static constexpr bool value = false;
 };
 
-template <class Schema, class Models = typename Schema::models>
-struct schema_rules;
+template <class Schema, class Models>
+struct schema_rules_of;
+/// Named by the schema alone (see detail::arrays).
+template <class Schema>
+struct schema_rules : schema_rules_of<Schema, typename Schema::models> {};
 template <class Schema, class... Ms>
-struct schema_rules<Schema, list<Ms...>> {
+struct schema_rules_of<Schema, list<Ms...>> {
     static constexpr bool models_ok = all_of({model_rules<Ms>::ok...});
     static constexpr bool associations_ok = all_of({edge_rules_all<Schema, Ms>::value...});
     static constexpr bool names_ok = [] {

@@ -27,7 +27,11 @@ struct async_edges_in<Schema, list<Ms...>> {
 };
 /// Every destroy_async edge of the schema: the job types it has.
 template <class Schema>
-using async_edges_t = typename async_edges_in<Schema, typename Schema::models>::type;
+struct async_edges_of {
+    using type = typename async_edges_in<Schema, typename Schema::models>::type;
+};
+template <class Schema>
+using async_edges_t = typename async_edges_of<Schema>::type;
 
 template <class Edges, fixed_string Name>
 struct edge_named { using type = void; };

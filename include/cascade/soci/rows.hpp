@@ -59,8 +59,13 @@ private:
         for (std::size_t i = 0; i < log.armed; ++i) f(log.rows[i].first, destroy_context{sql, log.rows[i].second});
     }
 };
+/// Named by the schema alone (see detail::arrays).
 template <class Schema>
-using commit_log = commit_log_of<filter_t<has_commit_callbacks, typename Schema::models>>;
+struct commit_models_of {
+    using type = filter_t<has_commit_callbacks, typename Schema::models>;
+};
+template <class Schema>
+using commit_log = commit_log_of<typename commit_models_of<Schema>::type>;
 
 /// Where a destroy without a job runtime would hand destroy_async work: nowhere (such a destroy is
 /// refused at compile time).
@@ -150,10 +155,13 @@ constexpr row_ops row_ops_of() {
     if constexpr (has_commit_callbacks<M>::value) o.arm = &R::template arm<M>;
     return o;
 }
-template <class Schema, class Sink, class Models = typename Schema::models>
-struct row_table_of;
+template <class Schema, class Sink, class Models>
+struct row_table_in;
+/// Named by the schema alone (see detail::arrays).
+template <class Schema, class Sink>
+struct row_table_of : row_table_in<Schema, Sink, typename Schema::models> {};
 template <class Schema, class Sink, class... Ms>
-struct row_table_of<Schema, Sink, list<Ms...>> {
+struct row_table_in<Schema, Sink, list<Ms...>> {
     static constexpr std::array<row_ops, sizeof...(Ms)> value{row_ops_of<Schema, Sink, Ms>()...};
 };
 /// The row code of every model of Schema, in the schema's order (empty for models whose rows are
