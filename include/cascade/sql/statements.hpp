@@ -149,7 +149,10 @@ private:
         w += ")";
     }
     std::string set_name(int n) const {
-        return (p_.node(n).removed ? "x" : "s") + std::to_string(n);
+        // (appended, not `"x" + std::to_string(n)`: GCC 12 at -O2 warns -Wrestrict on that idiom)
+        std::string out(p_.node(n).removed ? "x" : "s");
+        out += std::to_string(n);
+        return out;
     }
 
     /// The root's rows: its condition on `alias`. `bounds`: with the key range or key list.
@@ -329,7 +332,16 @@ private:
         w += ", ";
         w.number(in.edge);
         w += " FROM ";
-        if (!lateral) w += (tagged ? "\"g" + std::to_string(p_.node(n).group) + "\" p, " : "\"" + set_name(n) + "\" p, ");
+        if (!lateral) {
+            w += "\"";
+            if (tagged) {
+                w += "g";
+                w += std::to_string(p_.node(n).group);
+            } else {
+                w += set_name(n);
+            }
+            w += "\" p, ";
+        }
         w.id(m.table);
         w += " b";
         if (e.ref != from.key) {
