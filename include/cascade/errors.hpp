@@ -63,6 +63,25 @@ struct transaction_required : error {
                 "that runs them at its commit or rollback). Nothing was run") {}
 };
 
+/// The database's own foreign key refused a delete of the cascade. Nothing was changed (the whole
+/// transaction, or the caller's savepoint, was rolled back).
+///  - `association` set: a dependent::destroy_async association's dependents refer to the owner through
+///    a plain REFERENCES constraint. The owner goes now and its dependents later, in the job, so the
+///    database refuses the owner's delete (Rails has the same limit). Fix: drop the constraint (the job
+///    removes the dependents), or make the association dependent::destroy or delete_all. Not ON DELETE
+///    CASCADE: the database would delete the dependents at once, without callbacks or their own
+///    cascades, and destroy_async would find nothing to do (rails#40777).
+///  - `association` empty: a table refers to the deleted rows through a key no association of the
+///    schema declares; declare it, or give the constraint ON DELETE CASCADE / SET NULL.
+struct foreign_key_violation : error {
+    std::string constraint;   ///< the constraint's name (PostgreSQL; SQLite does not say)
+    std::string table;        ///< the table whose rows refer to the deleted ones (PostgreSQL)
+    std::string association;  ///< "authors.books": the destroy_async association it blocks, if one
+    foreign_key_violation(std::string what, std::string constraint_, std::string table_, std::string association_)
+        : error(std::move(what)), constraint(std::move(constraint_)), table(std::move(table_)),
+          association(std::move(association_)) {}
+};
+
 /// The session's SOCI backend is not one cascade writes SQL for (SQLite and PostgreSQL).
 struct unsupported_backend : error {
     explicit unsupported_backend(std::string_view name)

@@ -105,6 +105,42 @@ struct nothing_inside {
     void operator()(soci::session&) const {}
 };
 
+/// Rethrows a failure of the cascade; the database's foreign key refusal becomes
+/// cascade::foreign_key_violation, naming the destroy_async association it blocks when there is one.
+template <class Schema>
+[[noreturn]] void rethrow_failure(std::exception_ptr const& failure) {
+    auto const refusal = foreign_key_refused(failure);
+    if (!refusal) std::rethrow_exception(failure);
+    auto const& g = graph_of<Schema>;
+    // The destroy_async associations whose dependents are on the referring table (SQLite does not name
+    // the table: then every destroy_async association is a candidate).
+    std::string association;
+    for (auto const& e : g.edges) {
+        if (e.action != policy_action::defer || !e.has_side()) continue;
+        if (!refusal->table.empty() && refusal->table != g.model(e.acted).table) continue;
+        if (!association.empty()) association += " or ";
+        association += std::string(g.model(e.owner).table) + "." + std::string(e.name);
+    }
+    std::string const constraint = refusal->constraint.empty() ? std::string("a foreign key constraint")
+                                                               : "foreign key constraint \"" + refusal->constraint + "\"";
+    std::string const on = refusal->table.empty() ? std::string() : " on " + refusal->table;
+    std::string what;
+    if (!association.empty())
+        what = "cascade: the database's " + constraint + on + " refused to delete an owner before its dependents, but " +
+               association +
+               " is dependent::destroy_async: its job deletes the dependents after the owner is gone. Fix: drop the "
+               "constraint (the job removes the dependents; Rails has the same limit), or make the association "
+               "dependent::destroy or delete_all. Not ON DELETE CASCADE: the database would delete the dependents at "
+               "once, without their callbacks and cascades, and the job would find nothing (rails#40777). Nothing was "
+               "changed";
+    else
+        what = "cascade: the database's " + constraint + on +
+               " refused a delete: rows refer to the destroyed rows through a key no association of the schema "
+               "declares. Declare it (has_many or has_one with a dependent policy), or give the constraint ON DELETE "
+               "CASCADE or SET NULL. Nothing was changed";
+    throw foreign_key_violation(std::move(what), refusal->constraint, refusal->table, std::move(association));
+}
+
 template <class Schema, class Sink, class Inside = nothing_inside>
 destroy_result run_destroy(soci::session& sql, transaction* scope, prepared_plan const& pp, bound_values const& root,
                            destroy_options const& options, Sink& sink, bool end_work, destroy_run_options ro = {},
@@ -164,7 +200,7 @@ destroy_result run_destroy(soci::session& sql, transaction* scope, prepared_plan
             } catch (...) {
                 if (!again) throw;
             }
-            if (!again) std::rethrow_exception(failure);
+            if (!again) rethrow_failure<Schema>(failure);
             pause_before_retry(attempt);
             continue;
         }

@@ -10,6 +10,7 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include <exception>
+#include <optional>
 #include <string>
 
 namespace cascade::detail {
@@ -41,6 +42,39 @@ inline bool retryable(std::exception_ptr const& e) {
         return state == "40P01" || state == "40001";
     } catch (...) {
         return false;
+    }
+}
+
+/// A foreign key violation (PostgreSQL 23503, SQLite's SQLITE_CONSTRAINT_FOREIGNKEY): the constraint's
+/// name and the referring table when the database says them (PostgreSQL's message does; SQLite's
+/// "FOREIGN KEY constraint failed" does not).
+struct foreign_key_refusal {
+    std::string constraint, table;
+};
+inline std::optional<foreign_key_refusal> foreign_key_refused(std::exception_ptr const& e) {
+    // `update or delete on table "authors" violates foreign key constraint "books_author_id_fkey" on
+    // table "books"`: the constraint, then the table whose rows refer.
+    auto quoted_after = [](std::string const& text, std::string const& lead, std::size_t from) {
+        auto const at = text.find(lead, from);
+        if (at == std::string::npos) return std::pair<std::string, std::size_t>{};
+        auto const open = at + lead.size();
+        auto const close = text.find('"', open);
+        if (close == std::string::npos) return std::pair<std::string, std::size_t>{};
+        return std::pair<std::string, std::size_t>{text.substr(open, close - open), close};
+    };
+    try {
+        std::rethrow_exception(e);
+    } catch (soci::postgresql_soci_error const& x) {
+        if (x.sqlstate() != "23503") return std::nullopt;
+        std::string const text = x.what();
+        auto const constraint = quoted_after(text, "foreign key constraint \"", 0);
+        auto const table = quoted_after(text, "on table \"", constraint.second);
+        return foreign_key_refusal{constraint.first, constraint.second ? table.first : std::string()};
+    } catch (soci::sqlite3_soci_error const& x) {
+        if (std::string(x.what()).find("FOREIGN KEY constraint failed") == std::string::npos) return std::nullopt;
+        return foreign_key_refusal{};
+    } catch (...) {
+        return std::nullopt;
     }
 }
 
