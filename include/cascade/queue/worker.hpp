@@ -3,8 +3,16 @@
 // as the application wants. Each worker thread claims a batch of runnable rows, performs them with
 // the schema's static code (jobs they make are written to the queue in the same transactions),
 // completes the batch in one statement, and records failures with backoff. A heartbeat thread
-// renews the leases of claimed rows; a killed worker's rows become claimable once their lease
-// expires. On PostgreSQL a LISTEN thread wakes idle threads at once; polling is the fallback.
+// renews the leases of the rows the threads are running; a killed worker's rows become claimable
+// once their lease expires. On PostgreSQL a LISTEN thread wakes idle threads at once; polling is the
+// fallback.
+//
+// Faults: a thread whose connection fails (a terminated backend, a database restart) stops holding
+// its rows at once (the heartbeat no longer renews them), reconnects with backoff, and then records
+// what it knows: done jobs as done, the failed one as a failed attempt, the rest given back; writes
+// fenced by (id, locked_by, attempts), so a row another worker took over meanwhile stays theirs.
+// The heartbeat thread also maintains the table, one worker at a time: retention of done rows and
+// repair of rows no worker would touch (job_queue::repair).
 #include <cascade/jobs.hpp>
 #include <cascade/queue/queue_executor.hpp>
 
@@ -17,7 +25,7 @@
 #include <map>
 #include <mutex>
 #include <poll.h>
-#include <set>
+#include <algorithm>
 #include <thread>
 #include <unistd.h>
 
@@ -35,6 +43,12 @@ struct worker_options {
     std::chrono::milliseconds shutdown_timeout{std::chrono::seconds(10)};
     retry_policy retry{.attempts = 25, .base = std::chrono::seconds(1), .max = std::chrono::hours(1), .jitter = 0.2};
     std::size_t batch_size = 1000;        ///< dependents per transaction when a job runs
+    /// Reconnecting after a lost connection: the first pause, doubled up to the second.
+    std::chrono::milliseconds reconnect_min{100}, reconnect_max{std::chrono::seconds(5)};
+    /// Done rows are deleted once they finished this long ago (0: never); checked every
+    /// `maintenance_every` by one worker at a time.
+    std::chrono::milliseconds retention{std::chrono::hours(24)};
+    std::chrono::milliseconds maintenance_every{std::chrono::minutes(1)};
     std::function<void(job_event const&)> on_event{};
 };
 
@@ -59,13 +73,14 @@ public:
 
     void start() {
         stopping_ = false;
-        for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { work(); });
+        for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this, i] { work(i); });
         threads_.emplace_back([this] { beat(); });
         if (options_.backend == "postgresql") threads_.emplace_back([this] { listen(); });
     }
     /// Stops claiming; each thread finishes the job it is running and gives back the rest of its
-    /// batch at once; after `shutdown_timeout`, the rows of jobs still running are given back too.
-    /// Returns when the threads have ended.
+    /// batch at once; after `shutdown_timeout`, the leases of jobs still running end, so that other
+    /// workers take them over now (a job that then finishes here is still recorded done). Returns
+    /// when the threads have ended.
     void stop() {
         if (threads_.empty()) return;
         stopping_ = true;
@@ -79,13 +94,9 @@ public:
         if (busy) {
             try {
                 auto s = open();
-                std::vector<long long> held;
-                {
-                    std::lock_guard lock(mutex_);
-                    held.assign(running_.begin(), running_.end());
-                }
-                queue_.release(*s, held);
+                queue_.expire(*s, options_.id, held());
             } catch (...) {
+                // the leases lapse and other workers take the rows over
             }
         }
         for (auto& t : threads_) t.join();
@@ -110,22 +121,47 @@ private:
         return s;
     }
 
-    void work() {
-        std::unique_ptr<soci::session> s;
-        try {
-            s = open();
-        } catch (...) {
-            return;
+    /// How a job's run ended, to be written to its row.
+    struct outcome {
+        claimed_job job;
+        enum class kind { done, failed, give_back } what = kind::done;
+        std::string error;
+        bool final = false;  ///< dead at once (the worker cannot decode it)
+    };
+
+    /// A worker thread: a session, and a new one (after a pause that grows) whenever it is lost.
+    void work(int slot) {
+        auto pause = options_.reconnect_min;
+        std::vector<outcome> unsettled;  // outcomes the lost session could not write
+        while (!stopping_) {
+            std::unique_ptr<soci::session> s;
+            try {
+                s = open();
+                settle(*s, unsettled);
+                pause = options_.reconnect_min;
+            } catch (...) {
+                s.reset();
+                sleep(pause);
+                pause = std::min(pause * 2, options_.reconnect_max);
+                continue;
+            }
+            serve(*s, slot, unsettled);  // returns when stopping or when the session is lost
         }
-        queue_executor executor(queue_, *s, options_.retry.attempts);
-        async_runtime<Schema, queue_executor, shared_session> runtime(executor, shared_session{*s},
+    }
+
+    /// Claims, performs and settles batches on `s` until stopping or until `s` is lost (then what
+    /// could not be written is left in `unsettled`).
+    void serve(soci::session& s, int slot, std::vector<outcome>& unsettled) {
+        queue_executor executor(queue_, s, options_.retry.attempts);
+        async_runtime<Schema, queue_executor, shared_session> runtime(executor, shared_session{s},
                                                                       {.batch_size = options_.batch_size});
         while (!stopping_) {
             std::vector<claimed_job> jobs;
             try {
-                jobs = queue_.claim(*s, options_.id, options_.claim_batch, options_.lease);
+                jobs = queue_.claim(s, options_.id, options_.claim_batch, options_.lease);
             } catch (std::exception const&) {
-                std::this_thread::sleep_for(options_.poll);
+                if (!alive(s)) return;
+                sleep(options_.poll);
                 continue;
             }
             if (jobs.empty()) {
@@ -134,40 +170,92 @@ private:
                 woken_ = false;
                 continue;
             }
-            {
-                std::lock_guard lock(mutex_);
-                ++active_;
-                for (auto const& j : jobs) running_.insert(j.id);
-            }
-            std::vector<long long> done;
+            hold(slot, jobs);
+            std::vector<outcome> results;
+            bool lost = false;
             std::size_t i = 0;
-            for (; i < jobs.size() && !stopping_; ++i) {
-                if (perform(jobs[i], runtime, *s)) done.push_back(jobs[i].id);
+            for (; i < jobs.size() && !stopping_ && !lost; ++i) {
+                outcome o = perform(jobs[i], runtime, s);
+                if (o.what == outcome::kind::failed && !alive(s)) lost = true;  // the job failed because the session did
+                results.push_back(std::move(o));
+            }
+            for (; i < jobs.size(); ++i) results.push_back({jobs[i], outcome::kind::give_back, {}, false});
+            if (lost) {
+                hold(slot, {});  // no longer renewed: if this worker stays away, another takes them over
+                unsettled = std::move(results);
+                return;
             }
             try {
-                queue_.complete(*s, done);
-                std::vector<long long> rest;
-                for (; i < jobs.size(); ++i) rest.push_back(jobs[i].id);
-                queue_.release(*s, rest);
+                settle(s, results);
             } catch (...) {
-                // the leases expire and others take the rows over; the jobs are idempotent
+                if (!alive(s)) {
+                    hold(slot, {});
+                    unsettled = std::move(results);
+                    return;
+                }
+                // the leases lapse and others take the rows over; the jobs are idempotent
             }
-            {
-                std::lock_guard lock(mutex_);
-                for (auto const& j : jobs) running_.erase(j.id);
-                --active_;
-            }
-            idle_.notify_all();
+            hold(slot, {});
         }
     }
 
+    /// Writes outcomes: done in one statement, each failure, the rest given back. Fenced by
+    /// (id, locked_by, attempts): rows another worker took over meanwhile are left alone.
+    void settle(soci::session& s, std::vector<outcome>& results) {
+        std::vector<claimed_job> done, back;
+        for (auto const& r : results) {
+            if (r.what == outcome::kind::done) done.push_back(r.job);
+            else if (r.what == outcome::kind::give_back) back.push_back(r.job);
+            else queue_.fail(s, options_.id, r.job, r.error, options_.retry.delay(r.job.attempts), r.final);
+        }
+        queue_.complete(s, options_.id, done);
+        queue_.release(s, options_.id, back);
+        results.clear();
+    }
+
+    /// Whether the session still reaches the database (a failed statement on a live session is the
+    /// job's own failure; on a dead one, the connection's).
+    static bool alive(soci::session& s) {
+        try {
+            if (s.get_backend_name() == "postgresql") {
+                auto* backend = static_cast<soci::postgresql_session_backend*>(s.get_backend());
+                if (PQstatus(backend->conn_) != CONNECTION_OK) return false;
+            }
+            s << "SELECT 1";
+            return true;
+        } catch (...) {
+            return false;
+        }
+    }
+
+    /// The rows thread `slot` is running (the heartbeat renews these and nothing else).
+    void hold(int slot, std::vector<claimed_job> jobs) {
+        std::lock_guard lock(mutex_);
+        bool const was = !held_[slot].empty(), is = !jobs.empty();
+        held_[slot] = std::move(jobs);
+        active_ += (is ? 1 : 0) - (was ? 1 : 0);
+        if (!is) idle_.notify_all();
+    }
+    std::vector<claimed_job> held() {
+        std::lock_guard lock(mutex_);
+        std::vector<claimed_job> all;
+        for (auto const& [slot, jobs] : held_) all.insert(all.end(), jobs.begin(), jobs.end());
+        return all;
+    }
+    /// Sleeps `d`, or less when the worker stops.
+    void sleep(std::chrono::milliseconds d) {
+        std::unique_lock lock(mutex_);
+        wake_.wait_for(lock, d, [&] { return stopping_.load(); });
+    }
+
     template <class Runtime>
-    bool perform(claimed_job const& job, Runtime& runtime, soci::session& s) {
+    outcome perform(claimed_job const& job, Runtime& runtime, soci::session& s) {
         auto const t0 = std::chrono::steady_clock::now();
         job_event e;
         e.job = job.name;
         e.payload = job.payload;
         e.attempt = job.attempts;
+        outcome o{job, outcome::kind::done, {}, false};
         try {
             if (auto h = handlers_.find(job.name); h != handlers_.end()) {
                 h->second(job.payload, s);
@@ -178,38 +266,83 @@ private:
             }
             ++performed_;
             e.what = job_event::kind::performed;
-            e.duration = std::chrono::steady_clock::now() - t0;
-            if (options_.on_event) options_.on_event(e);
-            return true;
-        } catch (std::exception const& x) {
+        } catch (...) {
             ++failed_;
-            // A job this worker cannot read will never run: dead at once, with the reason.
-            bool const undecodable = dynamic_cast<unknown_job const*>(&x) || dynamic_cast<malformed_job_payload const*>(&x);
-            try {
-                queue_.fail(s, job, x.what(), options_.retry.delay(job.attempts), undecodable);
-            } catch (...) {
-            }
+            o.what = outcome::kind::failed;
             e.what = job_event::kind::failed;
             e.error = std::current_exception();
-            e.will_retry = !undecodable && job.attempts < job.max_attempts;
-            e.duration = std::chrono::steady_clock::now() - t0;
-            if (options_.on_event) options_.on_event(e);
-            return false;
+            try {
+                throw;
+            } catch (unknown_job const& x) {
+                // A job this worker cannot read will never run: dead at once, with the reason.
+                o.error = x.what();
+                o.final = true;
+            } catch (malformed_job_payload const& x) {
+                o.error = x.what();
+                o.final = true;
+            } catch (std::exception const& x) {
+                o.error = x.what();
+            } catch (...) {
+                o.error = "a job handler threw something that is not a std::exception";
+            }
+            e.will_retry = !o.final && job.attempts < job.max_attempts;
         }
+        e.duration = std::chrono::steady_clock::now() - t0;
+        if (options_.on_event) {
+            try {
+                options_.on_event(e);
+            } catch (...) {
+                // an observer's failure is not the job's
+            }
+        }
+        return o;
     }
 
+    /// Renews the leases of the rows the threads are running; maintains the table now and then.
     void beat() {
         std::unique_ptr<soci::session> s;
+        auto next_maintenance = std::chrono::steady_clock::now();
         while (!stopping_) {
             try {
                 if (!s) s = open();
-                queue_.heartbeat(*s, options_.id, options_.lease);
+                queue_.heartbeat(*s, options_.id, held(), options_.lease);
+                if (std::chrono::steady_clock::now() >= next_maintenance) {
+                    maintain(*s);
+                    next_maintenance = std::chrono::steady_clock::now() + options_.maintenance_every;
+                }
             } catch (...) {
                 s.reset();
             }
             std::unique_lock lock(mutex_);
-            wake_.wait_for(lock, options_.heartbeat, [&] { return stopping_.load(); });
+            wake_.wait_for(lock, std::min(options_.heartbeat, options_.maintenance_every), [&] { return stopping_.load(); });
         }
+    }
+
+    /// Retention and repair, by one worker at a time (PostgreSQL: a session advisory lock on the
+    /// table's name, released at once or with the connection; SQLite: its single writer).
+    void maintain(soci::session& s) {
+        bool const pg = options_.backend == "postgresql";
+        if (pg) {
+            int got = 0;
+            s << "SELECT CASE WHEN pg_try_advisory_lock(hashtext(:t)) THEN 1 ELSE 0 END", soci::use(queue_.table()), soci::into(got);
+            if (!got) return;
+        }
+        struct unlock {
+            soci::session& s;
+            job_queue const& q;
+            bool pg;
+            ~unlock() {
+                if (!pg) return;
+                try {
+                    int released = 0;
+                    s << "SELECT CASE WHEN pg_advisory_unlock(hashtext(:t)) THEN 1 ELSE 0 END", soci::use(q.table()),
+                        soci::into(released);
+                } catch (...) {
+                }
+            }
+        } const guard{s, queue_, pg};
+        queue_.repair(s);
+        if (options_.retention.count() > 0) queue_.purge_done(s, options_.retention);
     }
 
     /// PostgreSQL LISTEN on the queue's channel: a NOTIFY (sent by every enqueue, at commit) wakes
@@ -243,7 +376,7 @@ private:
                 }
             } catch (...) {
                 s.reset();
-                std::this_thread::sleep_for(options_.poll);
+                sleep(options_.poll);
             }
         }
     }
@@ -256,7 +389,7 @@ private:
     std::condition_variable wake_, idle_;
     bool woken_ = false;
     int active_ = 0;
-    std::set<long long> running_;
+    std::map<int, std::vector<claimed_job>> held_;  ///< per worker thread
     std::atomic<bool> stopping_{false};
     std::atomic<long long> performed_{0}, failed_{0};
 };
