@@ -2,10 +2,15 @@
 // many as you like, on as many machines, against the same database.
 //   queue_worker --backend postgresql --connection "host=... dbname=..." [--threads 2] [--claim-batch 10]
 //                [--lease-ms 30000] [--heartbeat-ms 10000] [--poll-ms 1000] [--batch-size 1000]
-//                [--table cascade_jobs] [--exit-when-idle] [--quiet]
-// It stops gracefully on SIGINT/SIGTERM. Two extra job names are handled for tests and benchmarks:
+//                [--retention-s 86400] [--maintenance-ms 60000] [--table cascade_jobs]
+//                [--exit-when-idle] [--quiet]
+// Every argument is checked first (exit 2 with a message on a mistake). It rides out lost
+// connections and database restarts (reconnecting with backoff) and stops gracefully on SIGINT and
+// SIGTERM, in every state, with exit 0. Two extra job names are handled for tests and benchmarks:
 // "bench.noop" (does nothing) and "test.sleep" (payload: milliseconds).
 #include "queue_schema.hpp"
+
+#include <cascade/queue/command_line.hpp>
 
 #include <csignal>
 #include <iostream>
@@ -13,57 +18,84 @@
 namespace {
 std::atomic<bool> interrupted{false};
 void on_signal(int) { interrupted = true; }
-
-std::string arg(int argc, char** argv, std::string const& name, std::string fallback = "") {
-    for (int i = 1; i + 1 < argc; ++i)
-        if (argv[i] == name) return argv[i + 1];
-    return fallback;
-}
-bool flag(int argc, char** argv, std::string const& name) {
-    for (int i = 1; i < argc; ++i)
-        if (argv[i] == name) return true;
-    return false;
-}
 }  // namespace
 
 int main(int argc, char** argv) {
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
+    std::signal(SIGPIPE, SIG_IGN);  // a peer gone mid-write is an error to handle, not a reason to die
     cascade::worker_options o;
-    o.backend = arg(argc, argv, "--backend", "postgresql");
-    o.connection = arg(argc, argv, "--connection");
-    o.threads = std::stoi(arg(argc, argv, "--threads", "1"));
-    o.claim_batch = std::stoi(arg(argc, argv, "--claim-batch", "10"));
-    o.lease = std::chrono::milliseconds(std::stol(arg(argc, argv, "--lease-ms", "30000")));
-    o.heartbeat = std::chrono::milliseconds(std::stol(arg(argc, argv, "--heartbeat-ms", "10000")));
-    o.poll = std::chrono::milliseconds(std::stol(arg(argc, argv, "--poll-ms", "1000")));
-    o.batch_size = std::stoul(arg(argc, argv, "--batch-size", "1000"));
-    o.retry.base = std::chrono::milliseconds(std::stol(arg(argc, argv, "--retry-base-ms", "1000")));
-    if (!flag(argc, argv, "--quiet")) o.on_event = cascade::log_jobs_to(std::cout);
-    if (o.connection.empty()) {
-        std::cerr << "queue_worker: --connection is required\n";
+    std::string table;
+    bool exit_when_idle = false;
+    try {
+        cascade::command_line cl(argc, argv,
+                                 {"--backend", "--connection", "--threads", "--claim-batch", "--lease-ms", "--heartbeat-ms",
+                                  "--poll-ms", "--batch-size", "--retry-base-ms", "--retention-s", "--maintenance-ms", "--table"},
+                                 {"--exit-when-idle", "--quiet"});
+        if (!cl.positional().empty()) throw cascade::bad_command_line("unexpected argument " + cl.positional().front());
+        o.backend = cl.choice("--backend", {"postgresql", "sqlite3"}, "postgresql");
+        o.connection = cl.text("--connection");
+        if (o.connection.empty()) throw cascade::bad_command_line("--connection is required");
+        o.threads = static_cast<int>(cl.integer("--threads", 1, 1, 256));
+        o.claim_batch = static_cast<int>(cl.integer("--claim-batch", 10, 1, 10000));
+        o.lease = std::chrono::milliseconds(cl.integer("--lease-ms", 30000, 100));
+        o.heartbeat = std::chrono::milliseconds(cl.integer("--heartbeat-ms", 10000, 10));
+        if (o.heartbeat >= o.lease) throw cascade::bad_command_line("--heartbeat-ms must be shorter than --lease-ms");
+        o.poll = std::chrono::milliseconds(cl.integer("--poll-ms", 1000, 1));
+        o.batch_size = static_cast<std::size_t>(cl.integer("--batch-size", 1000, 1, 100000000));
+        o.retry.base = std::chrono::milliseconds(cl.integer("--retry-base-ms", 1000, 0));
+        o.retention = std::chrono::seconds(cl.integer("--retention-s", 86400, 0));
+        o.maintenance_every = std::chrono::milliseconds(cl.integer("--maintenance-ms", 60000, 10));
+        table = cl.text("--table", "cascade_jobs");
+        cascade::job_queue check(table);  // a bad table name is refused here
+        exit_when_idle = cl.flag("--exit-when-idle");
+        if (!cl.flag("--quiet")) o.on_event = cascade::log_jobs_to(std::cout);
+    } catch (std::exception const& e) {
+        std::cerr << "queue_worker: " << e.what() << '\n';
         return 2;
     }
-    cascade::job_queue queue(arg(argc, argv, "--table", "cascade_jobs"));
+    cascade::job_queue queue(table);
     cascade::worker<library::schema> w(queue, o);
     w.handle("bench.noop", [](std::string_view, soci::session&) {});
     w.handle("test.sleep", [](std::string_view payload, soci::session&) {
         std::this_thread::sleep_for(std::chrono::milliseconds(std::stol(std::string(payload))));
     });
-    bool const exit_when_idle = flag(argc, argv, "--exit-when-idle");
-    soci::session status_sql;
-    if (o.backend == "postgresql") status_sql.open(soci::postgresql, o.connection);
-    else status_sql.open(soci::sqlite3, o.connection);
+    // --exit-when-idle: done once the queue has had nothing ready or running for three checks. The
+    // check's own connection may be lost too (a restart): it reconnects on the next check.
+    std::unique_ptr<soci::session> status_sql;
     int idle_checks = 0;
-    w.run_until([&] {
-        if (interrupted) return true;
-        if (!exit_when_idle) return false;
-        static auto last = std::chrono::steady_clock::now();
+    auto last = std::chrono::steady_clock::now();
+    auto idle = [&] {
         if (std::chrono::steady_clock::now() - last < std::chrono::milliseconds(100)) return false;
         last = std::chrono::steady_clock::now();
-        auto s = queue.status(status_sql);
-        idle_checks = s.counts["ready"] + s.counts["running"] == 0 ? idle_checks + 1 : 0;
+        try {
+            if (!status_sql) {
+                status_sql = std::make_unique<soci::session>();
+                if (o.backend == "postgresql") status_sql->open(soci::postgresql, o.connection);
+                else status_sql->open(soci::sqlite3, o.connection);
+            }
+            auto s = queue.status(*status_sql);
+            idle_checks = s.counts["ready"] + s.counts["running"] == 0 ? idle_checks + 1 : 0;
+        } catch (std::exception const&) {
+            status_sql.reset();
+            idle_checks = 0;
+        }
         return idle_checks >= 3;
+    };
+    w.run_until([&] {
+        if (interrupted) {
+            // stop() gives back the rows of jobs still running after shutdown_timeout; a job that
+            // runs on past that (a handler that ignores time) must not keep the process from
+            // exiting: its rows are already back in the queue.
+            std::thread([grace = o.shutdown_timeout + std::chrono::seconds(5)] {
+                std::this_thread::sleep_for(grace);
+                std::cerr << "queue_worker: a job outlived the shutdown; its rows were given back, exiting" << std::endl;
+                std::_Exit(0);
+            }).detach();
+            return true;
+        }
+        return exit_when_idle && idle();
     });
     std::cout << "worker " << w.id() << ": performed " << w.performed() << ", failed " << w.failed() << std::endl;
+    return 0;
 }

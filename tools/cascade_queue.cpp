@@ -1,29 +1,68 @@
 // The queue tool: operates the durable queue of any application, no schema needed.
-//   cascade-queue --backend postgresql --connection "..." [--table cascade_jobs] status
-//   cascade-queue ... retry ID|dead        put a dead job (or every dead job) back to ready
-//   cascade-queue ... discard ID|dead      delete a dead or ready job (or every dead job)
-//   cascade-queue ... purge-done SECONDS   delete done jobs finished more than SECONDS ago
-//   cascade-queue ... install              create the table and its indexes
+//   cascade-queue --backend postgresql|sqlite3 --connection "..." [--table cascade_jobs] COMMAND
+// Every argument is checked before the database is opened; a mistake exits 2 with a message and
+// changes nothing. Exit 1: the database refused (the message says why).
+#include <cascade/queue/command_line.hpp>
 #include <cascade/queue/job_queue.hpp>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include <iostream>
 
+namespace {
+
+char const* const usage =
+    "usage: cascade-queue [--backend postgresql|sqlite3] [--connection CONN] [--table NAME] COMMAND\n"
+    "  status              rows per state and the age of the oldest ready job\n"
+    "  retry ID|dead       put a dead job (or every dead job) back to ready with fresh attempts\n"
+    "  discard ID|dead     delete a dead or ready job (or every dead job)\n"
+    "  purge-done SECONDS  delete done jobs that finished more than SECONDS ago\n"
+    "  repair              make rows in a state the queue does not know dead, with a message\n"
+    "  install             create the table and its indexes\n"
+    "CONN defaults to $CASCADE_PG; --backend to postgresql.\n";
+
+/// ID (a job's id, 1 or more) or the word `dead` (every dead job: -1).
+long long target(std::vector<std::string> const& args) {
+    if (args.size() != 2) throw cascade::bad_command_line(args[0] + " takes one argument: a job id or `dead`");
+    if (args[1] == "dead") return -1;
+    return cascade::command_line::parse_integer(args[0] + " ID", args[1], 1);
+}
+
+void expect_arguments(std::vector<std::string> const& args, std::size_t n) {
+    if (args.size() != n)
+        throw cascade::bad_command_line(args[0] + (n == 1 ? " takes no argument" : " takes " + std::to_string(n - 1) + " argument"));
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-    std::string backend = "postgresql", connection, table = "cascade_jobs";
-    std::vector<std::string> rest;
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        if (a == "--backend" && i + 1 < argc) backend = argv[++i];
-        else if (a == "--connection" && i + 1 < argc) connection = argv[++i];
-        else if (a == "--table" && i + 1 < argc) table = argv[++i];
-        else rest.push_back(a);
-    }
-    if (connection.empty() && std::getenv("CASCADE_PG")) connection = std::getenv("CASCADE_PG");
-    if (rest.empty() || connection.empty()) {
-        std::cerr << "usage: cascade-queue --backend postgresql|sqlite3 --connection CONN [--table T] "
-                     "status | retry ID|dead | discard ID|dead | purge-done SECONDS | install\n";
+    std::string backend, connection, table;
+    std::vector<std::string> args;
+    long long id = -1, seconds = 0;
+    try {
+        cascade::command_line cl(argc, argv, {"--backend", "--connection", "--table"}, {"--help"});
+        if (cl.flag("--help")) {
+            std::cout << usage;
+            return 0;
+        }
+        backend = cl.choice("--backend", {"postgresql", "sqlite3"}, "postgresql");
+        connection = cl.text("--connection");
+        if (connection.empty() && std::getenv("CASCADE_PG")) connection = std::getenv("CASCADE_PG");
+        if (connection.empty()) throw cascade::bad_command_line("--connection is required (or set CASCADE_PG)");
+        table = cl.text("--table", "cascade_jobs");
+        cascade::job_queue check(table);  // a bad table name is refused here, before connecting
+        args = cl.positional();
+        if (args.empty()) throw cascade::bad_command_line("no command");
+        std::string const& cmd = args[0];
+        if (cmd == "status" || cmd == "install" || cmd == "repair") expect_arguments(args, 1);
+        else if (cmd == "retry" || cmd == "discard") id = target(args);
+        else if (cmd == "purge-done") {
+            expect_arguments(args, 2);
+            seconds = cascade::command_line::parse_integer("purge-done SECONDS", args[1], 0, 100LL * 365 * 86400);
+        } else
+            throw cascade::bad_command_line("unknown command " + cmd);
+    } catch (std::exception const& e) {
+        std::cerr << "cascade-queue: " << e.what() << "\n" << usage;
         return 2;
     }
     try {
@@ -31,24 +70,35 @@ int main(int argc, char** argv) {
         if (backend == "postgresql") sql.open(soci::postgresql, connection);
         else sql.open(soci::sqlite3, connection);
         cascade::job_queue queue(table);
-        std::string const& cmd = rest[0];
-        auto target = [&] { return rest.size() > 1 && rest[1] != "dead" ? std::stoll(rest[1]) : -1LL; };
+        std::string const& cmd = args[0];
         if (cmd == "status") {
             auto s = queue.status(sql);
             for (char const* state : {"ready", "running", "done", "dead"}) std::cout << state << " " << s.counts[state] << '\n';
+            for (auto const& [state, n] : s.counts)
+                if (state != "ready" && state != "running" && state != "done" && state != "dead")
+                    std::cout << "unknown state '" << state << "' " << n << " (cascade-queue repair makes them dead)\n";
             std::cout << "oldest_ready_seconds " << s.oldest_ready_seconds << '\n';
         } else if (cmd == "retry") {
-            std::cout << "retried " << queue.retry(sql, target()) << '\n';
+            long long const n = queue.retry(sql, id);
+            std::cout << "retried " << n << '\n';
+            if (id >= 0 && n == 0) {
+                std::cerr << "cascade-queue: job " << id << " is not dead (or does not exist): nothing retried\n";
+                return 1;
+            }
         } else if (cmd == "discard") {
-            std::cout << "discarded " << queue.discard(sql, target()) << '\n';
-        } else if (cmd == "purge-done" && rest.size() > 1) {
-            std::cout << "purged " << queue.purge_done(sql, std::chrono::seconds(std::stoll(rest[1]))) << '\n';
+            long long const n = queue.discard(sql, id);
+            std::cout << "discarded " << n << '\n';
+            if (id >= 0 && n == 0) {
+                std::cerr << "cascade-queue: job " << id << " is not dead or ready (or does not exist): nothing discarded\n";
+                return 1;
+            }
+        } else if (cmd == "purge-done") {
+            std::cout << "purged " << queue.purge_done(sql, std::chrono::seconds(seconds)) << '\n';
+        } else if (cmd == "repair") {
+            std::cout << "repaired " << queue.repair(sql) << '\n';
         } else if (cmd == "install") {
             queue.install(sql);
             std::cout << "installed " << table << '\n';
-        } else {
-            std::cerr << "cascade-queue: unknown command " << cmd << '\n';
-            return 2;
         }
     } catch (std::exception const& e) {
         std::cerr << "cascade-queue: " << e.what() << '\n';
