@@ -121,12 +121,13 @@ template <class Schema>
         if (!association.empty()) association += " or ";
         association += std::string(g.model(e.owner).table) + "." + std::string(e.name);
     }
-    std::string const constraint = refusal->constraint.empty() ? std::string("a foreign key constraint")
-                                                               : "foreign key constraint \"" + refusal->constraint + "\"";
+    std::string constraint = "the database's foreign key constraint \"";
+    if (refusal->constraint.empty()) constraint = "a foreign key constraint of the database";
+    else constraint += refusal->constraint + "\"";
     std::string const on = refusal->table.empty() ? std::string() : " on " + refusal->table;
     std::string what;
     if (!association.empty())
-        what = "cascade: the database's " + constraint + on + " refused to delete an owner before its dependents, but " +
+        what = "cascade: " + constraint + on + " refused to delete an owner before its dependents, but " +
                association +
                " is dependent::destroy_async: its job deletes the dependents after the owner is gone. Fix: drop the "
                "constraint (the job removes the dependents; Rails has the same limit), or make the association "
@@ -134,7 +135,7 @@ template <class Schema>
                "once, without their callbacks and cascades, and the job would find nothing (rails#40777). Nothing was "
                "changed";
     else
-        what = "cascade: the database's " + constraint + on +
+        what = "cascade: " + constraint + on +
                " refused a delete: rows refer to the destroyed rows through a key no association of the schema "
                "declares. Declare it (has_many or has_one with a dependent policy), or give the constraint ON DELETE "
                "CASCADE or SET NULL. Nothing was changed";
