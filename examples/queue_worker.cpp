@@ -2,6 +2,7 @@
 // many as you like, on as many machines, against the same database.
 //   queue_worker --backend postgresql --connection "host=... dbname=..." [--threads 2] [--claim-batch 10]
 //                [--lease-ms 30000] [--heartbeat-ms 10000] [--poll-ms 1000] [--batch-size 1000]
+//                [--fan-out-rows N (default 10 × batch size; 0: never split a job)]
 //                [--table cascade_jobs] [--exit-when-idle] [--quiet]
 // It stops gracefully on SIGINT/SIGTERM. Two extra job names are handled for tests and benchmarks:
 // "bench.noop" (does nothing) and "test.sleep" (payload: milliseconds).
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
     o.heartbeat = std::chrono::milliseconds(std::stol(arg(argc, argv, "--heartbeat-ms", "10000")));
     o.poll = std::chrono::milliseconds(std::stol(arg(argc, argv, "--poll-ms", "1000")));
     o.batch_size = std::stoul(arg(argc, argv, "--batch-size", "1000"));
+    if (std::string const f = arg(argc, argv, "--fan-out-rows"); !f.empty()) o.fan_out_rows = std::stoul(f);
     o.retry.base = std::chrono::milliseconds(std::stol(arg(argc, argv, "--retry-base-ms", "1000")));
     if (!flag(argc, argv, "--quiet")) o.on_event = cascade::log_jobs_to(std::cout);
     if (o.connection.empty()) {

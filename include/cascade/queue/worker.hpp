@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <poll.h>
 #include <set>
 #include <thread>
@@ -35,6 +36,10 @@ struct worker_options {
     std::chrono::milliseconds shutdown_timeout{std::chrono::seconds(10)};
     retry_policy retry{.attempts = 25, .base = std::chrono::seconds(1), .max = std::chrono::hours(1), .jitter = 0.2};
     std::size_t batch_size = 1000;        ///< dependents per transaction when a job runs
+    /// A job with more dependents than this fans out into range jobs of about this many rows, which
+    /// this and the other workers run in parallel (async_options::fan_out_rows). Unset: 10 ×
+    /// batch_size (10,000 by default); 0: a job is never split.
+    std::optional<std::size_t> fan_out_rows{};
     std::function<void(job_event const&)> on_event{};
 };
 
@@ -118,8 +123,9 @@ private:
             return;
         }
         queue_executor executor(queue_, *s, options_.retry.attempts);
-        async_runtime<Schema, queue_executor, shared_session> runtime(executor, shared_session{*s},
-                                                                      {.batch_size = options_.batch_size});
+        async_runtime<Schema, queue_executor, shared_session> runtime(
+            executor, shared_session{*s},
+            {.batch_size = options_.batch_size, .fan_out_rows = options_.fan_out_rows.value_or(10 * options_.batch_size)});
         while (!stopping_) {
             std::vector<claimed_job> jobs;
             try {
