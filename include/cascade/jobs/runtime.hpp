@@ -266,22 +266,26 @@ private:
     };
 
     /// The first key, last key and number of the next `limit` dependents after `after` (from the
-    /// start when none), in one row: no key travels to the client.
+    /// start when none) and up to `upto` (to the end when none), in one row: no key travels to the
+    /// client.
     template <class Job>
     key_range<typename Job::dependent_key_type> next_range(Job const& job, soci::session& sql, detail::prepared_plan const& pp,
                                                             std::optional<typename Job::dependent_key_type> const& after,
-                                                            long long limit) {
+                                                            long long limit,
+                                                            std::optional<typename Job::dependent_key_type> const& upto = {}) {
         using key_t = typename Job::dependent_key_type;
         auto const& S = pp.in(detail::dialect_of(sql));
         detail::bound_values root;
         root(job.owner_value, "destroy_async value");
         detail::bound_values extra;
         key_t after_value = after.value_or(key_t{});
+        key_t upto_value = upto.value_or(key_t{});
         extra(after_value, "key");
         extra(limit, "limit");
+        extra(upto_value, "key");
         key_range<key_t> r;
         soci::indicator lo_ind = soci::i_null, hi_ind = soci::i_null;
-        auto const& st = after ? S.next_range_after : S.next_range;
+        auto const& st = after ? (upto ? S.next_range_after_upto : S.next_range_after) : (upto ? S.next_range_upto : S.next_range);
         detail::bound_values const v = detail::bind(st, detail::graph_of<Schema>, pp.p.root, root, extra);
         v.check();
         soci::statement q(sql);
@@ -299,9 +303,10 @@ private:
 
     /// Default mode: batches of batch_size dependents by key range, walked in key order; then walks
     /// again from the start until one finds nothing (rows added while the job ran), at most
-    /// final_sweeps more times. A range job does the same within (after, upto]: it starts after
-    /// `after`, and cuts a batch at `upto` (the batch's delete is bounded by [lo, hi], so cutting hi
-    /// is exact). A large job without a range fans out instead (fan_out_rows).
+    /// final_sweeps more times. A range job does the same within (after, upto]: each batch's bounds
+    /// are read among the keys of its range only (never past upto, where the index may hold many rows
+    /// other range jobs deleted), and its sweeps restart from `after`. A large job without a range
+    /// fans out instead (fan_out_rows).
     template <class Job>
     void perform_ranges(Job const& job, soci::session& sql, job_report& report) {
         using E = typename Job::edge;
@@ -315,25 +320,16 @@ private:
             bool found = false;
             std::optional<key_t> after = job.after;
             for (;;) {
-                auto const r = next_range(job, sql, pp, after, limit);
+                auto const r = next_range(job, sql, pp, after, limit, job.upto);
                 if (r.size == 0) break;
-                key_t hi = r.hi;
-                bool last = r.size < limit;
-                if (job.upto) {
-                    if (*job.upto < r.lo) break;  // past the range's end
-                    if (*job.upto < hi) {
-                        hi = *job.upto;
-                        last = true;
-                    }
-                }
                 found = true;
                 detail::bound_values root;
                 root(job.owner_value, "destroy_async value");
                 root(r.lo, "key");
-                root(hi, "key");
+                root(r.hi, "key");
                 run_batch<Job>(job, sql, pp, root, report, false);
-                if (last) break;
-                after = hi;
+                if (r.size < limit) break;
+                after = r.hi;
             }
             if (!found) return;
             if (walk == options_.final_sweeps) throw job_incomplete(Job::name, detail::key_string(job.owner_key));
