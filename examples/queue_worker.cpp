@@ -2,6 +2,7 @@
 // many as you like, on as many machines, against the same database.
 //   queue_worker --backend postgresql --connection "host=... dbname=..." [--threads 2] [--claim-batch 10]
 //                [--lease-ms 30000] [--heartbeat-ms 10000] [--poll-ms 1000] [--batch-size 1000]
+//                [--fan-out-rows N (default 10 x batch size; 0: never split a job)]
 //                [--retention-s 86400] [--maintenance-ms 60000] [--table cascade_jobs]
 //                [--exit-when-idle] [--quiet]
 // Every argument is checked first (exit 2 with a message on a mistake). It rides out lost
@@ -30,7 +31,7 @@ int main(int argc, char** argv) {
     try {
         cascade::command_line cl(argc, argv,
                                  {"--backend", "--connection", "--threads", "--claim-batch", "--lease-ms", "--heartbeat-ms",
-                                  "--poll-ms", "--batch-size", "--retry-base-ms", "--retention-s", "--maintenance-ms", "--table"},
+                                  "--poll-ms", "--batch-size", "--fan-out-rows", "--retry-base-ms", "--retention-s", "--maintenance-ms", "--table"},
                                  {"--exit-when-idle", "--quiet"});
         if (!cl.positional().empty()) throw cascade::bad_command_line("unexpected argument " + cl.positional().front());
         o.backend = cl.choice("--backend", {"postgresql", "sqlite3"}, "postgresql");
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
         if (o.heartbeat >= o.lease) throw cascade::bad_command_line("--heartbeat-ms must be shorter than --lease-ms");
         o.poll = std::chrono::milliseconds(cl.integer("--poll-ms", 1000, 1));
         o.batch_size = static_cast<std::size_t>(cl.integer("--batch-size", 1000, 1, 100000000));
+        if (cl.has("--fan-out-rows")) o.fan_out_rows = static_cast<std::size_t>(cl.integer("--fan-out-rows", 0, 0, 1000000000));
         o.retry.base = std::chrono::milliseconds(cl.integer("--retry-base-ms", 1000, 0));
         o.retention = std::chrono::seconds(cl.integer("--retention-s", 86400, 0));
         o.maintenance_every = std::chrono::milliseconds(cl.integer("--maintenance-ms", 60000, 10));

@@ -1,7 +1,7 @@
 #pragma once
 // A program started as a child process (the queue's worker processes, in tests and benchmarks): its
-// standard output goes to /dev/null, extra environment variables may be added, and it is killed with
-// SIGKILL if still running when the object goes away.
+// standard output goes to /dev/null (or to a file, truncated), extra environment variables may be
+// added, and it is killed with SIGKILL if still running when the object goes away.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -17,7 +17,8 @@ namespace cascade_support {
 
 class child_process {
 public:
-    child_process(std::string program, std::vector<std::string> args, std::vector<std::string> env_extra = {}) {
+    child_process(std::string program, std::vector<std::string> args, std::vector<std::string> env_extra = {},
+                  std::string const& out = "/dev/null") {
         args.insert(args.begin(), std::move(program));
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
@@ -30,7 +31,7 @@ public:
         envp.push_back(nullptr);
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+        posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
         int const rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
         posix_spawn_file_actions_destroy(&actions);
         if (rc != 0) throw std::runtime_error("could not start " + args[0]);

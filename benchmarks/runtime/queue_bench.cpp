@@ -2,12 +2,17 @@
 //   throughput   no-op jobs claimed, performed and completed by 1, 2 and 4 worker processes on
 //                PostgreSQL (loopback), and by one on SQLite (a file): jobs/s from the moment the jobs
 //                are committed to the moment the last is done (the workers are already running)
-//   end to end   an owner with 1,000,000 dependents destroyed through the queue (4 workers) vs the
-//                database's own ON DELETE CASCADE
+//   end to end   an owner with 1,000,000 dependents destroyed through the queue (4 workers, the
+//                workers' default batch size and fan-out: the job spreads over the workers as range
+//                jobs) vs the database's own ON DELETE CASCADE
+//   fan-out      an owner with 10,000,000 dependents (--big N) through the queue with 1, 2 and 4
+//                workers, and ON DELETE CASCADE of the same rows
 //   enqueue      the cost inside the request of writing a job row (INSERT + NOTIFY), median
 // Published anchors: graphile-worker 15.6k jobs/s unbatched (i9, 4 processes); River ~46k/s batched
 // (8-core laptop); 300 to 2,400 jobs/s for Oban, River and pg-boss in a neutral sweep on 4 CPUs.
-//   queue_bench [--json PATH] [--jobs N] [--batch-size N]
+//   queue_bench [--json PATH] [--jobs N] [--big N (0: skip)] [--end-to-end-only]
+//               [--batch-size N] [--fan-out-rows N] [--claim-batch N]   (passed to the workers when given;
+//               otherwise the workers' defaults: batches of 1,000, fan-out 10 x batch size, claims of 10)
 #include "../../examples/queue_schema.hpp"
 #include "../../scripts/private_postgresql.hpp"
 #include "../common/report.hpp"
@@ -100,6 +105,50 @@ void books_of_one_author(database& db, long long n, bool native) {
     *db.sql << "INSERT INTO books SELECT i, 1, 'book ' || i FROM generate_series(1, " + std::to_string(n) + ") i";
     *db.sql << "ANALYZE";
 }
+
+/// ON DELETE CASCADE of an owner's n dependents, ms.
+double native_cascade(database& db, long long n) {
+    books_of_one_author(db, n, true);
+    auto const t0 = clock_type::now();
+    soci::transaction tx(*db.sql);
+    *db.sql << "DELETE FROM authors WHERE id = 1";
+    tx.commit();
+    return ms_since(t0);
+}
+
+/// An owner with n dependents destroyed through the queue, `workers` processes already waiting: ms
+/// from the destroy's start to the moment every job row is done (the parent, and the range jobs it
+/// made, written before it is done); `owner_ms` is what the request waited, `parent_ms` how long the
+/// first job took from its enqueue to done (the database's clock): for a job that fans out, the walk
+/// over the chunk boundaries and the range jobs' rows, before which no range job can start.
+double through_queue(database& db, long long n, int workers, std::vector<std::string> const& worker_args, double& owner_ms,
+                     double& parent_ms) {
+    books_of_one_author(db, n, false);
+    c::job_queue queue;
+    queue.install(*db.sql);
+    std::vector<cascade_support::child_process> processes;
+    for (int w = 0; w < workers; ++w) {
+        std::vector<std::string> a{"--backend", "postgresql", "--connection", db.connection, "--poll-ms", "1000", "--quiet"};
+        a.insert(a.end(), worker_args.begin(), worker_args.end());
+        processes.push_back(spawn_worker(std::move(a)));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    c::queue_executor executor(queue, *db.sql);
+    c::async_runtime<schema, c::queue_executor, c::shared_session> jobs_rt(executor, c::shared_session{*db.sql});
+    auto const t0 = clock_type::now();
+    auto const r = c::destroy<schema, Author>(*db.sql, 1, jobs_rt);
+    owner_ms = ms_since(t0);
+    // Done when every job row is: the parent is done once its range jobs are written (or, small, once
+    // its last batch has committed).
+    while (count(*db.sql, "SELECT COUNT(*) FROM cascade_jobs WHERE state <> 'done'") > 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    double const total_ms = ms_since(t0);
+    stop_workers(processes);
+    if (!r || count(*db.sql, "SELECT COUNT(*) FROM books") != 0) throw std::runtime_error("the queue left rows");
+    parent_ms = static_cast<double>(
+        count(*db.sql, "SELECT finished_at - created_at FROM cascade_jobs WHERE id = (SELECT MIN(id) FROM cascade_jobs)"));
+    return total_ms;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -112,12 +161,14 @@ int main(int argc, char** argv) {
     };
 
     auto pg = database::postgresql("queue_bench_" + std::to_string(getpid()));
+    bool const end_to_end_only = args.flag("--end-to-end-only");
     for (int w : {1, 2, 4}) {
+        if (end_to_end_only) break;
         double const rate = noop_throughput(pg, w, jobs);
         report.set("queue.pg.noop_jobs_per_s.w" + std::to_string(w), rate);
         row("PostgreSQL, no-op jobs, " + std::to_string(w) + " worker process(es)", rate, "jobs/s");
     }
-    {
+    if (!end_to_end_only) {
         auto lite = database::sqlite("/tmp/cascade_queue_bench.db");
         double const rate = noop_throughput(lite, 1, jobs);
         report.set("queue.sqlite.noop_jobs_per_s", rate);
@@ -126,7 +177,7 @@ int main(int argc, char** argv) {
     }
 
     // ---- enqueue cost inside the request --------------------------------------------------------
-    {
+    if (!end_to_end_only) {
         c::job_queue queue;
         *pg.sql << "DROP TABLE IF EXISTS cascade_jobs";
         queue.install(*pg.sql);
@@ -143,42 +194,53 @@ int main(int argc, char** argv) {
     }
 
     // ---- end to end: 1,000,000 dependents through the queue vs ON DELETE CASCADE ------------------
+    // The workers run with their defaults unless an option here says otherwise (passed on as given).
+    std::vector<std::string> worker_args;
+    for (char const* option : {"--batch-size", "--fan-out-rows", "--claim-batch"})
+        if (args.has(option)) {
+            worker_args.push_back(option);
+            worker_args.push_back(args.text(option));
+        }
+    long long const batch_size = std::stoll(args.text("--batch-size", "1000"));
+    long long const fan_out_rows = std::stoll(args.text("--fan-out-rows", std::to_string(10 * batch_size)));
+    long long const claim_batch = std::stoll(args.text("--claim-batch", "10"));
+    std::string const settings = "batch " + std::to_string(batch_size) + ", fan-out " + std::to_string(fan_out_rows) +
+                                 ", claim " + std::to_string(claim_batch) + (worker_args.empty() ? " (defaults)" : "");
+    report.set("queue.pg.cascade_batch_size", static_cast<double>(batch_size));
+    report.set("queue.pg.cascade_fan_out_rows", static_cast<double>(fan_out_rows));
+    report.set("queue.pg.cascade_claim_batch", static_cast<double>(claim_batch));
     long long const n = 1000000;
-    std::string const batch = args.text("--batch-size", "100000");
-    books_of_one_author(pg, n, true);
-    auto t0 = clock_type::now();
-    {
-        soci::transaction tx(*pg.sql);
-        *pg.sql << "DELETE FROM authors WHERE id = 1";
-        tx.commit();
-    }
-    double const native_ms = ms_since(t0);
-    books_of_one_author(pg, n, false);
-    c::job_queue queue;
-    queue.install(*pg.sql);
-    std::vector<cascade_support::child_process> processes;
-    for (int w = 0; w < 4; ++w)
-        processes.push_back(spawn_worker({"--backend", "postgresql", "--connection", pg.connection, "--poll-ms", "1000",
-                                     "--batch-size", batch, "--quiet"}));
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    c::queue_executor executor(queue, *pg.sql);
-    c::async_runtime<schema, c::queue_executor, c::shared_session> jobs_rt(executor, c::shared_session{*pg.sql});
-    t0 = clock_type::now();
-    auto const r = c::destroy<schema, Author>(*pg.sql, 1, jobs_rt);
-    double const owner_ms = ms_since(t0);
-    // Done when the job row is: the worker marks it done once its last batch has committed.
-    while (count(*pg.sql, "SELECT COUNT(*) FROM cascade_jobs WHERE state <> 'done'") > 0)
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    double const total_ms = ms_since(t0);
-    stop_workers(processes);
-    if (!r || count(*pg.sql, "SELECT COUNT(*) FROM books") != 0) throw std::runtime_error("the queue left rows");
+    double const native_ms = native_cascade(pg, n);
+    double owner_ms = 0, parent_ms = 0;
+    double const total_ms = through_queue(pg, n, 4, worker_args, owner_ms, parent_ms);
     report.set("queue.pg.cascade_native_ms", native_ms);
     report.set("queue.pg.cascade_ms", total_ms);
     report.set("queue.pg.cascade_owner_ms", owner_ms);
+    report.set("queue.pg.cascade_parent_ms", parent_ms);
     report.set("queue.pg.cascade_ratio", total_ms / native_ms);
     row("PostgreSQL, ON DELETE CASCADE, 1,000,000 dependents", native_ms, "ms");
-    row("PostgreSQL, through the queue, 4 workers (batch " + batch + ")", total_ms, "ms",
-        "owner waited " + std::to_string(owner_ms).substr(0, 5) + " ms; ratio " + std::to_string(total_ms / native_ms).substr(0, 4));
+    row("PostgreSQL, through the queue, 4 workers", total_ms, "ms",
+        settings + "; owner waited " + std::to_string(owner_ms).substr(0, 5) + " ms; first job " +
+            std::to_string(static_cast<long long>(parent_ms)) + " ms; ratio " + std::to_string(total_ms / native_ms).substr(0, 4));
+
+    // ---- fan-out: one owner's 10,000,000 dependents over 1, 2 and 4 workers -----------------------
+    long long const big = args.has("--big") ? std::stoll(args.text("--big")) : 10000000;
+    if (big > 0) {
+        std::string const rows = std::to_string(big) + " dependents";
+        report.set("queue.pg.fanout.rows", static_cast<double>(big));
+        double const big_native_ms = native_cascade(pg, big);
+        report.set("queue.pg.fanout.native_ms", big_native_ms);
+        row("PostgreSQL, ON DELETE CASCADE, " + rows, big_native_ms, "ms");
+        for (int w : {1, 2, 4}) {
+            double waited = 0, first = 0;
+            double const ms = through_queue(pg, big, w, worker_args, waited, first);
+            report.set("queue.pg.fanout.workers" + std::to_string(w) + "_ms", ms);
+            report.set("queue.pg.fanout.workers" + std::to_string(w) + "_parent_ms", first);
+            row("PostgreSQL, through the queue, " + rows + ", " + std::to_string(w) + " worker(s)", ms, "ms",
+                settings + "; first job " + std::to_string(static_cast<long long>(first)) + " ms; ratio " +
+                    std::to_string(ms / big_native_ms).substr(0, 4));
+        }
+    }
     auto admin = std::make_unique<soci::session>(soci::postgresql, cascade_support::postgresql_connection());
     *admin << "DROP SCHEMA IF EXISTS queue_bench_" + std::to_string(getpid()) + " CASCADE";
     report.write(args);

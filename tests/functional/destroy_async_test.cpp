@@ -228,6 +228,41 @@ BOOST_AUTO_TEST_CASE(a_job_that_died_half_way_finishes_when_run_again) {
     BOOST_TEST(jobs.perform(job, *db).rows == 0u);  // and again: nothing left, no error
 }
 
+BOOST_AUTO_TEST_CASE(a_large_job_fans_out_into_range_jobs_on_any_executor) {
+    db db;
+    for (int i = 0; i < 50; ++i) db.exec("INSERT INTO essays VALUES (" + std::to_string(1000 + 2 * i) + ", 1, 'x')");
+    c::deferred_executor q;
+    runtime jobs(q, c::shared_session{*db}, {.batch_size = 4, .fan_out_rows = 10});
+    c::destroy<schema, Writer>(*db, 1, jobs);
+    auto const parent = q.enqueued_jobs<essays_job>().at(0);
+    q.clear();
+    // 52 essays (10, 11, 1000, 1002, ..., 1098): chunks of 10 end at 1014, 1034, 1054, 1074; the tail of
+    // 12 is the last, open-ended range. The parent destroys nothing itself.
+    auto const report = jobs.perform(parent, *db);
+    BOOST_TEST(report.rows == 0u);
+    BOOST_TEST(db.count("essays", "writer_id = 1") == 52);
+    auto const ranges = q.enqueued_jobs<essays_job>();
+    BOOST_REQUIRE(ranges.size() == 5u);
+    std::vector<std::optional<std::int64_t>> const ends{1014, 1034, 1054, 1074, std::nullopt};
+    for (std::size_t i = 0; i < ranges.size(); ++i) {
+        BOOST_TEST((ranges[i].after == (i == 0 ? std::nullopt : ends[i - 1])));
+        BOOST_TEST((ranges[i].upto == ends[i]));
+    }
+    // Rows added before the range jobs run, wherever their keys fall, are theirs too.
+    db.exec("INSERT INTO essays VALUES (1, 1, 'late'), (1041, 1, 'late'), (5000, 1, 'late')");
+    q.perform_enqueued_jobs();
+    BOOST_TEST(db.ids("essays") == (ids{20}), tt::per_element());
+    BOOST_TEST(db.ids("footnotes") == (ids{200}), tt::per_element());
+    // A range job destroys only its range; a job that is small runs as before (no fan-out).
+    for (int i = 0; i < 20; ++i) db.exec("INSERT INTO essays VALUES (" + std::to_string(3000 + i) + ", 1, 'x')");
+    BOOST_TEST(jobs.perform(essays_job{1, 1, {}, 3004, 3009}, *db).rows == 5u);
+    BOOST_TEST(db.count("essays", "writer_id = 1 AND id > 3004 AND id <= 3009") == 0);
+    BOOST_TEST(db.count("essays", "writer_id = 1") == 15);
+    jobs.options().fan_out_rows = 0;
+    BOOST_TEST(jobs.perform(essays_job{1, 1, {}}, *db).rows == 15u);
+    BOOST_TEST(q.empty());
+}
+
 BOOST_AUTO_TEST_CASE(failures_are_reported_and_retried_with_backoff) {
     db db;
     c::deferred_executor q;

@@ -158,7 +158,8 @@ BOOST_AUTO_TEST_CASE(a_worker_killed_mid_job_is_taken_over_after_its_lease) {
     BOOST_REQUIRE(db.jobs() == 1);
     std::vector<std::string> const common{"--backend", db.backend_name(), "--connection", db.connection(),
                                           "--batch-size", "50", "--lease-ms", "1500", "--heartbeat-ms", "300",
-                                          "--poll-ms", "100", "--quiet"};
+                                          "--poll-ms", "100", "--quiet",
+                                          "--fan-out-rows", "0"};  // one job (1000 books would make 2 range jobs)
     {
         process a(common, {"CASCADE_SLOW_BOOK_US=5000"});  // 5 ms a book: the job takes 5 s
         BOOST_REQUIRE(eventually([&] { return db.count("books") <= 900; }, std::chrono::seconds(20)));
@@ -635,4 +636,185 @@ BOOST_AUTO_TEST_CASE(claims_read_the_indexes_whatever_the_backlog) {
     BOOST_TEST(plan.find("Seq Scan") == std::string::npos, plan);
     BOOST_TEST(plan.find("Sort") == std::string::npos, plan);
     BOOST_TEST(plan.find("cascade_jobs_ready") != std::string::npos, plan);
+}
+
+// =====================================================================================================
+// A large job spreads over workers: a default-mode job with more dependents than the workers'
+// fan_out_rows hands out key-range jobs that tile its dependents' keys, which several workers run.
+// =====================================================================================================
+#include <algorithm>
+#include <fstream>
+
+namespace fan_out_tests {
+
+/// SELECT i FROM 1..n, on either backend.
+inline std::string numbers(long long n) {
+    if (test::is_postgresql()) return "generate_series(1, " + std::to_string(n) + ") i";
+    return "(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < " + std::to_string(n) +
+           ") SELECT i FROM s) t";
+}
+
+/// A worker process whose job log (its standard output) goes to the file `log`.
+struct logged_worker : cascade_support::child_process {
+    logged_worker(std::vector<std::string> args, std::string const& log, std::vector<std::string> env_extra = {})
+        : child_process(CASCADE_QUEUE_WORKER, std::move(args), std::move(env_extra), log) {}
+};
+
+/// How many jobs of authors.books that destroyed rows a worker's log shows (the parent that fans
+/// out destroys none itself: "0 rows in 0 batches").
+inline int books_jobs_with_rows(std::string const& log) {
+    std::ifstream in(log);
+    int n = 0;
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("Performed authors.books", 0) == 0 && line.find(": 0 rows") == std::string::npos) ++n;
+    return n;
+}
+
+/// The authors.books jobs in the queue with a key range, decoded, in key order.
+inline std::vector<books_job> range_jobs(queue_db& db) {
+    std::vector<books_job> out;
+    soci::rowset<std::string> rows = ((*db).prepare << "SELECT payload FROM cascade_jobs WHERE name = 'authors.books'");
+    for (auto const& payload : rows) {
+        auto job = books_job::from_json(payload);
+        if (job.after || job.upto) out.push_back(job);
+    }
+    std::sort(out.begin(), out.end(), [](books_job const& a, books_job const& b) { return a.after < b.after; });
+    return out;
+}
+
+}  // namespace fan_out_tests
+
+BOOST_AUTO_TEST_CASE(a_large_job_fans_out_over_workers) {
+    using namespace fan_out_tests;
+    queue_db db;
+    // Author 1's 25,000 books have the even keys 2..50,000 (every tenth with a chapter); author 2, alive,
+    // has 500 books with odd keys among them, which no range job may touch.
+    db.exec("INSERT INTO authors VALUES (1, 'a'), (2, 'b')");
+    db.exec("INSERT INTO books SELECT 2 * i, 1, 'b' FROM " + numbers(25000));
+    db.exec("INSERT INTO books SELECT 100 * i + 1, 2, 'b' FROM " + numbers(500));
+    db.exec("INSERT INTO chapters SELECT 20 * i, 20 * i FROM " + numbers(2500));
+    db.exec("INSERT INTO chapters SELECT 100 * i + 1, 100 * i + 1 FROM " + numbers(500));
+    c::queue_executor executor(db.queue, *db);
+    runtime jobs(executor, c::shared_session{*db});
+    c::destroy<schema, Author>(*db, 1, jobs);  // the request writes one job row, as always
+    BOOST_REQUIRE(db.jobs() == 1);
+    std::string const log = "/tmp/cascade-fan-out-" + std::to_string(getpid()) + "-";
+    {
+        // One job claimed at a time (the range jobs are long), each book a little slow (50 µs) so
+        // that the range jobs overlap in time whatever the machine's load.
+        std::vector<std::unique_ptr<logged_worker>> workers;
+        for (int w = 0; w < 2; ++w)
+            workers.push_back(std::make_unique<logged_worker>(
+                std::vector<std::string>{"--backend", db.backend_name(), "--connection", db.connection(), "--batch-size", "1000",
+                                         "--fan-out-rows", "5000", "--claim-batch", "1", "--poll-ms", "50", "--exit-when-idle"},
+                log + std::to_string(w), std::vector<std::string>{"CASCADE_SLOW_BOOK_US=50"}));
+        for (auto& w : workers) BOOST_TEST(w->wait() == 0);
+    }
+    BOOST_TEST(db.count("books", "author_id = 1") == 0);
+    BOOST_TEST(db.count("books", "author_id = 2") == 500);
+    BOOST_TEST(db.count("chapters") == 500);  // author 1's went with their books
+    // The parent and its 5 range jobs, each done at its first attempt.
+    BOOST_TEST(db.jobs("name = 'authors.books' AND state = 'done'") == 6);
+    BOOST_TEST(db.jobs("state <> 'done' OR attempts <> 1") == 0);
+    BOOST_TEST(db.jobs("payload NOT LIKE '%\"after\"%' AND payload NOT LIKE '%\"upto\"%'") == 1);
+    // The ranges tile the key line: open below, open above, each starting where the one before ends.
+    auto const ranges = range_jobs(db);
+    BOOST_REQUIRE(ranges.size() == 5u);
+    std::vector<std::optional<long long>> const ends{10000, 20000, 30000, 40000, std::nullopt};
+    for (std::size_t i = 0; i < ranges.size(); ++i) {
+        BOOST_TEST_CONTEXT("range " << i) {
+            BOOST_TEST(ranges[i].owner_key == 1);
+            BOOST_TEST((ranges[i].after == (i == 0 ? std::nullopt : ends[i - 1])));
+            BOOST_TEST((ranges[i].upto == ends[i]));
+        }
+    }
+    // Each job's log line (the parent's shows 0 rows, a range job's its own): on PostgreSQL both workers
+    // ran range jobs. SQLite has one writer: a worker whose claim waits on the other's batches rarely gets
+    // the lock between them, so there one worker may run them all, one after another.
+    int const first = books_jobs_with_rows(log + "0"), second = books_jobs_with_rows(log + "1");
+    BOOST_TEST(first + second == 5);
+    if (test::is_postgresql()) {
+        BOOST_TEST(first >= 1);
+        BOOST_TEST(second >= 1);
+    }
+    std::remove((log + "0").c_str());
+    std::remove((log + "1").c_str());
+}
+
+BOOST_AUTO_TEST_CASE(rows_added_while_the_range_jobs_wait_are_destroyed_too) {
+    using namespace fan_out_tests;
+    queue_db db;
+    db.exec("INSERT INTO authors VALUES (1, 'a'), (2, 'b')");
+    db.exec("INSERT INTO books SELECT 2 * i, 1, 'b' FROM " + numbers(20000));  // keys 2..40,000
+    c::queue_executor executor(db.queue, *db);
+    runtime jobs(executor, c::shared_session{*db});
+    c::destroy<schema, Author>(*db, 1, jobs);
+    BOOST_REQUIRE(db.jobs() == 1);
+    // The parent runs here as a worker runs it (decoded from its row, performed, marked done): it
+    // hands out 4 range jobs, (..10000], (10000..20000], (20000..30000], (30000..), and destroys nothing.
+    runtime fan(executor, c::shared_session{*db}, {.batch_size = 1000, .fan_out_rows = 5000});
+    auto const r = c::job_decoder<schema>::perform("authors.books", db.text("SELECT payload FROM cascade_jobs"), fan, *db);
+    db.exec("UPDATE cascade_jobs SET state = 'done' WHERE id = (SELECT MIN(id) FROM cascade_jobs)");
+    BOOST_TEST(r.rows == 0u);
+    BOOST_TEST(r.batches == 0u);
+    BOOST_TEST(db.jobs("state = 'ready'") == 4);
+    BOOST_TEST(db.count("books") == 20000);
+    // Books of the gone owner appear before the range jobs run: below its first key and in the first
+    // range, in a middle range, in the last, and past its last key; and one of a live owner.
+    db.exec("INSERT INTO books VALUES (-5, 1, 'x'), (1, 1, 'x'), (20001, 1, 'x'), (39999, 1, 'x'), (40001, 1, 'x'),"
+            " (1000000, 1, 'x'), (20003, 2, 'x')");
+    {
+        std::vector<std::unique_ptr<process>> workers;
+        for (int w = 0; w < 2; ++w)
+            workers.push_back(std::make_unique<process>(
+                std::vector<std::string>{"--backend", db.backend_name(), "--connection", db.connection(), "--claim-batch", "1",
+                                         "--poll-ms", "50", "--exit-when-idle", "--quiet"}));
+        for (auto& w : workers) BOOST_TEST(w->wait() == 0);
+    }
+    BOOST_TEST(db.count("books", "author_id = 1") == 0);
+    BOOST_TEST(db.ids("books") == (ids{20003}), tt::per_element());
+    BOOST_TEST(db.jobs("state = 'done'") == 5);
+    BOOST_TEST(db.jobs("state <> 'done'") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(range_payloads_are_checked_and_a_range_job_keeps_to_its_range) {
+    using namespace fan_out_tests;
+    queue_db db;
+    db.exec("INSERT INTO authors VALUES (2, 'b')");  // author 1 is gone; author 2 is alive
+    db.exec("INSERT INTO books SELECT i, 1, 'b' FROM " + numbers(30));
+    db.exec("INSERT INTO books SELECT 100 + i, 2, 'b' FROM " + numbers(10));
+    // Range jobs of one owner are a live row each; the job without a range is another.
+    BOOST_TEST(c::queue_executor::dedup_key(books_job{1, 1, {}, 10, 20}) != c::queue_executor::dedup_key(books_job{1, 1, {}, 20, 30}));
+    BOOST_TEST(c::queue_executor::dedup_key(books_job{1, 1, {}, std::nullopt, 10}) != c::queue_executor::dedup_key(books_job{1, 1, {}}));
+    BOOST_TEST(c::queue_executor::dedup_key(books_job{1, 1, {}, 10, std::nullopt}) !=
+               c::queue_executor::dedup_key(books_job{1, 1, {}, std::nullopt, 10}));
+    {
+        c::transaction tx(*db);
+        int k = 0;
+        for (char const* bad : {R"({"owner_key":1,"owner_value":1,"after":10,"upto":10})",
+                                R"({"owner_key":1,"owner_value":1,"after":20,"upto":10})",
+                                R"({"owner_key":1,"owner_value":1,"after":"10"})",
+                                R"({"owner_key":1,"owner_value":1,"after":1.5,"upto":20})",
+                                R"({"owner_key":1,"owner_value":1,"upto":null})",
+                                R"({"owner_key":1,"owner_value":1,"ids":[1,2],"after":0})"})
+            db.queue.enqueue(*db, "authors.books", bad, "bad" + std::to_string(k++), 3);
+        db.queue.enqueue(*db, "authors.books", books_job{1, 1, {}, 10, 20}.to_json(), "range", 3);
+        db.queue.enqueue(*db, "authors.books", books_job{2, 2, {}, std::nullopt, 105}.to_json(), "alive", 2);
+        tx.commit();
+    }
+    c::worker<schema> w(db.queue, db.worker_options());
+    w.run_until([&] { return db.jobs("state IN ('ready', 'running')") == 0; });
+    // A malformed range is dead at once, with the reason.
+    BOOST_TEST(db.jobs("dedup_key LIKE 'bad%' AND state = 'dead' AND attempts = 1") == 6);
+    BOOST_TEST(db.jobs("dedup_key LIKE 'bad%' AND last_error LIKE '%malformed payload%'") == 6);
+    BOOST_TEST(db.text("SELECT last_error FROM cascade_jobs WHERE dedup_key = 'bad1'").find("after >= upto") != std::string::npos);
+    BOOST_TEST(db.text("SELECT last_error FROM cascade_jobs WHERE dedup_key = 'bad2'").find("after must be an integer") != std::string::npos);
+    // The range job destroyed the books in (10, 20] and no other; a range job of a live owner, none.
+    BOOST_TEST(db.jobs("dedup_key = 'range' AND state = 'done'") == 1);
+    BOOST_TEST(db.ids("books", "author_id = 1") ==
+                   (ids{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30}),
+               tt::per_element());
+    BOOST_TEST(db.jobs("dedup_key = 'alive' AND state = 'dead'") == 1);
+    BOOST_TEST(db.text("SELECT last_error FROM cascade_jobs WHERE dedup_key = 'alive'").find("owner record not destroyed") != std::string::npos);
+    BOOST_TEST(db.count("books", "author_id = 2") == 10);
 }

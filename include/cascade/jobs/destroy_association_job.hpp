@@ -1,15 +1,17 @@
 #pragma once
 // The typed job of a destroy_async association: one type per (owner model, association),
 //   cascade::destroy_association_job<Schema, Author, "books">
-// a plain struct holding the owner's key, the value its dependents' foreign key holds, and in
-// snapshot mode the keys of its batch. It round-trips to a stable name ("authors.books") and a JSON
+// a plain struct holding the owner's key, the value its dependents' foreign key holds, in
+// snapshot mode the keys of its batch, and in a job a large one fanned out into, its key range. It round-trips to a stable name ("authors.books") and a JSON
 // payload. Performing it (jobs/runtime.hpp) runs the plan of its dependents' model.
 #include <cascade/graph.hpp>
 #include <cascade/jobs/errors.hpp>
 
 #include <boost/json.hpp>
 
+#include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace cascade {
@@ -100,6 +102,11 @@ struct destroy_association_job_for {
     static constexpr std::string_view name = detail::text_of<detail::job_name<edge>>();
     /// Snapshot mode's keys per job; 0 in the default mode.
     static constexpr std::size_t snapshot_batch = edge::snapshot_batch;
+    /// Whether a job may be limited to a key range of its dependents (and a large one fan out into
+    /// such jobs): a default-mode job walking the rows it acts on by key, whose key is an integer
+    /// (text keys sort by the database's collation, which C++ cannot tell).
+    static constexpr bool ranged = snapshot_batch == 0 && !edge::belongs && !(edge::through && edge::destroys_targets) &&
+                                   std::is_integral_v<dependent_key_type>;
 
     owner_key_type owner_key{};
     /// What the dependents' foreign key holds (the owner's referenced column; for belongs_to, the
@@ -108,6 +115,10 @@ struct destroy_association_job_for {
     /// Snapshot mode: the dependents this job destroys. Empty in the default mode, where the job
     /// finds them when it runs.
     std::vector<dependent_key_type> ids;
+    /// A range job (made when a large job fans out, see async_options::fan_out_rows): only the
+    /// dependents whose key is in (after, upto]; none is open (from the start, to the end).
+    std::optional<dependent_key_type> after{};
+    std::optional<dependent_key_type> upto{};
 
     friend bool operator==(destroy_association_job_for const&, destroy_association_job_for const&) = default;
 
@@ -121,6 +132,8 @@ struct destroy_association_job_for {
             for (auto const& id : ids) a.push_back(detail::key_to_json(id));
             o["ids"] = std::move(a);
         }
+        if (after) o["after"] = detail::key_to_json(*after);
+        if (upto) o["upto"] = detail::key_to_json(*upto);
         return boost::json::serialize(o);
     }
     /// Parses a payload written by to_json; anything else throws malformed_job_payload.
@@ -140,7 +153,20 @@ struct destroy_association_job_for {
             if (!ids->is_array()) throw malformed_job_payload(name, "ids must be an array");
             for (auto const& id : ids->as_array()) job.ids.push_back(detail::key_from_json<dependent_key_type>(id, name, "ids"));
         }
+        if (auto const* after = o.if_contains("after")) job.after = detail::key_from_json<dependent_key_type>(*after, name, "after");
+        if (auto const* upto = o.if_contains("upto")) job.upto = detail::key_from_json<dependent_key_type>(*upto, name, "upto");
+        job.check_range();
         return job;
+    }
+    /// A key range only on a ranged job, without ids, and not empty; else malformed_job_payload.
+    void check_range() const {
+        if (!after && !upto) return;
+        if constexpr (!ranged) {
+            throw malformed_job_payload(name, "a key range needs a default-mode job whose dependents have integer keys");
+        } else {
+            if (!ids.empty()) throw malformed_job_payload(name, "a key range and ids exclude each other");
+            if (after && upto && !(*after < *upto)) throw malformed_job_payload(name, "an empty key range (after >= upto)");
+        }
     }
 };
 

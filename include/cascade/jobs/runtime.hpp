@@ -10,7 +10,9 @@
 // transactions. It never touches a row whose owner is alive: the owner is checked by its key and by
 // the value the dependents refer to (a reused handle, a forged payload), and every batch leaves rows
 // whose owner exists. It finishes only when no dependent is left: after the last batch it walks the
-// dependents again (a bounded number of times) for rows added meanwhile.
+// dependents again (a bounded number of times) for rows added meanwhile. With fan_out_rows set, a
+// large job does none of this itself: it hands out range jobs that tile its dependents' key line,
+// each of which does it for its range, so that several workers share one owner's dependents.
 #include <cascade/concept/executor.hpp>
 #include <cascade/detail/unique_task.hpp>
 #include <cascade/jobs/destroy_association_job.hpp>
@@ -20,6 +22,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <vector>
 
 namespace cascade {
@@ -27,6 +30,10 @@ namespace cascade {
 struct async_options {
     /// Dependents destroyed per transaction when a job runs (default mode).
     std::size_t batch_size = 1000;
+    /// A default-mode job with more dependents than this splits into range jobs of about this many
+    /// rows (the last up to half as many again), which the executor runs in parallel; 0 never
+    /// splits. Only for integer dependent keys. The queue's workers set it (worker_options).
+    std::size_t fan_out_rows = 0;
     /// Rows held at once for dependents whose rows are loaded (see destroy_options::page_size).
     std::size_t page_size = 1000;
     /// After its last batch, how many more walks a job makes over the dependents for rows added while
@@ -223,6 +230,7 @@ public:
     job_report perform(Job const& job, soci::session& sql) {
         using E = typename Job::edge;
         detail::check_value(job.owner_value, "destroy_async value");
+        job.check_range();
         check_owner(job, sql);
         job_report report;
         if constexpr (E::belongs) {
@@ -251,55 +259,120 @@ private:
         return detail::prepare(detail::graph_of<Schema>, detail::job_root<Schema, E>(bound));
     }
 
+    template <class Key>
+    struct key_range {
+        Key lo{}, hi{};
+        long long size = 0;  ///< 0: none left
+    };
+
+    /// The first key, last key and number of the next `limit` dependents after `after` (from the
+    /// start when none) and up to `upto` (to the end when none), in one row: no key travels to the
+    /// client.
+    template <class Job>
+    key_range<typename Job::dependent_key_type> next_range(Job const& job, soci::session& sql, detail::prepared_plan const& pp,
+                                                            std::optional<typename Job::dependent_key_type> const& after,
+                                                            long long limit,
+                                                            std::optional<typename Job::dependent_key_type> const& upto = {}) {
+        using key_t = typename Job::dependent_key_type;
+        auto const& S = pp.in(detail::dialect_of(sql));
+        detail::bound_values root;
+        root(job.owner_value, "destroy_async value");
+        detail::bound_values extra;
+        key_t after_value = after.value_or(key_t{});
+        key_t upto_value = upto.value_or(key_t{});
+        extra(after_value, "key");
+        extra(limit, "limit");
+        extra(upto_value, "key");
+        key_range<key_t> r;
+        soci::indicator lo_ind = soci::i_null, hi_ind = soci::i_null;
+        auto const& st = after ? (upto ? S.next_range_after_upto : S.next_range_after) : (upto ? S.next_range_upto : S.next_range);
+        detail::bound_values const v = detail::bind(st, detail::graph_of<Schema>, pp.p.root, root, extra);
+        v.check();
+        soci::statement q(sql);
+        q.alloc();
+        q.prepare(st.text, soci::details::st_one_time_query);
+        q.exchange(soci::into(r.lo, lo_ind));
+        q.exchange(soci::into(r.hi, hi_ind));
+        q.exchange(soci::into(r.size));
+        v.bind(q);
+        q.define_and_bind();
+        q.execute(true);
+        if (lo_ind == soci::i_null || hi_ind == soci::i_null) r.size = 0;
+        return r;
+    }
+
     /// Default mode: batches of batch_size dependents by key range, walked in key order; then walks
     /// again from the start until one finds nothing (rows added while the job ran), at most
-    /// final_sweeps more times.
+    /// final_sweeps more times. A range job does the same within (after, upto]: each batch's bounds
+    /// are read among the keys of its range only (never past upto, where the index may hold many rows
+    /// other range jobs deleted), and its sweeps restart from `after`. A large job without a range
+    /// fans out instead (fan_out_rows).
     template <class Job>
     void perform_ranges(Job const& job, soci::session& sql, job_report& report) {
         using E = typename Job::edge;
         using key_t = typename Job::dependent_key_type;
         auto const& pp = prepared<E>(detail::root_spec::bounds::range);
-        auto const& S = pp.in(detail::dialect_of(sql));
+        if constexpr (Job::ranged) {
+            if (options_.fan_out_rows > 0 && !job.after && !job.upto && fan_out(job, sql, pp)) return;
+        }
         long long const limit = static_cast<long long>(options_.batch_size < 1 ? 1 : options_.batch_size);
         for (int walk = 0;; ++walk) {
             bool found = false;
-            std::optional<key_t> after;
+            std::optional<key_t> after = job.after;
             for (;;) {
+                auto const r = next_range(job, sql, pp, after, limit, job.upto);
+                if (r.size == 0) break;
+                found = true;
                 detail::bound_values root;
                 root(job.owner_value, "destroy_async value");
-                detail::bound_values extra;
-                key_t after_value = after.value_or(key_t{});
-                extra(after_value, "key");
-                extra(limit, "limit");
-                key_t lo{}, hi{};
-                long long size = 0;
-                soci::indicator lo_ind = soci::i_null, hi_ind = soci::i_null;
-                {
-                    // The next batch's bounds and size in one row: no key travels to the client.
-                    auto const& st = after ? S.next_range_after : S.next_range;
-                    detail::bound_values const v = detail::bind(st, detail::graph_of<Schema>, pp.p.root, root, extra);
-                    v.check();
-                    soci::statement q(sql);
-                    q.alloc();
-                    q.prepare(st.text, soci::details::st_one_time_query);
-                    q.exchange(soci::into(lo, lo_ind));
-                    q.exchange(soci::into(hi, hi_ind));
-                    q.exchange(soci::into(size));
-                    v.bind(q);
-                    q.define_and_bind();
-                    q.execute(true);
-                }
-                if (size == 0 || lo_ind == soci::i_null) break;
-                found = true;
-                root(lo, "key");
-                root(hi, "key");
+                root(r.lo, "key");
+                root(r.hi, "key");
                 run_batch<Job>(job, sql, pp, root, report, false);
-                if (size < limit) break;
-                after = hi;
+                if (r.size < limit) break;
+                after = r.hi;
             }
             if (!found) return;
             if (walk == options_.final_sweeps) throw job_incomplete(Job::name, detail::key_string(job.owner_key));
         }
+    }
+
+    /// A large job (at least fan_out_rows dependents): the ends of chunks of fan_out_rows dependents in
+    /// key order (one next_range per chunk: only bounds travel), then one range job per chunk, handed
+    /// out together (written in one transaction when the executor writes jobs into transactions: the
+    /// durable queue). The ranges tile the whole key line, (none, e1], (e1, e2], ..., (ek, none), so
+    /// the range jobs also cover rows added later, wherever their keys fall. A tail of less than half a
+    /// chunk joins the last chunk. Returns false when the job is not large (it runs as it is).
+    template <class Job>
+    bool fan_out(Job const& job, soci::session& sql, detail::prepared_plan const& pp) {
+        using key_t = typename Job::dependent_key_type;
+        long long const limit = static_cast<long long>(options_.fan_out_rows);
+        auto r = next_range(job, sql, pp, std::nullopt, limit);
+        if (r.size < limit) return false;
+        std::vector<key_t> ends;
+        for (;;) {
+            ends.push_back(r.hi);
+            r = next_range(job, sql, pp, r.hi, limit);
+            if (r.size < limit) break;
+        }
+        if (r.size * 2 < limit) ends.pop_back();  // the last chunk is open-ended: it takes the tail
+        if (ends.empty()) return false;           // one chunk: the job itself
+        std::vector<Job> parts;
+        parts.reserve(ends.size() + 1);
+        for (std::size_t i = 0; i <= ends.size(); ++i) {
+            Job part{job.owner_key, job.owner_value, {}, {}, {}};
+            if (i > 0) part.after = ends[i - 1];
+            if (i < ends.size()) part.upto = ends[i];
+            parts.push_back(std::move(part));
+        }
+        if constexpr (detail::writes_in_transaction_v<Executor, Job>) {
+            std::optional<detail::write_transaction> tx;
+            if (!detail::in_transaction(sql)) tx.emplace(sql);
+            for (auto const& part : parts) executor_.enqueue_in(sql, part);
+            if (tx) tx->commit();
+        } else {
+            for (auto& part : parts) enqueue(std::move(part));
+        }
+        return true;
     }
 
     /// destroy_async_targets: the targets' keys a batch at a time (read first: their own cascade may

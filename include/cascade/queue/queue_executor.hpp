@@ -26,13 +26,17 @@ public:
         enqueue_in(sql_, task.job());
     }
 
-    /// One live job per (job, owner, batch): two racing destroys of one owner leave one job.
+    /// One live job per (job, owner, batch): two racing destroys of one owner leave one job, while the
+    /// range jobs a large job fans out into (each its own key range) are a row each.
     template <class Job>
     static std::string dedup_key(Job const& job) {
         std::string key = std::string(Job::name) + "|" + detail::key_string(job.owner_key);
         if (!job.ids.empty())
             key += "|" + detail::key_string(job.ids.front()) + ".." + detail::key_string(job.ids.back()) + "#" +
                    std::to_string(job.ids.size());
+        if (job.after || job.upto)
+            key += "|(" + (job.after ? detail::key_string(*job.after) : std::string()) + ".." +
+                   (job.upto ? detail::key_string(*job.upto) : std::string()) + "]";
         return key;
     }
     job_queue const& queue() const { return queue_; }

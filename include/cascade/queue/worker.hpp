@@ -24,8 +24,9 @@
 #include <functional>
 #include <map>
 #include <mutex>
-#include <poll.h>
 #include <algorithm>
+#include <optional>
+#include <poll.h>
 #include <thread>
 #include <unistd.h>
 
@@ -49,6 +50,10 @@ struct worker_options {
     /// `maintenance_every` by one worker at a time.
     std::chrono::milliseconds retention{std::chrono::hours(24)};
     std::chrono::milliseconds maintenance_every{std::chrono::minutes(1)};
+    /// A job with more dependents than this fans out into range jobs of about this many rows, which
+    /// this and the other workers run in parallel (async_options::fan_out_rows). Unset: 10 ×
+    /// batch_size (10,000 by default); 0: a job is never split.
+    std::optional<std::size_t> fan_out_rows{};
     std::function<void(job_event const&)> on_event{};
 };
 
@@ -153,8 +158,9 @@ private:
     /// could not be written is left in `unsettled`).
     void serve(soci::session& s, int slot, std::vector<outcome>& unsettled) {
         queue_executor executor(queue_, s, options_.retry.attempts);
-        async_runtime<Schema, queue_executor, shared_session> runtime(executor, shared_session{s},
-                                                                      {.batch_size = options_.batch_size});
+        async_runtime<Schema, queue_executor, shared_session> runtime(
+            executor, shared_session{s},
+            {.batch_size = options_.batch_size, .fan_out_rows = options_.fan_out_rows.value_or(10 * options_.batch_size)});
         while (!stopping_) {
             std::vector<claimed_job> jobs;
             try {

@@ -38,6 +38,8 @@ struct plan_sql {
     statement root_keys;          ///< every root key, in order (a job's snapshot of ids)
     statement next_range;         ///< MIN, MAX, COUNT of the next :e1 root keys (range plans)
     statement next_range_after;   ///< the same after key :e0
+    statement next_range_upto;    ///< next_range among the keys up to :e2 (a range job's end)
+    statement next_range_after_upto;  ///< next_range_after among the keys up to :e2
 };
 
 class plan_writer {
@@ -51,8 +53,10 @@ public:
         for (auto const& s : p_.steps) out.steps.push_back(step(s));
         out.first_row = first_row();
         out.root_keys = root_keys();
-        out.next_range = next_range(false);
-        out.next_range_after = next_range(true);
+        out.next_range = next_range(false, false);
+        out.next_range_after = next_range(true, false);
+        out.next_range_upto = next_range(false, true);
+        out.next_range_after_upto = next_range(true, true);
         return out;
     }
 
@@ -524,7 +528,9 @@ private:
         return w.finish();
     }
 
-    statement next_range(bool after) {
+    /// Bounded by :e2 too when `upto`, so that a range job's walk never reads past its range (where
+    /// the index may hold many rows other jobs have deleted).
+    statement next_range(bool after, bool upto) {
         auto const& m = g_.model(p_.root.model);
         writer w;
         w += "SELECT MIN(k), MAX(k), COUNT(*) FROM (SELECT ";
@@ -538,6 +544,12 @@ private:
             w.column("b", m.key);
             w += " > ";
             w.value({param::source::extra, 0});
+        }
+        if (upto) {
+            w += " AND ";
+            w.column("b", m.key);
+            w += " <= ";
+            w.value({param::source::extra, 2});
         }
         w += " ORDER BY ";
         w.column("b", m.key);
