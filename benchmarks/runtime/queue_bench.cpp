@@ -7,10 +7,13 @@
 //                jobs) vs the database's own ON DELETE CASCADE
 //   fan-out      an owner with 10,000,000 dependents (--big N) through the queue with 1, 2 and 4
 //                workers, and ON DELETE CASCADE of the same rows
-//   enqueue      the cost inside the request of writing a job row (INSERT + NOTIFY), median
+//   enqueue      the cost inside the request of writing a job row (INSERT + NOTIFY), median, on an
+//                empty queue and with 100,000 jobs queued
+//   backlog      one claim of 10 rows (median of 50) with 1,000 and with 1,000,000 ready rows queued
+//                (flat: index-ordered claims), and no-op throughput with 4 workers draining 100,000
 // Published anchors: graphile-worker 15.6k jobs/s unbatched (i9, 4 processes); River ~46k/s batched
 // (8-core laptop); 300 to 2,400 jobs/s for Oban, River and pg-boss in a neutral sweep on 4 CPUs.
-//   queue_bench [--json PATH] [--jobs N] [--big N (0: skip)] [--end-to-end-only]
+//   queue_bench [--json PATH] [--jobs N] [--big N (0: skip)] [--end-to-end-only] [--backlog-only]
 //               [--batch-size N] [--fan-out-rows N] [--claim-batch N]   (passed to the workers when given;
 //               otherwise the workers' defaults: batches of 1,000, fan-out 10 x batch size, claims of 10)
 #include "../../examples/queue_schema.hpp"
@@ -149,6 +152,29 @@ double through_queue(database& db, long long n, int workers, std::vector<std::st
         count(*db.sql, "SELECT finished_at - created_at FROM cascade_jobs WHERE id = (SELECT MIN(id) FROM cascade_jobs)"));
     return total_ms;
 }
+/// `n` ready no-op rows, due since long ago, in a fresh queue table.
+void ready_rows(database& db, long long n) {
+    *db.sql << "DROP TABLE IF EXISTS cascade_jobs";
+    c::job_queue{}.install(*db.sql);
+    *db.sql << "INSERT INTO cascade_jobs (name, payload, dedup_key, state, attempts, max_attempts, run_at, created_at) "
+               "SELECT 'bench.noop', '{}', 'backlog' || i, 'ready', 0, 25, i, 0 FROM generate_series(1, " +
+                   std::to_string(n) + ") i";
+    *db.sql << "ANALYZE cascade_jobs";
+}
+
+/// Median milliseconds of one claim of 10 rows with `n` rows queued (each claim takes the next 10).
+double claim_ms(database& db, long long n) {
+    ready_rows(db, n);
+    c::job_queue queue;
+    std::vector<double> times;
+    for (int i = 0; i < 50; ++i) {
+        auto const t0 = clock_type::now();
+        auto const got = queue.claim(*db.sql, "bench", 10, std::chrono::seconds(60));
+        times.push_back(ms_since(t0));
+        if (got.size() != 10) throw std::runtime_error("a claim found fewer than 10 rows");
+    }
+    return bench::median(times);
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -162,6 +188,36 @@ int main(int argc, char** argv) {
 
     auto pg = database::postgresql("queue_bench_" + std::to_string(getpid()));
     bool const end_to_end_only = args.flag("--end-to-end-only");
+    bool const backlog_only = args.flag("--backlog-only");
+
+    // ---- the backlog: claims and throughput whatever is queued ------------------------------------
+    if (!end_to_end_only) {
+        double const small = claim_ms(pg, 1000), large = claim_ms(pg, 1000000);
+        report.set("queue.pg.claim_ms.backlog1000", small);
+        report.set("queue.pg.claim_ms.backlog1000000", large);
+        report.set("queue.pg.claim_ms.ratio", large / small);
+        row("PostgreSQL, one claim of 10, 1,000 queued", small, "ms");
+        row("PostgreSQL, one claim of 10, 1,000,000 queued", large, "ms", "ratio " + std::to_string(large / small).substr(0, 4));
+        double const rate = noop_throughput(pg, 4, 100000);
+        report.set("queue.pg.noop_jobs_per_s.w4_backlog100000", rate);
+        row("PostgreSQL, no-op jobs, 4 workers, 100,000 queued", rate, "jobs/s");
+        // the enqueue with those 100,000 rows still in the table (done now)
+        c::job_queue queue;
+        std::vector<double> times;
+        for (int i = 0; i < 1000; ++i) {
+            soci::transaction tx(*pg.sql);
+            auto const t0 = clock_type::now();
+            queue.enqueue(*pg.sql, "authors.books", books_job{i, i, {}}.to_json(), "b" + std::to_string(i), 25);
+            times.push_back(ms_since(t0));
+            tx.commit();
+        }
+        report.set("queue.pg.enqueue_ms.backlog100000", bench::median(times));
+        row("PostgreSQL, enqueue, 100,000 rows in the table (median)", bench::median(times), "ms");
+    }
+    if (backlog_only) {
+        report.write(args);
+        return 0;
+    }
     for (int w : {1, 2, 4}) {
         if (end_to_end_only) break;
         double const rate = noop_throughput(pg, w, jobs);
