@@ -39,19 +39,23 @@ int main(int argc, char** argv) {
         if (o.connection.empty()) throw cascade::bad_command_line("--connection is required");
         o.threads = static_cast<int>(cl.integer("--threads", 1, 1, 256));
         o.claim_batch = static_cast<int>(cl.integer("--claim-batch", 10, 1, 10000));
-        o.lease = std::chrono::milliseconds(cl.integer("--lease-ms", 30000, 100));
-        o.heartbeat = std::chrono::milliseconds(cl.integer("--heartbeat-ms", 10000, 10));
+        // Durations up to a day (leases, polls) or ten years (retention): beyond, milliseconds overflow
+        // in the database's clock arithmetic and in the waits.
+        long long const day_ms = 86400000LL, ten_years_s = 10LL * 365 * 86400;
+        o.lease = std::chrono::milliseconds(cl.integer("--lease-ms", 30000, 100, day_ms));
+        o.heartbeat = std::chrono::milliseconds(cl.integer("--heartbeat-ms", 10000, 10, day_ms));
         if (o.heartbeat >= o.lease) throw cascade::bad_command_line("--heartbeat-ms must be shorter than --lease-ms");
-        o.poll = std::chrono::milliseconds(cl.integer("--poll-ms", 1000, 1));
+        o.poll = std::chrono::milliseconds(cl.integer("--poll-ms", 1000, 1, day_ms));
         o.batch_size = static_cast<std::size_t>(cl.integer("--batch-size", 1000, 1, 100000000));
         if (cl.has("--fan-out-rows")) o.fan_out_rows = static_cast<std::size_t>(cl.integer("--fan-out-rows", 0, 0, 1000000000));
-        o.retry.base = std::chrono::milliseconds(cl.integer("--retry-base-ms", 1000, 0));
-        o.retention = std::chrono::seconds(cl.integer("--retention-s", 86400, 0));
-        o.maintenance_every = std::chrono::milliseconds(cl.integer("--maintenance-ms", 60000, 10));
+        o.retry.base = std::chrono::milliseconds(cl.integer("--retry-base-ms", 1000, 0, day_ms));
+        o.retention = std::chrono::seconds(cl.integer("--retention-s", 86400, 0, ten_years_s));
+        o.maintenance_every = std::chrono::milliseconds(cl.integer("--maintenance-ms", 60000, 10, day_ms));
         table = cl.text("--table", "cascade_jobs");
         cascade::job_queue check(table);  // a bad table name is refused here
         exit_when_idle = cl.flag("--exit-when-idle");
         if (!cl.flag("--quiet")) o.on_event = cascade::log_jobs_to(std::cout);
+        o.on_problem = [](std::string const& what) { std::cerr << "queue_worker: " << what << std::endl; };
     } catch (std::exception const& e) {
         std::cerr << "queue_worker: " << e.what() << '\n';
         return 2;

@@ -3,6 +3,7 @@
 #   scripts/pg-private.sh start DIR   initdb into DIR, start on a free port, print the SOCI
 #                                     connection string (host=127.0.0.1 port=N dbname=postgres user=postgres)
 #   scripts/pg-private.sh restart DIR restart it on the same port (a fault the queue's tests inject)
+#   scripts/pg-private.sh halt DIR    stop it and keep DIR (the database is down)
 #   scripts/pg-private.sh stop DIR    stop it and remove DIR
 # PostgreSQL refuses to run as root, so as root the server runs as the `postgres` user.
 set -euo pipefail
@@ -29,10 +30,12 @@ case "$cmd" in
       fi
     done
     echo "pg-private: could not start PostgreSQL, see $dir/server.log" >&2; exit 1 ;;
+  halt)
+    as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null ;;
   restart)
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 60 restart >/dev/null ;;
   stop)
     [ -d "$dir/data" ] && as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
     rm -rf "$dir" ;;
-  *) echo "usage: $0 start|restart|stop DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 start|restart|halt|stop DIR" >&2; exit 2 ;;
 esac

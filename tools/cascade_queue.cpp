@@ -8,6 +8,7 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include <iostream>
+#include <unistd.h>
 
 namespace {
 
@@ -47,8 +48,10 @@ int main(int argc, char** argv) {
         }
         backend = cl.choice("--backend", {"postgresql", "sqlite3"}, "postgresql");
         connection = cl.text("--connection");
-        if (connection.empty() && std::getenv("CASCADE_PG")) connection = std::getenv("CASCADE_PG");
-        if (connection.empty()) throw cascade::bad_command_line("--connection is required (or set CASCADE_PG)");
+        if (connection.empty() && backend == "postgresql" && std::getenv("CASCADE_PG")) connection = std::getenv("CASCADE_PG");
+        if (connection.empty())
+            throw cascade::bad_command_line(backend == "postgresql" ? "--connection is required (or set CASCADE_PG)"
+                                                                    : "--connection is required (db=FILE)");
         table = cl.text("--table", "cascade_jobs");
         cascade::job_queue check(table);  // a bad table name is refused here, before connecting
         args = cl.positional();
@@ -58,9 +61,19 @@ int main(int argc, char** argv) {
         else if (cmd == "retry" || cmd == "discard") id = target(args);
         else if (cmd == "purge-done") {
             expect_arguments(args, 2);
-            seconds = cascade::command_line::parse_integer("purge-done SECONDS", args[1], 0, 100LL * 365 * 86400);
+            seconds = cascade::command_line::parse_integer("purge-done SECONDS", args[1], 0, 10LL * 365 * 86400);
         } else
             throw cascade::bad_command_line("unknown command " + cmd);
+        // SQLite creates a missing file on open: only `install` may make one (a typo must not).
+        if (backend == "sqlite3" && args[0] != "install") {
+            std::string file = connection;
+            if (auto const at = connection.find("db="); at != std::string::npos) {
+                file = connection.substr(at + 3);
+                file = file.substr(0, file.find(' '));
+            }
+            if (file != ":memory:" && access(file.c_str(), F_OK) != 0)
+                throw cascade::bad_command_line("no SQLite database " + file + " (cascade-queue install creates one)");
+        }
     } catch (std::exception const& e) {
         std::cerr << "cascade-queue: " << e.what() << "\n" << usage;
         return 2;

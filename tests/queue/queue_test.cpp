@@ -389,7 +389,7 @@ BOOST_AUTO_TEST_CASE(a_terminated_backend_does_not_strand_its_job) {
     *db << "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '" + app +
                "' AND xact_start IS NOT NULL",
         soci::into(terminated);
-    BOOST_REQUIRE(terminated == 1);
+    BOOST_REQUIRE(terminated >= 1);  // the performing session (the heartbeat's may be caught in a transaction too)
     // The same worker process reconnects, records the lost attempt and finishes the job.
     BOOST_TEST(eventually([&] { return db.jobs("state = 'done'") == 1; }, std::chrono::seconds(30)));
     BOOST_TEST(db.count("books") == 0);
@@ -454,9 +454,7 @@ BOOST_AUTO_TEST_CASE(a_worker_stops_gracefully_while_the_database_is_down) {
     }
     process worker({"--backend", "postgresql", "--connection", server.connection, "--poll-ms", "100", "--quiet"});
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    auto const bin = run_command("ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1").out;
-    BOOST_REQUIRE(run_command("runuser -u postgres -- " + bin.substr(0, bin.find('\n')) + "/pg_ctl -D " + server.dir +
-                              "/data -m fast -w stop").exited(0));
+    BOOST_REQUIRE(run_command("bash " CASCADE_SOURCE_DIR "/scripts/pg-private.sh halt " + server.dir).exited(0));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));  // reconnecting, with backoff
     auto const t0 = std::chrono::steady_clock::now();
     int const status = worker.terminate();
@@ -490,6 +488,11 @@ BOOST_AUTO_TEST_CASE(hostile_rows_are_run_retried_or_made_dead_and_never_stop_th
     db.exec("UPDATE cascade_jobs SET state = 'running', locked_by = 'w1', locked_until = " + c::job_queue::now(test::is_postgresql()) +
             " + 1000 WHERE dedup_key = 'impostor'");
     db.queue.enqueue(*db, "test.fail", "0", "no-attempts", 0);  // max_attempts 0: one try, then dead
+    // A job whose worker died on its last attempt (a job that kills workers): not claimed again, dead.
+    db.queue.enqueue(*db, "test.sleep", "0", "last-gasp", 3);
+    db.exec("UPDATE cascade_jobs SET state = 'running', attempts = 3, locked_by = 'gone:2', locked_until = 0 WHERE dedup_key = 'last-gasp'");
+    // A failure whose message is not UTF-8: recorded all the same (PostgreSQL refuses such text).
+    db.queue.enqueue(*db, "test.latin1", "0", "latin1", 1);
     // A state the queue does not know is refused by the table itself.
     BOOST_CHECK_THROW(db.exec("UPDATE cascade_jobs SET state = 'paused' WHERE dedup_key = 'plain0'"), std::exception);
     auto o = db.worker_options();
@@ -499,6 +502,7 @@ BOOST_AUTO_TEST_CASE(hostile_rows_are_run_retried_or_made_dead_and_never_stop_th
     c::worker<schema> w(db.queue, o);
     w.handle("test.sleep", [](std::string_view, soci::session&) {});
     w.handle("test.fail", [](std::string_view, soci::session&) { throw std::runtime_error("always fails"); });
+    w.handle("test.latin1", [](std::string_view, soci::session&) { throw std::runtime_error("caf\xe9 ferm\xe9"); });
     w.start();
     BOOST_TEST(eventually([&] { return db.jobs("state IN ('ready', 'running')") == 0; }, std::chrono::seconds(20)));
     w.stop();
@@ -507,6 +511,10 @@ BOOST_AUTO_TEST_CASE(hostile_rows_are_run_retried_or_made_dead_and_never_stop_th
     BOOST_TEST(db.jobs("dedup_key = 'negative' AND state = 'done' AND attempts = 1") == 1);
     BOOST_TEST(db.jobs("dedup_key = 'no-attempts' AND state = 'dead'") == 1);
     BOOST_TEST(db.text("SELECT last_error FROM cascade_jobs WHERE dedup_key = 'no-attempts'") == "always fails");
+    BOOST_TEST(db.jobs("dedup_key = 'last-gasp' AND state = 'dead' AND attempts = 3") == 1);
+    BOOST_TEST(db.text("SELECT last_error FROM cascade_jobs WHERE dedup_key = 'last-gasp'").find("lease lapsed on the last attempt") !=
+               std::string::npos);
+    BOOST_TEST(db.text("SELECT last_error FROM cascade_jobs WHERE dedup_key = 'latin1' AND state = 'dead'") == "caf? ferm?");
 }
 
 BOOST_AUTO_TEST_CASE(a_row_in_an_unknown_state_is_repaired_into_dead) {
@@ -541,6 +549,11 @@ BOOST_AUTO_TEST_CASE(bad_input_to_the_tool_and_the_worker_changes_nothing) {
         auto const r = run_command(tool + bad);
         BOOST_TEST(r.exited(2), bad << ": " << r.out);
     }
+    // SQLite: a typo in the file name makes no file; only install creates one.
+    auto const no_file = run_command(std::string(CASCADE_QUEUE_TOOL) + " --backend sqlite3 --connection db=/tmp/cq-typo2.db status");
+    BOOST_TEST(no_file.exited(2));
+    BOOST_TEST(access("/tmp/cq-typo2.db", F_OK) != 0);
+    BOOST_TEST(run_command(tool + "--lease-ms 5 status").exited(2));  // an option the tool does not take
     auto const typo = run_command(std::string(CASCADE_QUEUE_TOOL) + " --backend postgres --connection db=/tmp/cq-typo.db status");
     BOOST_TEST(typo.exited(2));
     BOOST_TEST(typo.out.find("'postgres' is not one of postgresql, sqlite3") != std::string::npos);

@@ -85,6 +85,8 @@ public:
         sql << "CREATE INDEX IF NOT EXISTS " + table_ + "_ready ON " + table_ + " (run_at, id) WHERE state = 'ready'";
         sql << "CREATE INDEX IF NOT EXISTS " + table_ + "_lease ON " + table_ + " (locked_until) WHERE state = 'running'";
         sql << "CREATE INDEX IF NOT EXISTS " + table_ + "_finished ON " + table_ + " (finished_at) WHERE state = 'done'";
+        // The claim index of earlier versions: nothing reads it any more, every write would maintain it.
+        sql << "DROP INDEX IF EXISTS " + table_ + "_claim";
     }
 
     /// Inserts a job row in the caller's transaction (the outbox): gone with a rollback, kept by a
@@ -141,7 +143,8 @@ public:
         std::string const clock = "(SELECT " + now(pg) + ")";
         std::string const lock = pg ? " FOR UPDATE SKIP LOCKED" : "";
         return "WITH lapsed AS (SELECT id FROM " + table_ +
-               " WHERE state = 'running' AND (locked_until IS NULL OR locked_until < " + clock + ") ORDER BY locked_until LIMIT " +
+               " WHERE state = 'running' AND (locked_until IS NULL OR locked_until < " + clock +
+               ") AND attempts < max_attempts ORDER BY locked_until LIMIT " +
                limit + lock + "), due AS (SELECT id FROM " + table_ + " WHERE state = 'ready' AND run_at <= " + clock +
                " ORDER BY run_at, id LIMIT " + limit + lock + ") UPDATE " + table_ +
                // attempts saturate: a row written with 2147483647 must not make every claim overflow
@@ -258,9 +261,13 @@ public:
         long long const age_ms = age.count();
         long long total = 0;
         for (;;) {
-            soci::statement st = (sql.prepare << "DELETE FROM " + table_ + " WHERE id IN (SELECT id FROM " + table_ +
-                                                     " WHERE state = 'done' AND finished_at < " + now(is_pg(sql)) +
-                                                     " - :a ORDER BY finished_at LIMIT :c)",
+            // The cut-off as a scalar subquery bounds the _finished index; the chunk's ids are probed
+            // through the primary key (PostgreSQL: as an array, or it plans a scan of the whole table).
+            bool const pg = is_pg(sql);
+            std::string const chunk_ids = "SELECT id FROM " + table_ + " WHERE state = 'done' AND finished_at < (SELECT " +
+                                          now(pg) + " - :a) ORDER BY finished_at LIMIT :c";
+            soci::statement st = (sql.prepare << "DELETE FROM " + table_ + " WHERE " +
+                                                     (pg ? "id = ANY(ARRAY(" + chunk_ids + "))" : "id IN (" + chunk_ids + ")"),
                                   soci::use(age_ms), soci::use(chunk));
             st.execute(true);
             long long const n = st.get_affected_rows();
@@ -269,11 +276,21 @@ public:
         }
     }
 
-    /// Rows no worker would ever touch, as people and bugs can write them: a state the queue does not
-    /// know becomes dead with a message (retry runs it), a finished row without a finish time gets
-    /// one (so that retention sees it). Returns how many rows were repaired.
+    /// Rows no worker would ever touch, as people and bugs can write them: a running row whose lease
+    /// lapsed on its last attempt becomes dead, a state the queue does not know becomes dead with a
+    /// message (retry runs it), a finished row without a finish time gets one (so that retention sees
+    /// it). Returns how many rows were repaired.
     long long repair(soci::session& sql) const {
         bool const pg = is_pg(sql);
+        // A job whose worker died (SIGKILL, OOM, a crash) on its last attempt is not claimed again (a job
+        // that kills its worker must not kill them all in turn): dead, with the reason.
+        soci::statement lapsed = (sql.prepare << "UPDATE " + table_ +
+                                                     " SET last_error = 'cascade: the lease lapsed on the last attempt (its worker died or"
+                                                     " lost its connection while running it)', errors = errors || 'attempt ' || attempts ||"
+                                                     " ': the lease lapsed' || " + newline(pg) + ", state = 'dead', locked_by = NULL,"
+                                                     " locked_until = NULL, finished_at = " + now(pg) + " WHERE state = 'running' AND"
+                                                     " (locked_until IS NULL OR locked_until < (SELECT " + now(pg) + ")) AND attempts >= max_attempts");
+        lapsed.execute(true);
         soci::statement unknown = (sql.prepare << "UPDATE " + table_ +
                                                       " SET last_error = 'cascade: unknown state ''' || state || ''' (made dead by"
                                                       " the queue: retry runs the job)', errors = errors || 'unknown state ' || state ||"
@@ -283,7 +300,7 @@ public:
         soci::statement unfinished = (sql.prepare << "UPDATE " + table_ + " SET finished_at = " + now(pg) +
                                                          " WHERE state IN ('done', 'dead') AND finished_at IS NULL");
         unfinished.execute(true);
-        return unknown.get_affected_rows() + unfinished.get_affected_rows();
+        return lapsed.get_affected_rows() + unknown.get_affected_rows() + unfinished.get_affected_rows();
     }
 
     /// The database's clock in milliseconds since the epoch, as SQL.
@@ -293,12 +310,20 @@ public:
     }
 
 private:
-    /// An error message as text a database can hold (a NUL byte shown as \0).
+    /// An error message as text every database takes: valid UTF-8 (a NUL shown as \0, a byte that is
+    /// not UTF-8 as ?), at most 4,000 bytes. A message the database refused would leave its job unrecorded.
     static std::string printable(std::string const& s) {
         std::string out;
-        for (char c : s) {
-            if (c == '\0') out += "\\0";
-            else out += c;
+        std::size_t i = 0;
+        while (i < s.size() && out.size() < 4000) {
+            auto const c = static_cast<unsigned char>(s[i]);
+            std::size_t const n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+            bool ok = n > 0 && i + n <= s.size();
+            for (std::size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+            if (c == 0) out += "\\0";
+            else if (ok) out.append(s, i, n);
+            else out += '?';
+            i += ok ? n : 1;
         }
         return out;
     }

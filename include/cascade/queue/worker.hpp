@@ -50,6 +50,9 @@ struct worker_options {
     /// `maintenance_every` by one worker at a time.
     std::chrono::milliseconds retention{std::chrono::hours(24)};
     std::chrono::milliseconds maintenance_every{std::chrono::minutes(1)};
+    /// What keeps the worker from working, as it happens: a claim that fails, a lost connection, a
+    /// failed maintenance pass (the same message at most once a minute). The example worker prints it.
+    std::function<void(std::string const&)> on_problem{};
     /// A job with more dependents than this fans out into range jobs of about this many rows, which
     /// this and the other workers run in parallel (async_options::fan_out_rows). Unset: 10 ×
     /// batch_size (10,000 by default); 0: a job is never split.
@@ -80,6 +83,7 @@ public:
         stopping_ = false;
         for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this, i] { work(i); });
         threads_.emplace_back([this] { beat(); });
+        threads_.emplace_back([this] { maintenance(); });
         if (options_.backend == "postgresql") threads_.emplace_back([this] { listen(); });
     }
     /// Stops claiming; each thread finishes the job it is running and gives back the rest of its
@@ -144,7 +148,8 @@ private:
                 s = open();
                 settle(*s, unsettled);
                 pause = options_.reconnect_min;
-            } catch (...) {
+            } catch (std::exception const& x) {
+                problem(std::string("cannot reach the database: ") + x.what());
                 s.reset();
                 sleep(pause);
                 pause = std::min(pause * 2, options_.reconnect_max);
@@ -165,8 +170,12 @@ private:
             std::vector<claimed_job> jobs;
             try {
                 jobs = queue_.claim(s, options_.id, options_.claim_batch, options_.lease);
-            } catch (std::exception const&) {
-                if (!alive(s)) return;
+            } catch (std::exception const& x) {
+                if (!alive(s)) {
+                    problem("lost the connection; reconnecting");
+                    return;
+                }
+                problem(std::string("a claim failed: ") + x.what());
                 sleep(options_.poll);
                 continue;
             }
@@ -207,16 +216,44 @@ private:
 
     /// Writes outcomes: done in one statement, each failure, the rest given back. Fenced by
     /// (id, locked_by, attempts): rows another worker took over meanwhile are left alone.
+    /// A failure the database will not record as given is recorded with a fixed message; only a
+    /// dead session leaves outcomes unsettled (written after the reconnect).
     void settle(soci::session& s, std::vector<outcome>& results) {
         std::vector<claimed_job> done, back;
         for (auto const& r : results) {
             if (r.what == outcome::kind::done) done.push_back(r.job);
             else if (r.what == outcome::kind::give_back) back.push_back(r.job);
-            else queue_.fail(s, options_.id, r.job, r.error, options_.retry.delay(r.job.attempts), r.final);
         }
         queue_.complete(s, options_.id, done);
         queue_.release(s, options_.id, back);
+        for (auto const& r : results) {
+            if (r.what != outcome::kind::failed) continue;
+            try {
+                queue_.fail(s, options_.id, r.job, r.error, options_.retry.delay(r.job.attempts), r.final);
+            } catch (...) {
+                if (!alive(s)) throw;
+                problem("the database refused a job's error message; recorded without it");
+                queue_.fail(s, options_.id, r.job, "the job failed (its error message could not be stored)",
+                            options_.retry.delay(r.job.attempts), r.final);
+            }
+        }
         results.clear();
+    }
+
+    /// Tells on_problem, the same message at most once a minute.
+    void problem(std::string const& what) {
+        if (!options_.on_problem) return;
+        auto const now = std::chrono::steady_clock::now();
+        {
+            std::lock_guard lock(mutex_);
+            auto& last = problems_[what];
+            if (last.time_since_epoch().count() != 0 && now - last < std::chrono::minutes(1)) return;
+            last = now;
+        }
+        try {
+            options_.on_problem(what);
+        } catch (...) {
+        }
     }
 
     /// Whether the session still reaches the database (a failed statement on a live session is the
@@ -304,23 +341,33 @@ private:
         return o;
     }
 
-    /// Renews the leases of the rows the threads are running; maintains the table now and then.
+    /// Renews the leases of the rows the threads are running.
     void beat() {
         std::unique_ptr<soci::session> s;
-        auto next_maintenance = std::chrono::steady_clock::now();
         while (!stopping_) {
             try {
                 if (!s) s = open();
                 queue_.heartbeat(*s, options_.id, held(), options_.lease);
-                if (std::chrono::steady_clock::now() >= next_maintenance) {
-                    maintain(*s);
-                    next_maintenance = std::chrono::steady_clock::now() + options_.maintenance_every;
-                }
             } catch (...) {
                 s.reset();
             }
-            std::unique_lock lock(mutex_);
-            wake_.wait_for(lock, std::min(options_.heartbeat, options_.maintenance_every), [&] { return stopping_.load(); });
+            sleep(options_.heartbeat);
+        }
+    }
+
+    /// Maintains the table every maintenance_every, on its own thread and session (a long pass must not
+    /// hold up the heartbeat).
+    void maintenance() {
+        std::unique_ptr<soci::session> s;
+        while (!stopping_) {
+            try {
+                if (!s) s = open();
+                maintain(*s);
+            } catch (std::exception const& x) {
+                problem(std::string("maintenance failed: ") + x.what());
+                s.reset();
+            }
+            sleep(options_.maintenance_every);
         }
     }
 
@@ -396,6 +443,7 @@ private:
     bool woken_ = false;
     int active_ = 0;
     std::map<int, std::vector<claimed_job>> held_;  ///< per worker thread
+    std::map<std::string, std::chrono::steady_clock::time_point> problems_;  ///< when each was last told
     std::atomic<bool> stopping_{false};
     std::atomic<long long> performed_{0}, failed_{0};
 };
