@@ -115,9 +115,14 @@ template <class Schema>
     // The destroy_async associations whose dependents are on the referring table (SQLite does not name
     // the table: then every destroy_async association is a candidate).
     std::string association;
+    // PostgreSQL says which delete was refused ("update or delete on table X"): only X's own
+    // destroy_async associations onto the referring table can be the cause; an insert or update
+    // refused (a callback's write) is none of them.
+    bool const a_delete = refusal->unknown_statement || !refusal->deleted.empty();
     for (auto const& e : g.edges) {
-        if (e.action != policy_action::defer || !e.has_side()) continue;
+        if (!a_delete || e.action != policy_action::defer || !e.has_side()) continue;
         if (!refusal->table.empty() && refusal->table != g.model(e.acted).table) continue;
+        if (!refusal->deleted.empty() && refusal->deleted != g.model(e.owner).table) continue;
         if (!association.empty()) association += " or ";
         association += std::string(g.model(e.owner).table) + "." + std::string(e.name);
     }

@@ -50,6 +50,8 @@ inline bool retryable(std::exception_ptr const& e) {
 /// "FOREIGN KEY constraint failed" does not).
 struct foreign_key_refusal {
     std::string constraint, table;
+    std::string deleted;  ///< the table whose delete was refused ("" when not said, or not a delete)
+    bool unknown_statement = true;  ///< SQLite: no telling whether a delete or an insert was refused
 };
 inline std::optional<foreign_key_refusal> foreign_key_refused(std::exception_ptr const& e) {
     // `update or delete on table "authors" violates foreign key constraint "books_author_id_fkey" on
@@ -69,7 +71,10 @@ inline std::optional<foreign_key_refusal> foreign_key_refused(std::exception_ptr
         std::string const text = x.what();
         auto const constraint = quoted_after(text, "foreign key constraint \"", 0);
         auto const table = quoted_after(text, "on table \"", constraint.second);
-        return foreign_key_refusal{constraint.first, constraint.second ? table.first : std::string()};
+        foreign_key_refusal r{constraint.first, constraint.second ? table.first : std::string(), {}, false};
+        if (text.find("update or delete on table \"") != std::string::npos)
+            r.deleted = quoted_after(text, "update or delete on table \"", 0).first;
+        return r;
     } catch (soci::sqlite3_soci_error const& x) {
         if (std::string(x.what()).find("FOREIGN KEY constraint failed") == std::string::npos) return std::nullopt;
         return foreign_key_refusal{};
