@@ -100,6 +100,10 @@ struct destroy_association_job_for {
     static constexpr std::string_view name = detail::text_of<detail::job_name<edge>>();
     /// Snapshot mode's keys per job; 0 in the default mode.
     static constexpr std::size_t snapshot_batch = edge::snapshot_batch;
+    /// The named queue (`cascade::queue<"...">`, default "default") and the priority
+    /// (`cascade::priority<N>`, default 0, smaller first) the durable queue writes its rows with.
+    static constexpr std::string_view queue = edge::queue_name;
+    static constexpr int priority = edge::priority;
 
     owner_key_type owner_key{};
     /// What the dependents' foreign key holds (the owner's referenced column; for belongs_to, the
