@@ -3,16 +3,22 @@
 //   queue_worker --backend postgresql --connection "host=... dbname=..." [--threads 2] [--claim-batch 10]
 //                [--lease-ms 30000] [--heartbeat-ms 10000] [--poll-ms 1000] [--batch-size 1000]
 //                [--retention-s 86400] [--maintenance-ms 60000] [--table cascade_jobs]
+//                [--queues a,b]
 //                [--exit-when-idle] [--quiet]
 // Every argument is checked first (exit 2 with a message on a mistake). It rides out lost
 // connections and database restarts (reconnecting with backoff) and stops gracefully on SIGINT and
-// SIGTERM, in every state, with exit 0. Two extra job names are handled for tests and benchmarks:
-// "bench.noop" (does nothing) and "test.sleep" (payload: milliseconds).
+// SIGTERM, in every state, with exit 0. Exit 1: it cannot start (a table to upgrade with
+// `cascade-queue install`). --queues: the named queues it serves (default:
+// all); --exit-when-idle: it exits once those queues have had nothing ready or running, paused
+// queues aside, for three checks. Extra job names for tests and benchmarks: "bench.noop" (does
+// nothing), "test.sleep" (payload: milliseconds) and "test.record" (appends its payload to the
+// file CASCADE_RECORD names, one line per job: the order jobs ran in).
 #include "queue_schema.hpp"
 
 #include <cascade/queue/command_line.hpp>
 
 #include <csignal>
+#include <fstream>
 #include <iostream>
 
 namespace {
@@ -30,7 +36,8 @@ int main(int argc, char** argv) {
     try {
         cascade::command_line cl(argc, argv,
                                  {"--backend", "--connection", "--threads", "--claim-batch", "--lease-ms", "--heartbeat-ms",
-                                  "--poll-ms", "--batch-size", "--retry-base-ms", "--retention-s", "--maintenance-ms", "--table"},
+                                  "--poll-ms", "--batch-size", "--retry-base-ms", "--retention-s", "--maintenance-ms", "--table",
+                                  "--queues"},
                                  {"--exit-when-idle", "--quiet"});
         if (!cl.positional().empty()) throw cascade::bad_command_line("unexpected argument " + cl.positional().front());
         o.backend = cl.choice("--backend", {"postgresql", "sqlite3"}, "postgresql");
@@ -48,6 +55,19 @@ int main(int argc, char** argv) {
         o.maintenance_every = std::chrono::milliseconds(cl.integer("--maintenance-ms", 60000, 10));
         table = cl.text("--table", "cascade_jobs");
         cascade::job_queue check(table);  // a bad table name is refused here
+        if (cl.has("--queues")) {
+            // a,b,c: every name checked; an empty one ("a,,b", a trailing comma) is a mistake
+            std::string const list = cl.text("--queues");
+            for (std::size_t start = 0;;) {
+                std::size_t const comma = list.find(',', start);
+                std::string const name = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+                if (char const* why = cascade::detail::queue_name_problem(name))
+                    throw cascade::bad_command_line("--queues: a queue name " + std::string(why) + " in '" + list + "'");
+                o.queues.push_back(name);
+                if (comma == std::string::npos) break;
+                start = comma + 1;
+            }
+        }
         exit_when_idle = cl.flag("--exit-when-idle");
         if (!cl.flag("--quiet")) o.on_event = cascade::log_jobs_to(std::cout);
     } catch (std::exception const& e) {
@@ -59,6 +79,11 @@ int main(int argc, char** argv) {
     w.handle("bench.noop", [](std::string_view, soci::session&) {});
     w.handle("test.sleep", [](std::string_view payload, soci::session&) {
         std::this_thread::sleep_for(std::chrono::milliseconds(std::stol(std::string(payload))));
+    });
+    w.handle("test.record", [](std::string_view payload, soci::session&) {
+        char const* file = std::getenv("CASCADE_RECORD");
+        if (!file) throw std::runtime_error("test.record: CASCADE_RECORD is not set");
+        std::ofstream(file, std::ios::app) << payload << std::endl;
     });
     // --exit-when-idle: done once the queue has had nothing ready or running for three checks. The
     // check's own connection may be lost too (a restart): it reconnects on the next check.
@@ -75,13 +100,25 @@ int main(int argc, char** argv) {
                 else status_sql->open(soci::sqlite3, o.connection);
             }
             auto s = queue.status(*status_sql);
-            idle_checks = s.counts["ready"] + s.counts["running"] == 0 ? idle_checks + 1 : 0;
+            long long pending = 0;
+            for (auto& [name, states] : s.queues) {
+                bool const served = o.queues.empty() || std::find(o.queues.begin(), o.queues.end(), name) != o.queues.end();
+                bool const paused = std::find(s.paused.begin(), s.paused.end(), name) != s.paused.end();
+                if (served && !paused) pending += states["ready"] + states["scheduled"] + states["running"];
+            }
+            idle_checks = pending == 0 ? idle_checks + 1 : 0;
         } catch (std::exception const&) {
             status_sql.reset();
             idle_checks = 0;
         }
         return idle_checks >= 3;
     };
+    try {
+        w.start();
+    } catch (std::exception const& e) {
+        std::cerr << "queue_worker: " << e.what() << '\n';
+        return 1;
+    }
     w.run_until([&] {
         if (interrupted) {
             // stop() gives back the rows of jobs still running after shutdown_timeout; a job that

@@ -13,6 +13,9 @@
 // fenced by (id, locked_by, attempts), so a row another worker took over meanwhile stays theirs.
 // The heartbeat thread also maintains the table, one worker at a time: retention of done rows and
 // repair of rows no worker would touch (job_queue::repair).
+//
+// Named queues: a worker serves the queues `worker_options::queues` lists (every queue when empty),
+// most urgent due job first, and none of a paused queue.
 #include <cascade/jobs.hpp>
 #include <cascade/queue/queue_executor.hpp>
 
@@ -50,6 +53,9 @@ struct worker_options {
     std::chrono::milliseconds retention{std::chrono::hours(24)};
     std::chrono::milliseconds maintenance_every{std::chrono::minutes(1)};
     std::function<void(job_event const&)> on_event{};
+    /// The named queues this worker serves (`cascade::queue<"...">`, enqueue_options::queue);
+    /// empty: every queue. Each name is checked (not empty, at most 128 bytes, no NUL byte).
+    std::vector<std::string> queues{};
 };
 
 template <class Schema>
@@ -58,12 +64,19 @@ public:
     /// A job the application handles itself, by name: f(payload, session).
     using handler = std::function<void(std::string_view, soci::session&)>;
 
+    /// Checks the options (bad_queue_name); nothing runs before start().
     worker(job_queue queue, worker_options options) : queue_(std::move(queue)), options_(std::move(options)) {
         if (options_.id.empty()) {
             char host[256]{};
             gethostname(host, sizeof host - 1);
             options_.id = std::string(host) + ":" + std::to_string(getpid());
         }
+        std::vector<std::string> queues;
+        for (auto const& q : options_.queues) {
+            detail::check_queue_name(q);
+            if (std::find(queues.begin(), queues.end(), q) == queues.end()) queues.push_back(q);
+        }
+        options_.queues = std::move(queues);
     }
     worker(worker const&) = delete;
     worker& operator=(worker const&) = delete;
@@ -71,7 +84,18 @@ public:
 
     void handle(std::string name, handler f) { handlers_[std::move(name)] = std::move(f); }
 
+    /// Starts the threads. Throws queue_not_installed if the database answers and the table lacks
+    /// what this version needs; a database that does not answer yet is waited for, as always.
     void start() {
+        if (!threads_.empty()) return;
+        std::unique_ptr<soci::session> s;
+        try {
+            s = open();
+        } catch (...) {
+            // down for now: the threads reconnect with backoff
+        }
+        if (s) queue_.check_installed(*s);
+        s.reset();
         stopping_ = false;
         for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this, i] { work(i); });
         threads_.emplace_back([this] { beat(); });
@@ -112,6 +136,8 @@ public:
     long long performed() const { return performed_; }
     long long failed() const { return failed_; }
     std::string const& id() const { return options_.id; }
+    /// The queues it serves (empty: every queue).
+    std::vector<std::string> const& queues() const { return options_.queues; }
 
 private:
     std::unique_ptr<soci::session> open() const {
@@ -155,11 +181,16 @@ private:
         queue_executor executor(queue_, s, options_.retry.attempts);
         async_runtime<Schema, queue_executor, shared_session> runtime(executor, shared_session{s},
                                                                       {.batch_size = options_.batch_size});
+        std::unique_ptr<job_queue::prepared_claim> claim;  // prepared once per session, planned once
         while (!stopping_) {
             std::vector<claimed_job> jobs;
             try {
-                jobs = queue_.claim(s, options_.id, options_.claim_batch, options_.lease);
+                if (!claim)
+                    claim = std::make_unique<job_queue::prepared_claim>(queue_, s, options_.id, options_.claim_batch, options_.lease,
+                                                                        options_.queues);
+                jobs = (*claim)();
             } catch (std::exception const&) {
+                claim.reset();  // prepared again on the next claim (a statement a failure left unusable is not reused)
                 if (!alive(s)) return;
                 sleep(options_.poll);
                 continue;
@@ -363,7 +394,7 @@ private:
                     if (!PQconsumeInput(conn)) throw std::runtime_error("lost the LISTEN connection");
                     bool any = false;
                     while (PGnotify* n = PQnotifies(conn)) {
-                        any = true;
+                        if (serves(n->extra)) any = true;
                         PQfreemem(n);
                     }
                     if (any) {
@@ -379,6 +410,13 @@ private:
                 sleep(options_.poll);
             }
         }
+    }
+
+    /// Whether a NOTIFY's payload (the queue of the job enqueued or resumed; empty from an older
+    /// cascade) concerns this worker.
+    bool serves(char const* queue) const {
+        if (options_.queues.empty() || !queue || !*queue) return true;
+        return std::find(options_.queues.begin(), options_.queues.end(), std::string_view(queue)) != options_.queues.end();
     }
 
     job_queue queue_;
