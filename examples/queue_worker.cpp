@@ -3,12 +3,12 @@
 //   queue_worker --backend postgresql --connection "host=... dbname=..." [--threads 2] [--claim-batch 10]
 //                [--lease-ms 30000] [--heartbeat-ms 10000] [--poll-ms 1000] [--batch-size 1000]
 //                [--retention-s 86400] [--maintenance-ms 60000] [--table cascade_jobs]
-//                [--queues a,b]
+//                [--queues a,b] [--metrics-port 9394] [--metrics-address 127.0.0.1]
 //                [--exit-when-idle] [--quiet]
 // Every argument is checked first (exit 2 with a message on a mistake). It rides out lost
 // connections and database restarts (reconnecting with backoff) and stops gracefully on SIGINT and
 // SIGTERM, in every state, with exit 0. Exit 1: it cannot start (a table to upgrade with
-// `cascade-queue install`). --queues: the named queues it serves (default:
+// `cascade-queue install`, a metrics port in use). --queues: the named queues it serves (default:
 // all); --exit-when-idle: it exits once those queues have had nothing ready or running, paused
 // queues aside, for three checks. Extra job names for tests and benchmarks: "bench.noop" (does
 // nothing), "test.sleep" (payload: milliseconds) and "test.record" (appends its payload to the
@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
         cascade::command_line cl(argc, argv,
                                  {"--backend", "--connection", "--threads", "--claim-batch", "--lease-ms", "--heartbeat-ms",
                                   "--poll-ms", "--batch-size", "--retry-base-ms", "--retention-s", "--maintenance-ms", "--table",
-                                  "--queues"},
+                                  "--queues", "--metrics-port", "--metrics-address"},
                                  {"--exit-when-idle", "--quiet"});
         if (!cl.positional().empty()) throw cascade::bad_command_line("unexpected argument " + cl.positional().front());
         o.backend = cl.choice("--backend", {"postgresql", "sqlite3"}, "postgresql");
@@ -68,6 +68,12 @@ int main(int argc, char** argv) {
                 start = comma + 1;
             }
         }
+        o.metrics_port = static_cast<int>(cl.integer("--metrics-port", 0, 0, 65535));
+        o.metrics_address = cl.text("--metrics-address", "127.0.0.1");
+        if (!cascade::metrics_server::valid_address(o.metrics_address))
+            throw cascade::bad_command_line("--metrics-address: '" + o.metrics_address + "' is not a numeric IPv4 or IPv6 address");
+        if (cl.has("--metrics-address") && o.metrics_port == 0)
+            throw cascade::bad_command_line("--metrics-address needs --metrics-port");
         exit_when_idle = cl.flag("--exit-when-idle");
         if (!cl.flag("--quiet")) o.on_event = cascade::log_jobs_to(std::cout);
     } catch (std::exception const& e) {

@@ -4,6 +4,7 @@
 // changes nothing. Exit 1: the database refused (the message says why).
 #include <cascade/queue/command_line.hpp>
 #include <cascade/queue/job_queue.hpp>
+#include <cascade/queue/metrics.hpp>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
@@ -16,6 +17,7 @@ char const* const usage =
     "usage: cascade-queue [--backend postgresql|sqlite3] [--connection CONN] [--table NAME] COMMAND\n"
     "  status              rows per state (scheduled: ready, not due yet) and per queue, the paused\n"
     "                      queues, the age of the oldest due job\n"
+    "  metrics             the same in Prometheus' text format (what a worker's --metrics-port serves)\n"
     "  pause QUEUE         workers stop claiming the queue's jobs (running ones finish; the rest keep\n"
     "                      their place)\n"
     "  resume QUEUE        workers claim the queue's jobs again\n"
@@ -39,18 +41,8 @@ void expect_arguments(std::vector<std::string> const& args, std::size_t n) {
         throw cascade::bad_command_line(args[0] + (n == 1 ? " takes no argument" : " takes " + std::to_string(n - 1) + " argument"));
 }
 
-/// A queue's name as status prints it: quoted, with backslashes, quotes and line feeds escaped (one
-/// line each, whatever the application named it).
-std::string shown(std::string const& queue) {
-    std::string out = "\"";
-    for (char c : queue) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '"') out += "\\\"";
-        else if (c == '\n') out += "\\n";
-        else out += c;
-    }
-    return out + "\"";
-}
+/// A queue's name as status prints it: quoted, escaped as a Prometheus label value (one line each).
+std::string shown(std::string const& queue) { return "\"" + cascade::prometheus_label_value(queue) + "\""; }
 
 }  // namespace
 
@@ -73,7 +65,7 @@ int main(int argc, char** argv) {
         args = cl.positional();
         if (args.empty()) throw cascade::bad_command_line("no command");
         std::string const& cmd = args[0];
-        if (cmd == "status" || cmd == "install" || cmd == "repair") expect_arguments(args, 1);
+        if (cmd == "status" || cmd == "install" || cmd == "repair" || cmd == "metrics") expect_arguments(args, 1);
         else if (cmd == "pause" || cmd == "resume") {
             if (args.size() != 2) throw cascade::bad_command_line(cmd + " takes one argument: a queue name");
             if (char const* why = cascade::detail::queue_name_problem(args[1]))
@@ -96,7 +88,7 @@ int main(int argc, char** argv) {
         cascade::job_queue queue(table);
         std::string const& cmd = args[0];
         // A table of an older cascade: say what to do rather than a missing column's error.
-        if (cmd == "status" || cmd == "pause" || cmd == "resume") queue.check_installed(sql);
+        if (cmd == "status" || cmd == "metrics" || cmd == "pause" || cmd == "resume") queue.check_installed(sql);
         if (cmd == "status") {
             auto s = queue.status(sql);
             // ready: due now; scheduled: ready rows that are not due yet (the two make the state ready)
@@ -116,6 +108,8 @@ int main(int argc, char** argv) {
                 for (char const* state : {"ready", "scheduled", "running", "done", "dead"}) std::cout << ' ' << state << ' ' << states[state];
                 std::cout << '\n';
             }
+        } else if (cmd == "metrics") {
+            std::cout << cascade::prometheus_metrics(queue, sql);
         } else if (cmd == "pause") {
             bool const now_paused = queue.pause(sql, args[1]);
             auto const s = queue.status(sql);

@@ -646,8 +646,12 @@ BOOST_AUTO_TEST_CASE(claims_read_the_indexes_whatever_the_backlog) {
 }
 
 // =================================================================================================
-// ---- issue 10: named queues, priorities, scheduled jobs, pause and resume, upgrades ----
+// ---- issue 10: named queues, priorities, scheduled jobs, pause and resume, metrics, upgrades ----
 // =================================================================================================
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <fstream>
 #include <mutex>
@@ -665,6 +669,129 @@ c::enqueue_options in_queue(std::string queue, int priority = 0) {
     o.queue = std::move(queue);
     o.priority = priority;
     return o;
+}
+
+/// A TCP port of 127.0.0.1 that was free a moment ago.
+int free_port() {
+    int const fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = 0;
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/// Sends `request` to 127.0.0.1:port and returns all the server answered until it closed ("" if
+/// nothing could connect). `half_close`: end our side after sending (a client that stops short).
+std::string http_exchange(int port, std::string const& request, bool half_close = false) {
+    int const fd = socket(AF_INET, SOCK_STREAM, 0);
+    timeval tv{10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        close(fd);
+        return "";
+    }
+    std::size_t sent = 0;
+    while (sent < request.size()) {
+        ssize_t const n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+        if (n <= 0) break;
+        sent += static_cast<std::size_t>(n);
+    }
+    if (half_close) shutdown(fd, SHUT_WR);
+    std::string out;
+    char buf[4096];
+    for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+    close(fd);
+    return out;
+}
+std::string body_of(std::string const& response) {
+    auto const at = response.find("\r\n\r\n");
+    return at == std::string::npos ? "" : response.substr(at + 4);
+}
+
+/// One sample of Prometheus text: name{labels} value.
+struct metric_sample {
+    std::string name;
+    std::map<std::string, std::string> labels;  ///< unescaped
+    double value = 0;
+};
+/// Parses the text format strictly: every line is a `# HELP`/`# TYPE` comment or `name{k="v",...} value`
+/// with values escaped as the format says; the first line that is neither is returned in `bad`.
+std::vector<metric_sample> parse_metrics(std::string const& text, std::string& bad) {
+    std::vector<metric_sample> out;
+    std::size_t start = 0;
+    auto name_char = [](char c, bool first) {
+        return c == '_' || c == ':' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (!first && c >= '0' && c <= '9');
+    };
+    while (start < text.size()) {
+        std::size_t const eol = text.find('\n', start);
+        std::string const line = text.substr(start, eol == std::string::npos ? std::string::npos : eol - start);
+        start = eol == std::string::npos ? text.size() : eol + 1;
+        if (line.rfind("# HELP ", 0) == 0 || line.rfind("# TYPE ", 0) == 0) continue;
+        metric_sample s;
+        std::size_t i = 0;
+        while (i < line.size() && name_char(line[i], i == 0)) s.name += line[i++];
+        bool ok = !s.name.empty() && i < line.size() && line[i] == '{';
+        ++i;
+        while (ok && i < line.size() && line[i] != '}') {
+            std::string key, value;
+            while (i < line.size() && name_char(line[i], key.empty())) key += line[i++];
+            ok = !key.empty() && i + 1 < line.size() && line[i] == '=' && line[i + 1] == '"';
+            i += 2;
+            while (ok && i < line.size() && line[i] != '"') {
+                if (line[i] == '\\') {
+                    ok = i + 1 < line.size() && (line[i + 1] == '\\' || line[i + 1] == '"' || line[i + 1] == 'n');
+                    if (ok) value += line[i + 1] == 'n' ? '\n' : line[i + 1];
+                    i += 2;
+                } else {
+                    value += line[i++];
+                }
+            }
+            ok = ok && i < line.size() && !s.labels.count(key);
+            ++i;  // the closing quote
+            s.labels[key] = value;
+            if (ok && i < line.size() && line[i] == ',') ++i;
+        }
+        ok = ok && i < line.size() && line[i] == '}' && i + 2 < line.size() && line[i + 1] == ' ';
+        if (ok) {
+            std::string const v = line.substr(i + 2);
+            std::size_t used = 0;
+            try {
+                s.value = std::stod(v, &used);
+            } catch (...) {
+                used = 0;
+            }
+            ok = used == v.size() && !v.empty();
+        }
+        if (!ok) {
+            bad = line;
+            return out;
+        }
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+/// The value of the sample `name` whose labels include `labels`, or -1 when there is none.
+double sample_value(std::vector<metric_sample> const& samples, std::string const& name, std::map<std::string, std::string> const& labels) {
+    for (auto const& s : samples) {
+        if (s.name != name) continue;
+        bool match = true;
+        for (auto const& [k, v] : labels) {
+            auto const it = s.labels.find(k);
+            match = match && it != s.labels.end() && it->second == v;
+        }
+        if (match) return s.value;
+    }
+    return -1;
 }
 
 }  // namespace
@@ -864,6 +991,147 @@ BOOST_AUTO_TEST_CASE(pause_stops_claims_of_that_queue_only_and_resume_restarts_t
     BOOST_TEST((WIFEXITED(status_all) && WEXITSTATUS(status_all) == 0));
 }
 
+BOOST_AUTO_TEST_CASE(the_metrics_text_parses_counts_the_table_and_escapes_queue_names) {
+    queue_db db;
+    std::string const odd = "we\"ird\\q";   // a quote and a backslash
+    std::string const lines = "two\nlines";  // a line feed
+    auto add = [&](std::string const& key, std::string const& queue, std::string const& then = "") {
+        db.queue.enqueue(*db, "test.sleep", "0", key, 3, in_queue(queue));
+        if (!then.empty()) db.exec("UPDATE cascade_jobs SET " + then + " WHERE dedup_key = '" + key + "'");
+    };
+    long long const now = db.queue.database_now(*db);
+    for (int i = 0; i < 3; ++i) add("due" + std::to_string(i), "default", i == 0 ? "attempts = 1" : "");
+    add("sched0", "default", "run_at = " + std::to_string(now + 3600000));
+    add("sched1", "default", "run_at = " + std::to_string(now + 3600000));
+    add("running", "default", "state = 'running', attempts = 2, locked_by = 'gone', locked_until = " + std::to_string(now + 3600000));
+    add("done0", "default", "state = 'done', attempts = 1, finished_at = " + std::to_string(now - 1000));
+    add("done1", "default", "state = 'done', attempts = 1, finished_at = " + std::to_string(now - 2000));
+    add("done-old", "default", "state = 'done', attempts = 1, finished_at = 0");
+    add("dead", "default", "state = 'dead', attempts = 3, finished_at = " + std::to_string(now - 500));
+    add("odd-due", odd, "run_at = " + std::to_string(now - 5000));
+    add("odd-dead", odd, "state = 'dead', attempts = 3, finished_at = 0");
+    add("lines", lines);
+    db.queue.pause(*db, "idle");
+    db.queue.pause(*db, odd);
+    std::string const text = c::prometheus_metrics(db.queue, *db);
+    std::string bad;
+    auto const samples = parse_metrics(text, bad);
+    BOOST_TEST(bad.empty(), "not a sample: " << bad << "\n" << text);
+    BOOST_TEST(samples.size() > 20u);
+    // Every family has its HELP and TYPE.
+    for (char const* family : {"cascade_jobs gauge", "cascade_queue_paused gauge", "cascade_oldest_ready_seconds gauge",
+                               "cascade_job_attempts histogram", "cascade_jobs_finished_last_minute gauge"})
+        BOOST_TEST(text.find(std::string("# TYPE ") + family + "\n") != std::string::npos, family);
+    for (auto const& s : samples) {
+        std::string family = s.name;
+        for (char const* suffix : {"_bucket", "_sum", "_count"})
+            if (family.ends_with(suffix) && family.rfind("cascade_job_attempts", 0) == 0) family = "cascade_job_attempts";
+        BOOST_TEST(text.find("# HELP " + family + " ") != std::string::npos, s.name);
+    }
+    // The counts are the table's: per queue and state, scheduled apart, zeros included.
+    soci::rowset<soci::row> rows = ((*db).prepare << "SELECT queue, CASE WHEN state = 'ready' AND run_at > " +
+                                                         std::to_string(db.queue.database_now(*db)) +
+                                                         " THEN 'scheduled' ELSE state END, COUNT(*) FROM cascade_jobs GROUP BY 1, 2");
+    std::map<std::pair<std::string, std::string>, long long> table;
+    for (auto const& r : rows) table[{r.get<std::string>(0), r.get<std::string>(1)}] = c::detail::row_integer(r, 2);
+    BOOST_TEST(table.size() == 8u);
+    for (auto const& s : samples) {
+        if (s.name != "cascade_jobs") continue;
+        auto const it = table.find({s.labels.at("queue"), s.labels.at("state")});
+        BOOST_TEST(s.value == static_cast<double>(it == table.end() ? 0 : it->second), s.labels.at("queue") << " " << s.labels.at("state"));
+    }
+    for (auto const& [key, n] : table)
+        BOOST_TEST(sample_value(samples, "cascade_jobs", {{"queue", key.first}, {"state", key.second}}) == static_cast<double>(n));
+    BOOST_TEST(sample_value(samples, "cascade_jobs", {{"queue", "idle"}, {"state", "ready"}}) == static_cast<double>(0));
+    // Escaped on the wire, the same text once read.
+    BOOST_TEST(text.find("queue=\"we\\\"ird\\\\q\"") != std::string::npos, text);
+    BOOST_TEST(text.find("queue=\"two\\nlines\"") != std::string::npos, text);
+    BOOST_TEST(sample_value(samples, "cascade_jobs", {{"queue", odd}, {"state", "dead"}}) == static_cast<double>(1));
+    BOOST_TEST(sample_value(samples, "cascade_jobs", {{"queue", lines}, {"state", "ready"}}) == static_cast<double>(1));
+    BOOST_TEST(c::prometheus_label_value("a\xff" "b") == "a\xEF\xBF\xBD" "b");  // not UTF-8: replaced, as Prometheus requires
+    // Pauses, ages, attempts, throughput.
+    BOOST_TEST(sample_value(samples, "cascade_queue_paused", {{"queue", "idle"}}) == static_cast<double>(1));
+    BOOST_TEST(sample_value(samples, "cascade_queue_paused", {{"queue", odd}}) == static_cast<double>(1));
+    BOOST_TEST(sample_value(samples, "cascade_queue_paused", {{"queue", "default"}}) == static_cast<double>(0));
+    BOOST_TEST(sample_value(samples, "cascade_oldest_ready_seconds", {{"queue", odd}}) >= 5.0);
+    BOOST_TEST(sample_value(samples, "cascade_oldest_ready_seconds", {{"queue", "idle"}}) == 0.0);
+    BOOST_TEST(sample_value(samples, "cascade_job_attempts_count", {{"queue", "default"}}) == static_cast<double>(6));  // 3 due, 2 scheduled, 1 running
+    BOOST_TEST(sample_value(samples, "cascade_job_attempts_sum", {{"queue", "default"}}) == static_cast<double>(3));
+    BOOST_TEST(sample_value(samples, "cascade_job_attempts_bucket", {{"queue", "default"}, {"le", "0"}}) == static_cast<double>(4));
+    BOOST_TEST(sample_value(samples, "cascade_job_attempts_bucket", {{"queue", "default"}, {"le", "1"}}) == static_cast<double>(5));
+    BOOST_TEST(sample_value(samples, "cascade_job_attempts_bucket", {{"queue", "default"}, {"le", "2"}}) == static_cast<double>(6));
+    BOOST_TEST(sample_value(samples, "cascade_job_attempts_bucket", {{"queue", "default"}, {"le", "+Inf"}}) == static_cast<double>(6));
+    BOOST_TEST(sample_value(samples, "cascade_jobs_finished_last_minute", {{"queue", "default"}, {"state", "done"}}) == static_cast<double>(2));
+    BOOST_TEST(sample_value(samples, "cascade_jobs_finished_last_minute", {{"queue", "default"}, {"state", "dead"}}) == static_cast<double>(1));
+    BOOST_TEST(sample_value(samples, "cascade_jobs_finished_last_minute", {{"queue", odd}, {"state", "dead"}}) == static_cast<double>(0));
+    // The tool prints the same series.
+    auto const printed = run_command(tool_for(db) + "metrics");
+    BOOST_TEST(printed.exited(0), printed.out);
+    std::string bad_printed;
+    auto const again = parse_metrics(printed.out, bad_printed);
+    BOOST_TEST(bad_printed.empty(), bad_printed);
+    BOOST_TEST(again.size() == samples.size());
+}
+
+BOOST_AUTO_TEST_CASE(a_worker_serves_the_metrics_over_http_and_shrugs_off_bad_requests) {
+    queue_db db;
+    // A table whose metrics hold still: jobs scheduled in an hour, a dead job of long ago.
+    c::enqueue_options later = in_queue("other");
+    later.delay = std::chrono::hours(1);
+    db.queue.enqueue(*db, "test.sleep", "0", "later", 3, later);
+    db.queue.enqueue(*db, "test.sleep", "0", "dead", 3);
+    db.exec("UPDATE cascade_jobs SET state = 'dead', finished_at = 0 WHERE dedup_key = 'dead'");
+    int const port = free_port();
+    std::vector<std::string> const args{"--backend", db.backend_name(), "--connection", db.connection(), "--poll-ms", "50", "--queues", "w",
+                                        "--metrics-port", std::to_string(port), "--quiet"};
+    process worker(args);
+    std::string const get = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    std::string ok;
+    BOOST_REQUIRE(eventually([&] { return (ok = http_exchange(port, get)).rfind("HTTP/1.1 200 OK\r\n", 0) == 0; }, std::chrono::seconds(10)));
+    BOOST_TEST(ok.find("Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n") != std::string::npos, ok);
+    BOOST_TEST(ok.find("Content-Length: " + std::to_string(body_of(ok).size()) + "\r\n") != std::string::npos, ok);
+    auto const printed = run_command(tool_for(db) + "metrics");
+    BOOST_TEST(body_of(ok) == printed.out);  // the same text as the tool's
+    BOOST_TEST(body_of(ok).find("cascade_jobs{queue=\"other\",state=\"scheduled\"} 1\n") != std::string::npos);
+    // Bad requests are answered (or dropped), never fatal.
+    auto status_of = [](std::string const& response) { return response.substr(0, response.find("\r\n")); };
+    BOOST_TEST(status_of(http_exchange(port, "BLAH\r\n\r\n")) == "HTTP/1.1 400 Bad Request");
+    BOOST_TEST(status_of(http_exchange(port, "GET /metrics HTTP/9.9\r\n\r\n")) == "HTTP/1.1 400 Bad Request");
+    BOOST_TEST(status_of(http_exchange(port, std::string("GET /me\0\x01trics HTTP/1.1\r\n\r\n", 27))) == "HTTP/1.1 400 Bad Request");
+    BOOST_TEST(status_of(http_exchange(port, "GET /nope HTTP/1.1\r\n\r\n")) == "HTTP/1.1 404 Not Found");
+    BOOST_TEST(status_of(http_exchange(port, "POST /metrics HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello")) == "HTTP/1.1 405 Method Not Allowed");
+    BOOST_TEST(status_of(http_exchange(port, std::string(20000, 'x'))) == "HTTP/1.1 400 Bad Request");  // no end of head
+    BOOST_TEST(status_of(http_exchange(port, "GET /met", true)) == "HTTP/1.1 400 Bad Request");         // cut short
+    BOOST_TEST(http_exchange(port, "", true).empty());                                                  // said nothing
+    auto const head = http_exchange(port, "HEAD /metrics?x=1 HTTP/1.0\r\n\r\n");
+    BOOST_TEST(status_of(head) == "HTTP/1.1 200 OK");
+    BOOST_TEST(body_of(head).empty());
+    {
+        // A client that connects and says nothing holds the server for its timeout (2 s), no longer.
+        int const idle = socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(static_cast<std::uint16_t>(port));
+        inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+        BOOST_TEST(connect(idle, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        auto const t0 = std::chrono::steady_clock::now();
+        BOOST_TEST(status_of(http_exchange(port, get)) == "HTTP/1.1 200 OK");
+        BOOST_TEST((std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5)));
+        close(idle);
+    }
+    // Still serving, still working.
+    BOOST_TEST(body_of(http_exchange(port, get)) == run_command(tool_for(db) + "metrics").out);
+    db.queue.enqueue(*db, "test.sleep", "0", "work", 3, in_queue("w"));
+    BOOST_TEST(eventually([&] { return db.jobs("dedup_key = 'work' AND state = 'done'") == 1; }, std::chrono::seconds(10)));
+    // A second worker cannot take the port: it says so and exits 1 (the first goes on).
+    process second(args);
+    int const refused = second.wait();
+    BOOST_TEST((WIFEXITED(refused) && WEXITSTATUS(refused) == 1));
+    BOOST_TEST(status_of(http_exchange(port, get)) == "HTTP/1.1 200 OK");
+    int const stopped = worker.terminate();
+    BOOST_TEST((WIFEXITED(stopped) && WEXITSTATUS(stopped) == 0));
+}
+
 BOOST_AUTO_TEST_CASE(install_upgrades_a_table_of_the_previous_version_in_place) {
     queue_db db;
     bool const pg = test::is_postgresql();
@@ -958,6 +1226,7 @@ BOOST_AUTO_TEST_CASE(a_sixty_character_table_name_gets_every_index_and_works) {
     BOOST_TEST(q.resume(*db, "a"));
     BOOST_TEST(q.claim(*db, "w", 10, std::chrono::seconds(30), {"a"}).size() == 1u);
     BOOST_TEST(q.status(*db).counts["running"] == 2);
+    BOOST_TEST(c::prometheus_metrics(q, *db).find("cascade_jobs{queue=\"a\",state=\"running\"} 1\n") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(claims_stay_index_ordered_with_queues_priorities_and_pauses) {
@@ -1034,7 +1303,7 @@ BOOST_AUTO_TEST_CASE(bad_input_to_the_new_commands_and_options_changes_nothing) 
     };
     auto const before = snapshot();
     for (std::string const& bad : std::vector<std::string>{"pause", "resume", "pause ''", "resume ''", "pause a b", "resume a b",
-                                                          "pause " + std::string(129, 'q')}) {
+                                                          "metrics extra", "pause " + std::string(129, 'q')}) {
         auto const r = run_command(tool + bad);
         BOOST_TEST(r.exited(2), bad << ": " << r.out);
         BOOST_TEST(r.out.find("usage:") != std::string::npos, bad);
@@ -1043,12 +1312,14 @@ BOOST_AUTO_TEST_CASE(bad_input_to_the_new_commands_and_options_changes_nothing) 
     // --help lists every command.
     auto const help = run_command(std::string(CASCADE_QUEUE_TOOL) + " --help");
     BOOST_TEST(help.exited(0));
-    for (char const* cmd : {"status", "pause QUEUE", "resume QUEUE", "retry ID|dead", "discard ID|dead", "purge-done SECONDS",
+    for (char const* cmd : {"status", "metrics", "pause QUEUE", "resume QUEUE", "retry ID|dead", "discard ID|dead", "purge-done SECONDS",
                             "repair", "install"})
         BOOST_TEST(help.out.find(std::string("\n  ") + cmd + " ") != std::string::npos, cmd);
     // The worker refuses its new options' mistakes before it starts (exit 2).
     for (std::vector<std::string> const& extra : std::vector<std::vector<std::string>>{
-             {"--queues", ""}, {"--queues", "a,,b"}, {"--queues", "a,"}, {"--queues", std::string(129, 'q')}}) {
+             {"--queues", ""}, {"--queues", "a,,b"}, {"--queues", "a,"}, {"--queues", std::string(129, 'q')},
+             {"--metrics-port", "70000"}, {"--metrics-port", "-1"}, {"--metrics-port", "x"},
+             {"--metrics-port", "9999", "--metrics-address", "localhost"}, {"--metrics-address", "127.0.0.1"}}) {
         std::vector<std::string> args{"--backend", db.backend_name(), "--connection", db.connection()};
         args.insert(args.end(), extra.begin(), extra.end());
         process p(args);
