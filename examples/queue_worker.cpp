@@ -4,16 +4,22 @@
 //                [--lease-ms 30000] [--heartbeat-ms 10000] [--poll-ms 1000] [--batch-size 1000]
 //                [--fan-out-rows N (default 10 x batch size; 0: never split a job)]
 //                [--retention-s 86400] [--maintenance-ms 60000] [--table cascade_jobs]
+//                [--queues a,b] [--metrics-port 9394] [--metrics-address 127.0.0.1]
 //                [--exit-when-idle] [--quiet]
 // Every argument is checked first (exit 2 with a message on a mistake). It rides out lost
 // connections and database restarts (reconnecting with backoff) and stops gracefully on SIGINT and
-// SIGTERM, in every state, with exit 0. Two extra job names are handled for tests and benchmarks:
-// "bench.noop" (does nothing) and "test.sleep" (payload: milliseconds).
+// SIGTERM, in every state, with exit 0. Exit 1: it cannot start (a table to upgrade with
+// `cascade-queue install`, a metrics port in use). --queues: the named queues it serves (default:
+// all); --exit-when-idle: it exits once those queues have had nothing ready or running, paused
+// queues aside, for three checks. Extra job names for tests and benchmarks: "bench.noop" (does
+// nothing), "test.sleep" (payload: milliseconds) and "test.record" (appends its payload to the
+// file CASCADE_RECORD names, one line per job: the order jobs ran in).
 #include "queue_schema.hpp"
 
 #include <cascade/queue/command_line.hpp>
 
 #include <csignal>
+#include <fstream>
 #include <iostream>
 
 namespace {
@@ -31,7 +37,8 @@ int main(int argc, char** argv) {
     try {
         cascade::command_line cl(argc, argv,
                                  {"--backend", "--connection", "--threads", "--claim-batch", "--lease-ms", "--heartbeat-ms",
-                                  "--poll-ms", "--batch-size", "--fan-out-rows", "--retry-base-ms", "--retention-s", "--maintenance-ms", "--table"},
+                                  "--poll-ms", "--batch-size", "--fan-out-rows", "--retry-base-ms", "--retention-s", "--maintenance-ms", "--table",
+                                  "--queues", "--metrics-port", "--metrics-address"},
                                  {"--exit-when-idle", "--quiet"});
         if (!cl.positional().empty()) throw cascade::bad_command_line("unexpected argument " + cl.positional().front());
         o.backend = cl.choice("--backend", {"postgresql", "sqlite3"}, "postgresql");
@@ -53,6 +60,25 @@ int main(int argc, char** argv) {
         o.maintenance_every = std::chrono::milliseconds(cl.integer("--maintenance-ms", 60000, 10, day_ms));
         table = cl.text("--table", "cascade_jobs");
         cascade::job_queue check(table);  // a bad table name is refused here
+        if (cl.has("--queues")) {
+            // a,b,c: every name checked; an empty one ("a,,b", a trailing comma) is a mistake
+            std::string const list = cl.text("--queues");
+            for (std::size_t start = 0;;) {
+                std::size_t const comma = list.find(',', start);
+                std::string const name = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+                if (char const* why = cascade::detail::queue_name_problem(name))
+                    throw cascade::bad_command_line("--queues: a queue name " + std::string(why) + " in '" + list + "'");
+                o.queues.push_back(name);
+                if (comma == std::string::npos) break;
+                start = comma + 1;
+            }
+        }
+        o.metrics_port = static_cast<int>(cl.integer("--metrics-port", 0, 0, 65535));
+        o.metrics_address = cl.text("--metrics-address", "127.0.0.1");
+        if (!cascade::metrics_server::valid_address(o.metrics_address))
+            throw cascade::bad_command_line("--metrics-address: '" + o.metrics_address + "' is not a numeric IPv4 or IPv6 address");
+        if (cl.has("--metrics-address") && o.metrics_port == 0)
+            throw cascade::bad_command_line("--metrics-address needs --metrics-port");
         exit_when_idle = cl.flag("--exit-when-idle");
         if (!cl.flag("--quiet")) o.on_event = cascade::log_jobs_to(std::cout);
         o.on_problem = [](std::string const& what) { std::cerr << "queue_worker: " << what << std::endl; };
@@ -65,6 +91,11 @@ int main(int argc, char** argv) {
     w.handle("bench.noop", [](std::string_view, soci::session&) {});
     w.handle("test.sleep", [](std::string_view payload, soci::session&) {
         std::this_thread::sleep_for(std::chrono::milliseconds(std::stol(std::string(payload))));
+    });
+    w.handle("test.record", [](std::string_view payload, soci::session&) {
+        char const* file = std::getenv("CASCADE_RECORD");
+        if (!file) throw std::runtime_error("test.record: CASCADE_RECORD is not set");
+        std::ofstream(file, std::ios::app) << payload << std::endl;
     });
     // --exit-when-idle: done once the queue has had nothing ready or running for three checks. The
     // check's own connection may be lost too (a restart): it reconnects on the next check.
@@ -81,13 +112,25 @@ int main(int argc, char** argv) {
                 else status_sql->open(soci::sqlite3, o.connection);
             }
             auto s = queue.status(*status_sql);
-            idle_checks = s.counts["ready"] + s.counts["running"] == 0 ? idle_checks + 1 : 0;
+            long long pending = 0;
+            for (auto& [name, states] : s.queues) {
+                bool const served = o.queues.empty() || std::find(o.queues.begin(), o.queues.end(), name) != o.queues.end();
+                bool const paused = std::find(s.paused.begin(), s.paused.end(), name) != s.paused.end();
+                if (served && !paused) pending += states["ready"] + states["scheduled"] + states["running"];
+            }
+            idle_checks = pending == 0 ? idle_checks + 1 : 0;
         } catch (std::exception const&) {
             status_sql.reset();
             idle_checks = 0;
         }
         return idle_checks >= 3;
     };
+    try {
+        w.start();
+    } catch (std::exception const& e) {
+        std::cerr << "queue_worker: " << e.what() << '\n';
+        return 1;
+    }
     w.run_until([&] {
         if (interrupted) {
             // stop() gives back the rows of jobs still running after shutdown_timeout; a job that

@@ -4,9 +4,11 @@
 // changes nothing. Exit 1: the database refused (the message says why).
 #include <cascade/queue/command_line.hpp>
 #include <cascade/queue/job_queue.hpp>
+#include <cascade/queue/metrics.hpp>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <algorithm>
 #include <iostream>
 #include <unistd.h>
 
@@ -14,13 +16,19 @@ namespace {
 
 char const* const usage =
     "usage: cascade-queue [--backend postgresql|sqlite3] [--connection CONN] [--table NAME] COMMAND\n"
-    "  status              rows per state and the age of the oldest ready job\n"
+    "  status              rows per state (scheduled: ready, not due yet) and per queue, the paused\n"
+    "                      queues, the age of the oldest due job\n"
+    "  metrics             the same in Prometheus' text format (what a worker's --metrics-port serves)\n"
+    "  pause QUEUE         workers stop claiming the queue's jobs (running ones finish; the rest keep\n"
+    "                      their place)\n"
+    "  resume QUEUE        workers claim the queue's jobs again\n"
     "  retry ID|dead       put a dead job (or every dead job) back to ready with fresh attempts\n"
     "  discard ID|dead     delete a dead or ready job (or every dead job)\n"
     "  purge-done SECONDS  delete done jobs that finished more than SECONDS ago\n"
     "  repair              make rows in a state the queue does not know dead, with a message\n"
-    "  install             create the table and its indexes\n"
-    "CONN defaults to $CASCADE_PG; --backend to postgresql.\n";
+    "  install             create the table, its indexes and the pause table; upgrade a table of an\n"
+    "                      older cascade in place (its rows stay, in the queue default)\n"
+    "CONN defaults to $CASCADE_PG; --backend to postgresql. QUEUE: 1 to 128 bytes.\n";
 
 /// ID (a job's id, 1 or more) or the word `dead` (every dead job: -1).
 long long target(std::vector<std::string> const& args) {
@@ -33,6 +41,9 @@ void expect_arguments(std::vector<std::string> const& args, std::size_t n) {
     if (args.size() != n)
         throw cascade::bad_command_line(args[0] + (n == 1 ? " takes no argument" : " takes " + std::to_string(n - 1) + " argument"));
 }
+
+/// A queue's name as status prints it: quoted, escaped as a Prometheus label value (one line each).
+std::string shown(std::string const& queue) { return "\"" + cascade::prometheus_label_value(queue) + "\""; }
 
 }  // namespace
 
@@ -57,7 +68,12 @@ int main(int argc, char** argv) {
         args = cl.positional();
         if (args.empty()) throw cascade::bad_command_line("no command");
         std::string const& cmd = args[0];
-        if (cmd == "status" || cmd == "install" || cmd == "repair") expect_arguments(args, 1);
+        if (cmd == "status" || cmd == "install" || cmd == "repair" || cmd == "metrics") expect_arguments(args, 1);
+        else if (cmd == "pause" || cmd == "resume") {
+            if (args.size() != 2) throw cascade::bad_command_line(cmd + " takes one argument: a queue name");
+            if (char const* why = cascade::detail::queue_name_problem(args[1]))
+                throw cascade::bad_command_line(cmd + " QUEUE: the name " + why);
+        }
         else if (cmd == "retry" || cmd == "discard") id = target(args);
         else if (cmd == "purge-done") {
             expect_arguments(args, 2);
@@ -84,13 +100,48 @@ int main(int argc, char** argv) {
         else sql.open(soci::sqlite3, connection);
         cascade::job_queue queue(table);
         std::string const& cmd = args[0];
+        // A table of an older cascade: say what to do rather than a missing column's error.
+        if (cmd == "status" || cmd == "metrics" || cmd == "pause" || cmd == "resume") queue.check_installed(sql);
         if (cmd == "status") {
             auto s = queue.status(sql);
-            for (char const* state : {"ready", "running", "done", "dead"}) std::cout << state << " " << s.counts[state] << '\n';
+            // ready: due now; scheduled: ready rows that are not due yet (the two make the state ready)
+            std::cout << "ready " << s.counts["ready"] - s.scheduled << "\nscheduled " << s.scheduled << '\n';
+            for (char const* state : {"running", "done", "dead"}) std::cout << state << " " << s.counts[state] << '\n';
             for (auto const& [state, n] : s.counts)
                 if (state != "ready" && state != "running" && state != "done" && state != "dead")
                     std::cout << "unknown state '" << state << "' " << n << " (cascade-queue repair makes them dead)\n";
             std::cout << "oldest_ready_seconds " << s.oldest_ready_seconds << '\n';
+            std::cout << "paused";
+            if (s.paused.empty()) std::cout << " (none)";
+            for (auto const& q : s.paused) std::cout << ' ' << shown(q);
+            std::cout << '\n';
+            for (auto& [name, states] : s.queues) {
+                bool const paused = std::find(s.paused.begin(), s.paused.end(), name) != s.paused.end();
+                std::cout << "queue " << shown(name) << (paused ? " (paused)" : "") << ":";
+                for (char const* state : {"ready", "scheduled", "running", "done", "dead"}) std::cout << ' ' << state << ' ' << states[state];
+                std::cout << '\n';
+            }
+        } else if (cmd == "metrics") {
+            std::cout << cascade::prometheus_metrics(queue, sql);
+        } else if (cmd == "pause") {
+            bool const now_paused = queue.pause(sql, args[1]);
+            auto const s = queue.status(sql);
+            std::cout << (now_paused ? "paused " : "already paused ") << shown(args[1]);
+            auto const q = s.queues.find(args[1]);
+            bool empty = true;
+            if (q != s.queues.end())
+                for (auto const& [state, n] : q->second) empty = empty && n == 0;
+            if (empty) std::cout << " (it has no job yet: is the name right?)";
+            std::cout << '\n';
+        } else if (cmd == "resume") {
+            if (!queue.resume(sql, args[1])) {
+                std::string list;
+                for (auto const& q : queue.paused(sql)) list += (list.empty() ? "" : ", ") + shown(q);
+                std::cerr << "cascade-queue: queue " << shown(args[1]) << " is not paused (paused: "
+                          << (list.empty() ? "none" : list) << "): nothing resumed\n";
+                return 1;
+            }
+            std::cout << "resumed " << shown(args[1]) << '\n';
         } else if (cmd == "retry") {
             long long const n = queue.retry(sql, id);
             std::cout << "retried " << n << '\n';

@@ -71,6 +71,34 @@ struct snapshot_ids {
 template <auto OwnerPredicate>
 struct ensuring_owner_was {};
 
+/// The most bytes a queue name may have (a worker's `queues`, `cascade::queue<"...">`, the tool).
+inline constexpr std::size_t max_queue_name_size = 128;
+
+namespace detail {
+/// What is wrong with a queue name, or nullptr: it is not empty, has at most max_queue_name_size
+/// bytes and no NUL byte (SOCI's PostgreSQL backend would cut it there). Anything else is the
+/// application's text: quotes, backslashes, newlines (the metrics escape them).
+constexpr char const* queue_name_problem(std::string_view name) {
+    if (name.empty()) return "is empty";
+    if (name.size() > max_queue_name_size) return "is longer than 128 bytes";
+    for (char c : name)
+        if (c == '\0') return "contains a NUL byte";
+    return nullptr;
+}
+}  // namespace detail
+
+/// destroy_async: the named queue its jobs are written to (as in River, Oban, Sidekiq): workers whose
+/// `worker_options::queues` lists it, or lists nothing, run them; an operator can pause it. Default
+/// "default".
+template <fixed_string Name>
+struct queue {};
+
+/// destroy_async: its jobs' priority within the durable queue. Smaller runs first (River, Oban):
+/// a worker claims the most urgent due job of its queues, then the earliest, then the oldest.
+/// Default 0; negative values are more urgent than the default.
+template <int Priority>
+struct priority {};
+
 /// has_many_through with destroy_async: the job destroys the *targets* reached through the owner's
 /// join rows (with their own cascades), as Rails 6.1 did. Targets may be shared by other owners: a
 /// shared tag goes too. Without this option the job acts on the join rows, as Rails documents.

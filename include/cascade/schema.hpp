@@ -80,6 +80,32 @@ template <class First, class... Rest>
 struct snapshot_option<list<First, Rest...>> : snapshot_option<list<Rest...>> {};
 
 template <class List>
+struct queue_option {
+    static constexpr bool present = false;
+    static constexpr std::string_view value = "default";
+};
+template <fixed_string Name, class... Rest>
+struct queue_option<list<queue<Name>, Rest...>> {
+    static constexpr bool present = true;
+    static constexpr std::string_view value = Name.view();
+};
+template <class First, class... Rest>
+struct queue_option<list<First, Rest...>> : queue_option<list<Rest...>> {};
+
+template <class List>
+struct priority_option {
+    static constexpr bool present = false;
+    static constexpr int value = 0;
+};
+template <int P, class... Rest>
+struct priority_option<list<priority<P>, Rest...>> {
+    static constexpr bool present = true;
+    static constexpr int value = P;
+};
+template <class First, class... Rest>
+struct priority_option<list<First, Rest...>> : priority_option<list<Rest...>> {};
+
+template <class List>
 struct ensuring_option { static constexpr auto value = nullptr; };
 template <auto P, class... Rest>
 struct ensuring_option<list<ensuring_owner_was<P>, Rest...>> { static constexpr auto value = P; };
@@ -189,6 +215,9 @@ struct edge {
     static constexpr std::size_t snapshot_batch = snapshot_option<options>::value;
     /// has_many_through + destroy_async: the jobs destroy the targets (Rails 6.1), not the join rows.
     static constexpr bool destroys_targets = contains_v<destroy_async_targets, options>;
+    /// destroy_async: the named queue its jobs go to and their priority (smaller runs first).
+    static constexpr std::string_view queue_name = queue_option<options>::value;
+    static constexpr int priority = priority_option<options>::value;
     /// destroy_async: the owner's soft-delete predicate, or nullptr.
     static constexpr auto ensuring_owner = ensuring_option<options>::value;
     /// Whether it has one.

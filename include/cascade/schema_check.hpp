@@ -86,11 +86,15 @@ struct association_rules {
     static constexpr bool targets_option_placed =
         !contains_v<destroy_async_targets, options_of_t<A>> ||
         (through && std::is_same_v<typename A::policy, dependent::destroy_async>);
+    static constexpr bool queue_options_placed =
+        (!queue_option<options_of_t<A>>::present && !priority_option<options_of_t<A>>::present) ||
+        A::policy::action == policy_action::defer;
+    static constexpr bool queue_name_clean = queue_name_problem(queue_option<options_of_t<A>>::value) == nullptr;
     static constexpr bool scope_values_clean = clean_scopes<filter_t<is_where, options_of_t<A>>>::value;
     static constexpr bool name_clean = clean_text(name_option<options_of_t<A>>::value, false);
     static constexpr bool ok = target_in_schema && join_in_schema && policy_valid && foreign_key_placed &&
                                source_key_placed && nullify_nullable && type_column_placed && targets_option_placed &&
-                               scope_values_clean && name_clean;
+                               queue_options_placed && queue_name_clean && scope_values_clean && name_clean;
 };
 
 // ---- names: one association of a name per model, one model per table ------------------------------------
@@ -294,6 +298,11 @@ struct check_association {
                   "(has_many or has_one)");
     static_assert(rules::targets_option_placed,
                   "cascade::destroy_async_targets: only for a has_many_through with dependent::destroy_async");
+    static_assert(rules::queue_options_placed,
+                  "cascade::queue / cascade::priority: only for a dependent::destroy_async association (they name "
+                  "the durable queue and the priority of its jobs; other policies run in the destroy)");
+    static_assert(rules::queue_name_clean,
+                  "cascade::queue: the queue name must not be empty, longer than 128 bytes or contain a NUL byte");
     static_assert(rules::scope_values_clean,
                   "cascade::where: a text value contains a NUL byte, which SOCI's PostgreSQL backend would cut short");
     static_assert(rules::name_clean, "cascade::name: the name may not contain a NUL byte");

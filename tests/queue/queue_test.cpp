@@ -644,11 +644,703 @@ BOOST_AUTO_TEST_CASE(claims_read_the_indexes_whatever_the_backlog) {
             " SELECT 'bench.noop', '{}', 'k' || i, 'ready', 0, 3, i, 0 FROM generate_series(1, 100000) i");
     db.exec("ANALYZE cascade_jobs");
     std::string plan;
-    soci::rowset<std::string> rows = ((*db).prepare << "EXPLAIN " + db.queue.claim_text(true, "'w'", 10, 1000));
-    for (auto const& line : rows) plan += line + "\n";
+    {
+        // Analysed (and rolled back): the claim holds a branch for paused queues, gated off while none
+        // is, whose plan has a sort of at most n rows per queue; what runs must sort nothing.
+        c::transaction tx(*db);
+        soci::rowset<std::string> rows = ((*db).prepare << "EXPLAIN ANALYZE " + db.queue.claim_text(true, "'w'", 10, 1000));
+        for (auto const& line : rows)
+            if (line.find("cascade_jobs_paused") == std::string::npos) plan += line + "\n";  // the pause table is a few rows
+        tx.rollback();
+    }
     BOOST_TEST(plan.find("Seq Scan") == std::string::npos, plan);
-    BOOST_TEST(plan.find("Sort") == std::string::npos, plan);
-    BOOST_TEST(plan.find("cascade_jobs_ready") != std::string::npos, plan);
+    for (std::size_t at = plan.find("Sort  ("); at != std::string::npos; at = plan.find("Sort  (", at + 1))
+        BOOST_TEST(plan.substr(at, plan.find('\n', at) - at).find("never executed") != std::string::npos, plan);
+    BOOST_TEST(plan.find("cascade_jobs_due") != std::string::npos, plan);  // (priority, run_at, id) since named queues
+}
+
+// =================================================================================================
+// ---- issue 10: named queues, priorities, scheduled jobs, pause and resume, metrics, upgrades ----
+// =================================================================================================
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <fstream>
+#include <mutex>
+#include <optional>
+
+namespace {
+
+/// The queue tool's command line for `db` (arguments follow).
+std::string tool_for(queue_db& db) {
+    return std::string(CASCADE_QUEUE_TOOL) + " --backend " + db.backend_name() + " --connection \"" + db.connection() + "\" ";
+}
+
+c::enqueue_options in_queue(std::string queue, int priority = 0) {
+    c::enqueue_options o;
+    o.queue = std::move(queue);
+    o.priority = priority;
+    return o;
+}
+
+/// A TCP port of 127.0.0.1 that was free a moment ago.
+int free_port() {
+    int const fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = 0;
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/// Sends `request` to 127.0.0.1:port and returns all the server answered until it closed ("" if
+/// nothing could connect). `half_close`: end our side after sending (a client that stops short).
+std::string http_exchange(int port, std::string const& request, bool half_close = false) {
+    int const fd = socket(AF_INET, SOCK_STREAM, 0);
+    timeval tv{10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        close(fd);
+        return "";
+    }
+    std::size_t sent = 0;
+    while (sent < request.size()) {
+        ssize_t const n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+        if (n <= 0) break;
+        sent += static_cast<std::size_t>(n);
+    }
+    if (half_close) shutdown(fd, SHUT_WR);
+    std::string out;
+    char buf[4096];
+    for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+    close(fd);
+    return out;
+}
+std::string body_of(std::string const& response) {
+    auto const at = response.find("\r\n\r\n");
+    return at == std::string::npos ? "" : response.substr(at + 4);
+}
+
+/// One sample of Prometheus text: name{labels} value.
+struct metric_sample {
+    std::string name;
+    std::map<std::string, std::string> labels;  ///< unescaped
+    double value = 0;
+};
+/// Parses the text format strictly: every line is a `# HELP`/`# TYPE` comment or `name{k="v",...} value`
+/// with values escaped as the format says; the first line that is neither is returned in `bad`.
+std::vector<metric_sample> parse_metrics(std::string const& text, std::string& bad) {
+    std::vector<metric_sample> out;
+    std::size_t start = 0;
+    auto name_char = [](char c, bool first) {
+        return c == '_' || c == ':' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (!first && c >= '0' && c <= '9');
+    };
+    while (start < text.size()) {
+        std::size_t const eol = text.find('\n', start);
+        std::string const line = text.substr(start, eol == std::string::npos ? std::string::npos : eol - start);
+        start = eol == std::string::npos ? text.size() : eol + 1;
+        if (line.rfind("# HELP ", 0) == 0 || line.rfind("# TYPE ", 0) == 0) continue;
+        metric_sample s;
+        std::size_t i = 0;
+        while (i < line.size() && name_char(line[i], i == 0)) s.name += line[i++];
+        bool ok = !s.name.empty() && i < line.size() && line[i] == '{';
+        ++i;
+        while (ok && i < line.size() && line[i] != '}') {
+            std::string key, value;
+            while (i < line.size() && name_char(line[i], key.empty())) key += line[i++];
+            ok = !key.empty() && i + 1 < line.size() && line[i] == '=' && line[i + 1] == '"';
+            i += 2;
+            while (ok && i < line.size() && line[i] != '"') {
+                if (line[i] == '\\') {
+                    ok = i + 1 < line.size() && (line[i + 1] == '\\' || line[i + 1] == '"' || line[i + 1] == 'n');
+                    if (ok) value += line[i + 1] == 'n' ? '\n' : line[i + 1];
+                    i += 2;
+                } else {
+                    value += line[i++];
+                }
+            }
+            ok = ok && i < line.size() && !s.labels.count(key);
+            ++i;  // the closing quote
+            s.labels[key] = value;
+            if (ok && i < line.size() && line[i] == ',') ++i;
+        }
+        ok = ok && i < line.size() && line[i] == '}' && i + 2 < line.size() && line[i + 1] == ' ';
+        if (ok) {
+            std::string const v = line.substr(i + 2);
+            std::size_t used = 0;
+            try {
+                s.value = std::stod(v, &used);
+            } catch (...) {
+                used = 0;
+            }
+            ok = used == v.size() && !v.empty();
+        }
+        if (!ok) {
+            bad = line;
+            return out;
+        }
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+/// The value of the sample `name` whose labels include `labels`, or -1 when there is none.
+double sample_value(std::vector<metric_sample> const& samples, std::string const& name, std::map<std::string, std::string> const& labels) {
+    for (auto const& s : samples) {
+        if (s.name != name) continue;
+        bool match = true;
+        for (auto const& [k, v] : labels) {
+            auto const it = s.labels.find(k);
+            match = match && it != s.labels.end() && it->second == v;
+        }
+        if (match) return s.value;
+    }
+    return -1;
+}
+
+}  // namespace
+
+namespace queued {
+struct Owner { BOOST_HANA_DEFINE_STRUCT(Owner, (std::int64_t, id)); };
+struct Note { BOOST_HANA_DEFINE_STRUCT(Note, (std::int64_t, id), (std::int64_t, owner_id)); };
+struct Tag { BOOST_HANA_DEFINE_STRUCT(Tag, (std::int64_t, id), (std::int64_t, owner_id)); };
+struct schema : c::schema<c::model<Owner, "owners",
+                                   c::has_many<Note, &Note::owner_id, c::dependent::destroy_async, c::queue<"deletions">, c::priority<3>>,
+                                   c::has_many<Tag, &Tag::owner_id, c::dependent::destroy_async>>,
+                          c::model<Note, "notes">, c::model<Tag, "tags">> {};
+using notes_job = c::destroy_association_job<schema, Owner, "notes">;
+using tags_job = c::destroy_association_job<schema, Owner, "tags">;
+static_assert(notes_job::queue == "deletions" && notes_job::priority == 3);
+static_assert(tags_job::queue == "default" && tags_job::priority == 0);
+}  // namespace queued
+
+BOOST_AUTO_TEST_CASE(named_queues_and_priorities_come_from_the_association_and_the_enqueue_options) {
+    queue_db db;
+    db.exec("CREATE TABLE owners (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE notes (id BIGINT PRIMARY KEY, owner_id BIGINT NOT NULL)");
+    db.exec("CREATE TABLE tags (id BIGINT PRIMARY KEY, owner_id BIGINT NOT NULL)");
+    db.exec("INSERT INTO owners VALUES (1)");
+    db.exec("INSERT INTO notes VALUES (1, 1)");
+    db.exec("INSERT INTO notes VALUES (2, 1)");
+    db.exec("INSERT INTO tags VALUES (1, 1)");
+    c::queue_executor executor(db.queue, *db);
+    c::async_runtime<queued::schema, c::queue_executor, c::shared_session> jobs(executor, c::shared_session{*db});
+    c::destroy<queued::schema, queued::Owner>(*db, 1, jobs);
+    BOOST_TEST(db.jobs("name = 'owners.notes' AND queue = 'deletions' AND priority = 3") == 1);
+    BOOST_TEST(db.jobs("name = 'owners.tags' AND queue = 'default' AND priority = 0") == 1);
+    // A worker of the queue "deletions" runs the notes' job and leaves the tags' alone.
+    auto o = db.worker_options();
+    o.queues = {"deletions", "deletions"};  // said twice: served once
+    c::worker<queued::schema> w(db.queue, o);
+    BOOST_TEST(w.queues() == std::vector<std::string>{"deletions"});
+    w.start();
+    BOOST_TEST(eventually([&] { return db.jobs("name = 'owners.notes' AND state = 'done'") == 1; }, std::chrono::seconds(10)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a few more polls
+    w.stop();
+    BOOST_TEST(db.count("notes") == 0);
+    BOOST_TEST(db.count("tags") == 1);
+    BOOST_TEST(db.jobs("name = 'owners.tags' AND state = 'ready' AND attempts = 0") == 1);
+    // Custom jobs: enqueue_options; the callers of before are unchanged (queue default, priority 0).
+    BOOST_TEST(db.queue.enqueue(*db, "test.sleep", "0", "plain", 3));
+    BOOST_TEST(db.queue.enqueue(*db, "test.sleep", "0", "mail", 3, {.queue = "mail", .priority = -2}));  // as docs/queue.md writes it
+    BOOST_TEST(db.jobs("dedup_key = 'plain' AND queue = 'default' AND priority = 0") == 1);
+    BOOST_TEST(db.jobs("dedup_key = 'mail' AND queue = 'mail' AND priority = -2") == 1);
+    // Refused before anything is written.
+    BOOST_CHECK_THROW(db.queue.enqueue(*db, "test.sleep", "0", "x1", 3, in_queue("")), c::bad_queue_name);
+    BOOST_CHECK_THROW(db.queue.enqueue(*db, "test.sleep", "0", "x2", 3, in_queue(std::string(129, 'q'))), c::bad_queue_name);
+    BOOST_CHECK_THROW(db.queue.enqueue(*db, "test.sleep", "0", "x3", 3, in_queue(std::string("a\0b", 3))), c::bad_queue_name);
+    c::enqueue_options both;
+    both.run_at = 1;
+    both.delay = std::chrono::seconds(1);
+    BOOST_CHECK_THROW(db.queue.enqueue(*db, "test.sleep", "0", "x4", 3, both), c::bad_enqueue_options);
+    BOOST_TEST(db.jobs("dedup_key LIKE 'x%'") == 0);
+    BOOST_TEST(db.queue.enqueue(*db, "test.sleep", "0", "long", 3, in_queue(std::string(128, 'q'))));  // the longest
+    auto bad = db.worker_options();
+    bad.queues = {"ok", ""};
+    BOOST_CHECK_THROW(c::worker<schema>(db.queue, bad), c::bad_queue_name);
+}
+
+BOOST_AUTO_TEST_CASE(a_more_urgent_job_enqueued_later_is_claimed_and_run_first) {
+    queue_db db;
+    auto enqueue_all = [&] {
+        db.exec("DELETE FROM cascade_jobs");
+        for (int i = 0; i < 5; ++i)
+            db.queue.enqueue(*db, "test.record", "p5-" + std::to_string(i), "p5-" + std::to_string(i), 3, in_queue("default", 5));
+        db.queue.enqueue(*db, "test.record", "p0", "p0", 3, in_queue("default", 0));
+        db.queue.enqueue(*db, "test.record", "other-1", "other-1", 3, in_queue("other", -1));
+    };
+    enqueue_all();
+    // One row at a time: the most urgent of every queue, then of the queue "default".
+    auto const first = db.queue.claim(*db, "w", 1, std::chrono::seconds(30));
+    BOOST_REQUIRE(first.size() == 1u);
+    BOOST_TEST(first[0].payload == "other-1");
+    BOOST_TEST(first[0].queue == "other");
+    BOOST_TEST(first[0].priority == -1);
+    auto const second = db.queue.claim(*db, "w", 1, std::chrono::seconds(30), {"default"});
+    BOOST_REQUIRE(second.size() == 1u);
+    BOOST_TEST(second[0].payload == "p0");
+    // A worker runs them in that order, claiming one at a time or all at once.
+    std::vector<std::string> const expected{"other-1", "p0", "p5-0", "p5-1", "p5-2", "p5-3", "p5-4"};
+    for (int batch : {1, 10}) {
+        enqueue_all();
+        std::mutex m;
+        std::vector<std::string> ran;
+        auto o = db.worker_options();
+        o.claim_batch = batch;
+        c::worker<schema> w(db.queue, o);
+        w.handle("test.record", [&](std::string_view p, soci::session&) {
+            std::lock_guard lock(m);
+            ran.emplace_back(p);
+        });
+        w.run_until([&] { return db.jobs("state = 'done'") == 7; });
+        BOOST_TEST(ran == expected, "claim batch " << batch);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_worker_process_serves_only_its_queues) {
+    queue_db db;
+    for (char const* q : {"a", "b", "c"})
+        for (int i = 0; i < 20; ++i) db.queue.enqueue(*db, "test.sleep", "0", q + std::to_string(i), 3, in_queue(q));
+    std::vector<std::string> const common{"--backend", db.backend_name(), "--connection", db.connection(), "--poll-ms", "50",
+                                          "--exit-when-idle", "--quiet"};
+    auto with = [&](std::vector<std::string> extra) {
+        auto args = common;
+        args.insert(args.end(), extra.begin(), extra.end());
+        return args;
+    };
+    process a(with({"--queues", "a"}));  // exits once its queue is idle: b and c's jobs do not keep it
+    BOOST_TEST(a.wait() == 0);
+    BOOST_TEST(db.jobs("queue = 'a' AND state = 'done'") == 20);
+    BOOST_TEST(db.jobs("queue <> 'a' AND state = 'ready' AND attempts = 0") == 40);  // never claimed
+    process bc(with({"--queues", "b,c"}));
+    BOOST_TEST(bc.wait() == 0);
+    BOOST_TEST(db.jobs("state = 'done'") == 60);
+}
+
+BOOST_AUTO_TEST_CASE(a_scheduled_job_is_not_run_before_its_time_and_runs_after) {
+    queue_db db;
+    long long const now = db.queue.database_now(*db);
+    c::enqueue_options later;
+    later.delay = std::chrono::milliseconds(2500);
+    c::enqueue_options at;
+    at.run_at = now + 2500;
+    db.queue.enqueue(*db, "test.sleep", "0", "delayed", 3, later);
+    db.queue.enqueue(*db, "test.sleep", "0", "at", 3, at);
+    db.queue.enqueue(*db, "test.sleep", "0", "due", 3);
+    auto const status = run_command(tool_for(db) + "status");
+    BOOST_TEST(status.exited(0), status.out);
+    BOOST_TEST(status.out.find("ready 1\nscheduled 2\n") != std::string::npos, status.out);
+    BOOST_TEST(status.out.find("queue \"default\": ready 1 scheduled 2 running 0 done 0 dead 0") != std::string::npos, status.out);
+    BOOST_TEST(db.queue.status(*db).scheduled == 2);
+    auto o = db.worker_options();
+    c::worker<schema> w(db.queue, o);
+    w.handle("test.sleep", [](std::string_view, soci::session&) {});
+    w.start();
+    BOOST_TEST(eventually([&] { return db.jobs("dedup_key = 'due' AND state = 'done'") == 1; }, std::chrono::seconds(5)));
+    // Polled many times before their time: still waiting, never claimed.
+    while (db.queue.database_now(*db) < now + 2000) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    BOOST_TEST(db.jobs("dedup_key IN ('delayed', 'at') AND state = 'ready' AND attempts = 0") == 2);
+    BOOST_TEST(eventually([&] { return db.jobs("state = 'done'") == 3; }, std::chrono::seconds(10)));
+    w.stop();
+    BOOST_TEST(db.jobs("dedup_key IN ('delayed', 'at') AND finished_at >= run_at AND run_at >= " + std::to_string(now + 2500)) == 2);
+}
+
+BOOST_AUTO_TEST_CASE(pause_stops_claims_of_that_queue_only_and_resume_restarts_them) {
+    queue_db db;
+    std::string const tool = tool_for(db);
+    auto const first = run_command(tool + "pause mail");
+    BOOST_TEST(first.exited(0), first.out);
+    BOOST_TEST(first.out.find("paused \"mail\" (it has no job yet") != std::string::npos, first.out);
+    BOOST_TEST(run_command(tool + "pause mail").out.find("already paused \"mail\"") != std::string::npos);
+    // The mail jobs, most urgent last; plain jobs in the queue "default".
+    for (int i = 0; i < 10; ++i)
+        db.queue.enqueue(*db, "test.record", "mail" + std::to_string(i), "mail" + std::to_string(i), 3, in_queue("mail", 9 - i));
+    for (int i = 0; i < 10; ++i) db.queue.enqueue(*db, "test.sleep", "0", "d" + std::to_string(i), 3);
+    std::string const record = "/tmp/cascade-record-" + std::to_string(getpid()) + "-" + std::to_string(db.queue.database_now(*db));
+    std::remove(record.c_str());
+    std::vector<std::string> const common{"--backend", db.backend_name(), "--connection", db.connection(), "--poll-ms", "50",
+                                          "--claim-batch", "1", "--quiet"};
+    auto with = [&](std::vector<std::string> extra) {
+        auto args = common;
+        args.insert(args.end(), extra.begin(), extra.end());
+        return args;
+    };
+    process all(with({}), {"CASCADE_RECORD=" + record});                       // every queue
+    auto only = std::make_unique<process>(with({"--queues", "mail"}), std::vector<std::string>{"CASCADE_RECORD=" + record});
+    BOOST_REQUIRE(eventually([&] { return db.jobs("queue = 'default' AND state = 'done'") == 10; }, std::chrono::seconds(20)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));  // a dozen polls of both workers
+    BOOST_TEST(db.jobs("queue = 'mail' AND state = 'ready' AND attempts = 0") == 10);
+    auto const status = run_command(tool + "status");
+    BOOST_TEST(status.out.find("paused \"mail\"\n") != std::string::npos, status.out);
+    BOOST_TEST(status.out.find("queue \"mail\" (paused): ready 10 scheduled 0 running 0 done 0 dead 0") != std::string::npos, status.out);
+    int const stopped = only->terminate();  // one worker left: the order the jobs run in is the claims'
+    BOOST_TEST((WIFEXITED(stopped) && WEXITSTATUS(stopped) == 0));
+    only.reset();
+    auto const resumed = run_command(tool + "resume mail");
+    BOOST_TEST(resumed.exited(0), resumed.out);
+    BOOST_TEST(resumed.out.find("resumed \"mail\"") != std::string::npos);
+    BOOST_TEST(eventually([&] { return db.jobs("queue = 'mail' AND state = 'done'") == 10; }, std::chrono::seconds(20)));
+    // They kept their place: most urgent first.
+    std::vector<std::string> ran;
+    std::ifstream in(record);
+    for (std::string line; std::getline(in, line);) ran.push_back(line);
+    std::remove(record.c_str());
+    std::vector<std::string> expected;
+    for (int i = 9; i >= 0; --i) expected.push_back("mail" + std::to_string(i));
+    BOOST_TEST(ran == expected);
+    auto const again = run_command(tool + "resume mail");
+    BOOST_TEST(again.exited(1));
+    BOOST_TEST(again.out.find("queue \"mail\" is not paused (paused: none): nothing resumed") != std::string::npos, again.out);
+    int const status_all = all.terminate();
+    BOOST_TEST((WIFEXITED(status_all) && WEXITSTATUS(status_all) == 0));
+}
+
+BOOST_AUTO_TEST_CASE(the_metrics_text_parses_counts_the_table_and_escapes_queue_names) {
+    queue_db db;
+    std::string const odd = "we\"ird\\q";   // a quote and a backslash
+    std::string const lines = "two\nlines";  // a line feed
+    auto add = [&](std::string const& key, std::string const& queue, std::string const& then = "") {
+        db.queue.enqueue(*db, "test.sleep", "0", key, 3, in_queue(queue));
+        if (!then.empty()) db.exec("UPDATE cascade_jobs SET " + then + " WHERE dedup_key = '" + key + "'");
+    };
+    long long const now = db.queue.database_now(*db);
+    for (int i = 0; i < 3; ++i) add("due" + std::to_string(i), "default", i == 0 ? "attempts = 1" : "");
+    add("sched0", "default", "run_at = " + std::to_string(now + 3600000));
+    add("sched1", "default", "run_at = " + std::to_string(now + 3600000));
+    add("running", "default", "state = 'running', attempts = 2, locked_by = 'gone', locked_until = " + std::to_string(now + 3600000));
+    add("done0", "default", "state = 'done', attempts = 1, finished_at = " + std::to_string(now - 1000));
+    add("done1", "default", "state = 'done', attempts = 1, finished_at = " + std::to_string(now - 2000));
+    add("done-old", "default", "state = 'done', attempts = 1, finished_at = 0");
+    add("dead", "default", "state = 'dead', attempts = 3, finished_at = " + std::to_string(now - 500));
+    add("odd-due", odd, "run_at = " + std::to_string(now - 5000));
+    add("odd-dead", odd, "state = 'dead', attempts = 3, finished_at = 0");
+    add("lines", lines);
+    db.queue.pause(*db, "idle");
+    db.queue.pause(*db, odd);
+    std::string const text = c::prometheus_metrics(db.queue, *db);
+    std::string bad;
+    auto const samples = parse_metrics(text, bad);
+    BOOST_TEST(bad.empty(), "not a sample: " << bad << "\n" << text);
+    BOOST_TEST(samples.size() > 20u);
+    // Every family has its HELP and TYPE.
+    for (char const* family : {"cascade_jobs gauge", "cascade_queue_paused gauge", "cascade_oldest_ready_seconds gauge",
+                               "cascade_job_attempts histogram", "cascade_jobs_finished_last_minute gauge"})
+        BOOST_TEST(text.find(std::string("# TYPE ") + family + "\n") != std::string::npos, family);
+    for (auto const& s : samples) {
+        std::string family = s.name;
+        for (char const* suffix : {"_bucket", "_sum", "_count"})
+            if (family.ends_with(suffix) && family.rfind("cascade_job_attempts", 0) == 0) family = "cascade_job_attempts";
+        BOOST_TEST(text.find("# HELP " + family + " ") != std::string::npos, s.name);
+    }
+    // The counts are the table's: per queue and state, scheduled apart, zeros included.
+    soci::rowset<soci::row> rows = ((*db).prepare << "SELECT queue, CASE WHEN state = 'ready' AND run_at > " +
+                                                         std::to_string(db.queue.database_now(*db)) +
+                                                         " THEN 'scheduled' ELSE state END, COUNT(*) FROM cascade_jobs GROUP BY 1, 2");
+    std::map<std::pair<std::string, std::string>, long long> table;
+    for (auto const& r : rows) table[{r.get<std::string>(0), r.get<std::string>(1)}] = c::detail::row_integer(r, 2);
+    BOOST_TEST(table.size() == 8u);
+    for (auto const& s : samples) {
+        if (s.name != "cascade_jobs") continue;
+        auto const it = table.find({s.labels.at("queue"), s.labels.at("state")});
+        BOOST_TEST(s.value == static_cast<double>(it == table.end() ? 0 : it->second), s.labels.at("queue") << " " << s.labels.at("state"));
+    }
+    for (auto const& [key, n] : table)
+        BOOST_TEST(sample_value(samples, "cascade_jobs", {{"queue", key.first}, {"state", key.second}}) == static_cast<double>(n));
+    BOOST_TEST(sample_value(samples, "cascade_jobs", {{"queue", "idle"}, {"state", "ready"}}) == static_cast<double>(0));
+    // Escaped on the wire, the same text once read.
+    BOOST_TEST(text.find("queue=\"we\\\"ird\\\\q\"") != std::string::npos, text);
+    BOOST_TEST(text.find("queue=\"two\\nlines\"") != std::string::npos, text);
+    BOOST_TEST(sample_value(samples, "cascade_jobs", {{"queue", odd}, {"state", "dead"}}) == static_cast<double>(1));
+    BOOST_TEST(sample_value(samples, "cascade_jobs", {{"queue", lines}, {"state", "ready"}}) == static_cast<double>(1));
+    BOOST_TEST(c::prometheus_label_value("a\xff" "b") == "a\xEF\xBF\xBD" "b");  // not UTF-8: replaced, as Prometheus requires
+    // Pauses, ages, attempts, throughput.
+    BOOST_TEST(sample_value(samples, "cascade_queue_paused", {{"queue", "idle"}}) == static_cast<double>(1));
+    BOOST_TEST(sample_value(samples, "cascade_queue_paused", {{"queue", odd}}) == static_cast<double>(1));
+    BOOST_TEST(sample_value(samples, "cascade_queue_paused", {{"queue", "default"}}) == static_cast<double>(0));
+    BOOST_TEST(sample_value(samples, "cascade_oldest_ready_seconds", {{"queue", odd}}) >= 5.0);
+    BOOST_TEST(sample_value(samples, "cascade_oldest_ready_seconds", {{"queue", "idle"}}) == 0.0);
+    BOOST_TEST(sample_value(samples, "cascade_job_attempts_count", {{"queue", "default"}}) == static_cast<double>(6));  // 3 due, 2 scheduled, 1 running
+    BOOST_TEST(sample_value(samples, "cascade_job_attempts_sum", {{"queue", "default"}}) == static_cast<double>(3));
+    BOOST_TEST(sample_value(samples, "cascade_job_attempts_bucket", {{"queue", "default"}, {"le", "0"}}) == static_cast<double>(4));
+    BOOST_TEST(sample_value(samples, "cascade_job_attempts_bucket", {{"queue", "default"}, {"le", "1"}}) == static_cast<double>(5));
+    BOOST_TEST(sample_value(samples, "cascade_job_attempts_bucket", {{"queue", "default"}, {"le", "2"}}) == static_cast<double>(6));
+    BOOST_TEST(sample_value(samples, "cascade_job_attempts_bucket", {{"queue", "default"}, {"le", "+Inf"}}) == static_cast<double>(6));
+    BOOST_TEST(sample_value(samples, "cascade_jobs_finished_last_minute", {{"queue", "default"}, {"state", "done"}}) == static_cast<double>(2));
+    BOOST_TEST(sample_value(samples, "cascade_jobs_finished_last_minute", {{"queue", "default"}, {"state", "dead"}}) == static_cast<double>(1));
+    BOOST_TEST(sample_value(samples, "cascade_jobs_finished_last_minute", {{"queue", odd}, {"state", "dead"}}) == static_cast<double>(0));
+    // The tool prints the same series.
+    auto const printed = run_command(tool_for(db) + "metrics");
+    BOOST_TEST(printed.exited(0), printed.out);
+    std::string bad_printed;
+    auto const again = parse_metrics(printed.out, bad_printed);
+    BOOST_TEST(bad_printed.empty(), bad_printed);
+    BOOST_TEST(again.size() == samples.size());
+}
+
+BOOST_AUTO_TEST_CASE(a_worker_serves_the_metrics_over_http_and_shrugs_off_bad_requests) {
+    queue_db db;
+    // A table whose metrics hold still: jobs scheduled in an hour, a dead job of long ago.
+    c::enqueue_options later = in_queue("other");
+    later.delay = std::chrono::hours(1);
+    db.queue.enqueue(*db, "test.sleep", "0", "later", 3, later);
+    db.queue.enqueue(*db, "test.sleep", "0", "dead", 3);
+    db.exec("UPDATE cascade_jobs SET state = 'dead', finished_at = 0 WHERE dedup_key = 'dead'");
+    int const port = free_port();
+    std::vector<std::string> const args{"--backend", db.backend_name(), "--connection", db.connection(), "--poll-ms", "50", "--queues", "w",
+                                        "--metrics-port", std::to_string(port), "--quiet"};
+    process worker(args);
+    std::string const get = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    std::string ok;
+    BOOST_REQUIRE(eventually([&] { return (ok = http_exchange(port, get)).rfind("HTTP/1.1 200 OK\r\n", 0) == 0; }, std::chrono::seconds(10)));
+    BOOST_TEST(ok.find("Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n") != std::string::npos, ok);
+    BOOST_TEST(ok.find("Content-Length: " + std::to_string(body_of(ok).size()) + "\r\n") != std::string::npos, ok);
+    auto const printed = run_command(tool_for(db) + "metrics");
+    BOOST_TEST(body_of(ok) == printed.out);  // the same text as the tool's
+    BOOST_TEST(body_of(ok).find("cascade_jobs{queue=\"other\",state=\"scheduled\"} 1\n") != std::string::npos);
+    // Bad requests are answered (or dropped), never fatal.
+    auto status_of = [](std::string const& response) { return response.substr(0, response.find("\r\n")); };
+    BOOST_TEST(status_of(http_exchange(port, "BLAH\r\n\r\n")) == "HTTP/1.1 400 Bad Request");
+    BOOST_TEST(status_of(http_exchange(port, "GET /metrics HTTP/9.9\r\n\r\n")) == "HTTP/1.1 400 Bad Request");
+    BOOST_TEST(status_of(http_exchange(port, std::string("GET /me\0\x01trics HTTP/1.1\r\n\r\n", 27))) == "HTTP/1.1 400 Bad Request");
+    BOOST_TEST(status_of(http_exchange(port, "GET /nope HTTP/1.1\r\n\r\n")) == "HTTP/1.1 404 Not Found");
+    BOOST_TEST(status_of(http_exchange(port, "POST /metrics HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello")) == "HTTP/1.1 405 Method Not Allowed");
+    BOOST_TEST(status_of(http_exchange(port, std::string(20000, 'x'))) == "HTTP/1.1 400 Bad Request");  // no end of head
+    BOOST_TEST(status_of(http_exchange(port, "GET /met", true)) == "HTTP/1.1 400 Bad Request");         // cut short
+    BOOST_TEST(http_exchange(port, "", true).empty());                                                  // said nothing
+    auto const head = http_exchange(port, "HEAD /metrics?x=1 HTTP/1.0\r\n\r\n");
+    BOOST_TEST(status_of(head) == "HTTP/1.1 200 OK");
+    BOOST_TEST(body_of(head).empty());
+    {
+        // A client that connects and says nothing holds the server for its timeout (2 s), no longer.
+        int const idle = socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(static_cast<std::uint16_t>(port));
+        inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+        BOOST_TEST(connect(idle, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        auto const t0 = std::chrono::steady_clock::now();
+        BOOST_TEST(status_of(http_exchange(port, get)) == "HTTP/1.1 200 OK");
+        BOOST_TEST((std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5)));
+        close(idle);
+    }
+    // Still serving, still working.
+    BOOST_TEST(body_of(http_exchange(port, get)) == run_command(tool_for(db) + "metrics").out);
+    db.queue.enqueue(*db, "test.sleep", "0", "work", 3, in_queue("w"));
+    BOOST_TEST(eventually([&] { return db.jobs("dedup_key = 'work' AND state = 'done'") == 1; }, std::chrono::seconds(10)));
+    // A second worker cannot take the port: it says so and exits 1 (the first goes on).
+    process second(args);
+    int const refused = second.wait();
+    BOOST_TEST((WIFEXITED(refused) && WEXITSTATUS(refused) == 1));
+    BOOST_TEST(status_of(http_exchange(port, get)) == "HTTP/1.1 200 OK");
+    int const stopped = worker.terminate();
+    BOOST_TEST((WIFEXITED(stopped) && WEXITSTATUS(stopped) == 0));
+}
+
+BOOST_AUTO_TEST_CASE(install_upgrades_a_table_of_the_previous_version_in_place) {
+    queue_db db;
+    bool const pg = test::is_postgresql();
+    db.exec("DROP TABLE cascade_jobs");
+    db.exec("DROP TABLE cascade_jobs_paused");
+    // The previous version's install, as it was.
+    db.exec("CREATE TABLE cascade_jobs (id " + std::string(pg ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT") +
+            ", name TEXT NOT NULL, payload TEXT NOT NULL, dedup_key TEXT NOT NULL,"
+            " state TEXT NOT NULL DEFAULT 'ready' CHECK (state IN ('ready', 'running', 'done', 'dead')),"
+            " attempts INTEGER NOT NULL DEFAULT 0,"
+            " max_attempts INTEGER NOT NULL, run_at BIGINT NOT NULL, locked_by TEXT, locked_until BIGINT,"
+            " last_error TEXT, errors TEXT NOT NULL DEFAULT '', created_at BIGINT NOT NULL, finished_at BIGINT)");
+    db.exec("CREATE UNIQUE INDEX cascade_jobs_live_dedup ON cascade_jobs (dedup_key) WHERE state IN ('ready', 'running')");
+    db.exec("CREATE INDEX cascade_jobs_ready ON cascade_jobs (run_at, id) WHERE state = 'ready'");
+    db.exec("CREATE INDEX cascade_jobs_lease ON cascade_jobs (locked_until) WHERE state = 'running'");
+    db.exec("CREATE INDEX cascade_jobs_finished ON cascade_jobs (finished_at) WHERE state = 'done'");
+    std::string const old_insert = "INSERT INTO cascade_jobs (name, payload, dedup_key, state, attempts, max_attempts, run_at, created_at, finished_at) VALUES ";
+    for (int i = 0; i < 3; ++i) db.exec(old_insert + "('test.sleep', '0', 'old" + std::to_string(i) + "', 'ready', 0, 3, 0, 0, NULL)");
+    db.exec(old_insert + "('test.sleep', '0', 'old-dead', 'dead', 3, 3, 0, 0, 5)");
+    db.exec(old_insert + "('test.sleep', '0', 'old-done', 'done', 1, 3, 0, 0, 5)");
+    // A worker of this version refuses it, saying what to do; so does the tool's status.
+    {
+        c::worker<schema> w(db.queue, db.worker_options());
+        try {
+            w.start();
+            BOOST_FAIL("the worker started on a table of the previous version");
+        } catch (c::queue_not_installed const& e) {
+            BOOST_TEST(std::string(e.what()).find("run `cascade-queue install`") != std::string::npos, e.what());
+        }
+    }
+    auto const refused = run_command(tool_for(db) + "status");
+    BOOST_TEST(refused.exited(1));
+    BOOST_TEST(refused.out.find("cascade-queue install") != std::string::npos, refused.out);
+    // install upgrades it in place, twice as well as once.
+    for (int round = 0; round < 2; ++round) {
+        auto const r = run_command(tool_for(db) + "install");
+        BOOST_TEST(r.exited(0), r.out);
+    }
+    BOOST_TEST(db.jobs() == 5);
+    BOOST_TEST(db.jobs("queue = 'default' AND priority = 0") == 5);
+    BOOST_TEST(db.jobs("state = 'dead' AND dedup_key = 'old-dead'") == 1);
+    BOOST_TEST(db.count("cascade_jobs_paused") == 0);
+    db.exec(old_insert + "('test.sleep', '0', 'old-style', 'ready', 0, 3, 0, 0, NULL)");  // an old worker's insert still works
+    BOOST_TEST(db.jobs("dedup_key = 'old-style' AND queue = 'default' AND priority = 0") == 1);
+    std::vector<std::string> indexes;
+    soci::rowset<std::string> names = ((*db).prepare << (pg ? "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND "
+                                                               "tablename = 'cascade_jobs' AND indexname <> 'cascade_jobs_pkey' ORDER BY 1"
+                                                             : "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = "
+                                                               "'cascade_jobs' AND sql IS NOT NULL ORDER BY 1"));
+    for (auto const& n : names) indexes.push_back(n);
+    BOOST_TEST(indexes == (std::vector<std::string>{"cascade_jobs_due", "cascade_jobs_finished", "cascade_jobs_lease",
+                                                    "cascade_jobs_live_dedup", "cascade_jobs_queue_claim"}));
+    // The upgraded table has the shape of a new one.
+    auto shape = [&](std::string const& table) {
+        std::string out;
+        soci::rowset<soci::row> cols = ((*db).prepare << (pg ? "SELECT column_name, data_type, is_nullable, CASE WHEN column_name = 'id' THEN '' "
+                                                                "ELSE COALESCE(column_default, '') END FROM information_schema.columns WHERE "
+                                                                "table_schema = current_schema() AND table_name = '" + table + "' ORDER BY ordinal_position"
+                                                              : "SELECT name, type, \"notnull\", COALESCE(dflt_value, '') FROM pragma_table_info('" +
+                                                                    table + "') ORDER BY cid"));
+        for (auto const& r : cols)
+            for (std::size_t i = 0; i < 4; ++i)
+                out += (r.get_properties(i).get_data_type() == soci::dt_string ? r.get<std::string>(i)
+                                                                                 : std::to_string(c::detail::row_integer(r, i))) + (i == 3 ? "\n" : "|");
+        return out;
+    };
+    c::job_queue{"fresh_jobs"}.install(*db);
+    BOOST_TEST(shape("cascade_jobs") == shape("fresh_jobs"));
+    // A worker of this version runs the old rows.
+    auto o = db.worker_options();
+    o.retention = std::chrono::milliseconds(0);  // keep the old done row (finished in 1970) to count it
+    c::worker<schema> w(db.queue, o);
+    w.handle("test.sleep", [](std::string_view, soci::session&) {});
+    w.start();
+    BOOST_TEST(eventually([&] { return db.jobs("state = 'done'") == 5; }, std::chrono::seconds(10)));
+    w.stop();
+}
+
+BOOST_AUTO_TEST_CASE(a_sixty_character_table_name_gets_every_index_and_works) {
+    queue_db db;
+    std::string const name = "q" + std::string(59, 'x');  // the longest name a job_queue takes; PostgreSQL cuts names at 63 bytes
+    c::job_queue q(name);
+    q.install(*db);
+    q.install(*db);
+    if (test::is_postgresql())
+        BOOST_TEST(db.count("pg_indexes", "schemaname = current_schema() AND tablename = '" + name + "'") == 6);  // pkey + 5
+    q.enqueue(*db, "test.sleep", "0", "a", 3, in_queue("a"));
+    q.enqueue(*db, "test.sleep", "0", "b", 3, in_queue("b"));
+    BOOST_TEST(q.pause(*db, "a"));
+    BOOST_TEST(q.claim(*db, "w", 10, std::chrono::seconds(30)).size() == 1u);            // every queue, one paused
+    BOOST_TEST(q.claim(*db, "w", 10, std::chrono::seconds(30), {"a", "b"}).size() == 0u);  // a paused, b taken
+    BOOST_TEST(q.resume(*db, "a"));
+    BOOST_TEST(q.claim(*db, "w", 10, std::chrono::seconds(30), {"a"}).size() == 1u);
+    BOOST_TEST(q.status(*db).counts["running"] == 2);
+    BOOST_TEST(c::prometheus_metrics(q, *db).find("cascade_jobs{queue=\"a\",state=\"running\"} 1\n") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(claims_stay_index_ordered_with_queues_priorities_and_pauses) {
+    if (!test::is_postgresql()) return;  // the plan is PostgreSQL's
+    queue_db db;
+    // 100,000 ready rows: 3 queues x 3 priorities, run times interleaved.
+    db.exec("INSERT INTO cascade_jobs (name, payload, dedup_key, state, attempts, max_attempts, run_at, created_at, queue, priority)"
+            " SELECT 'bench.noop', '{}', 'k' || i, 'ready', 0, 3, i, 0, (ARRAY['a', 'b', 'c'])[1 + i % 3], (i / 3) % 3"
+            " FROM generate_series(1, 100000) i");
+    db.exec("ANALYZE cascade_jobs");
+    // The plan without the tiny pause table's lines; with `analyze`, run (and rolled back).
+    auto plan_of = [&](std::vector<std::string> const& queues, bool analyze) {
+        std::string plan;
+        c::transaction tx(*db);
+        soci::rowset<std::string> rows = ((*db).prepare << (analyze ? "EXPLAIN (ANALYZE, COSTS OFF) " : "EXPLAIN ") +
+                                                               db.queue.claim_text(true, "'w'", 10, 1000, queues));
+        for (auto const& line : rows)
+            if (line.find("cascade_jobs_paused") == std::string::npos) plan += line + "\n";
+        tx.rollback();
+        return plan;
+    };
+    // Whether an analysed plan ran a sort (the pause branch's, gated off, shows "never executed").
+    auto ran_a_sort = [](std::string const& plan) {
+        for (std::size_t at = plan.find("Sort ("); at != std::string::npos; at = plan.find("Sort (", at + 1))
+            if (plan.substr(at, plan.find('\n', at) - at).find("never executed") == std::string::npos) return true;
+        return false;
+    };
+    // The most rows any node of an analysed plan returned or filtered out.
+    auto most_rows = [](std::string const& plan) {
+        long long most = 0;
+        for (char const* key : {"rows=", "Rows Removed by Filter: "})
+            for (auto at = plan.find(key); at != std::string::npos; at = plan.find(key, at + 1))
+                most = std::max(most, std::stoll(plan.substr(at + std::strlen(key))));
+        return most;
+    };
+    // Every queue, none paused: one walk of (priority, run_at, id); one queue: of (queue, priority,
+    // run_at, id). No scan of the table, no sort run (one queue: none in the plan at all), 10 rows read.
+    for (auto const& [queues, index] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+             {{}, "cascade_jobs_due"}, {{"b"}, "cascade_jobs_queue_claim"}}) {
+        std::string const plan = plan_of(queues, false), analysed = plan_of(queues, true);
+        BOOST_TEST(plan.find("Seq Scan") == std::string::npos, plan);
+        BOOST_TEST(plan.find(index) != std::string::npos, plan);
+        if (!queues.empty()) BOOST_TEST(plan.find("Sort") == std::string::npos, plan);
+        BOOST_TEST(!ran_a_sort(analysed), analysed);
+        BOOST_TEST(most_rows(analysed) <= 10, analysed);
+    }
+    // Several queues: each walked for 10 rows at most, the first 10 of those taken (a sort of 20 rows,
+    // never of the backlog). Queue a paused (its 33,333 rows the first of every walk): jumped over.
+    for (bool paused : {false, true}) {
+        if (paused) db.queue.pause(*db, "a");
+        for (auto const& queues : std::vector<std::vector<std::string>>{{"a", "b"}, {"b", "c"}, {}}) {
+            std::string const plan = plan_of(queues, true);
+            BOOST_TEST(plan.find("Seq Scan") == std::string::npos, plan);
+            BOOST_TEST(most_rows(plan) <= 30, plan);
+        }
+    }
+    // And the rows are the right ones: the most urgent due rows of the unpaused queues.
+    auto const got = db.queue.claim(*db, "w", 10, std::chrono::seconds(30));
+    BOOST_REQUIRE(got.size() == 10u);
+    for (auto const& j : got) BOOST_TEST((j.queue != "a" && j.priority == 0));
+    BOOST_TEST(std::is_sorted(got.begin(), got.end(), [](auto const& x, auto const& y) { return x.run_at < y.run_at; }));
+    BOOST_TEST(got.front().run_at == 1);  // i = 1: queue b, priority 0, the earliest
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_to_the_new_commands_and_options_changes_nothing) {
+    queue_db db;
+    db.queue.enqueue(*db, "nobody.knows", "{}", "one", 1, in_queue("mail"));
+    db.queue.pause(*db, "kept");
+    std::string const tool = tool_for(db);
+    auto snapshot = [&] {
+        return db.text("SELECT " + std::string(test::is_postgresql() ? "string_agg" : "group_concat") +
+                       "(id || state || attempts || queue, ',') FROM cascade_jobs") +
+               "/" + db.text("SELECT " + std::string(test::is_postgresql() ? "string_agg" : "group_concat") + "(queue, ',') FROM cascade_jobs_paused");
+    };
+    auto const before = snapshot();
+    for (std::string const& bad : std::vector<std::string>{"pause", "resume", "pause ''", "resume ''", "pause a b", "resume a b",
+                                                          "metrics extra", "pause " + std::string(129, 'q')}) {
+        auto const r = run_command(tool + bad);
+        BOOST_TEST(r.exited(2), bad << ": " << r.out);
+        BOOST_TEST(r.out.find("usage:") != std::string::npos, bad);
+    }
+    BOOST_TEST(snapshot() == before);
+    // --help lists every command.
+    auto const help = run_command(std::string(CASCADE_QUEUE_TOOL) + " --help");
+    BOOST_TEST(help.exited(0));
+    for (char const* cmd : {"status", "metrics", "pause QUEUE", "resume QUEUE", "retry ID|dead", "discard ID|dead", "purge-done SECONDS",
+                            "repair", "install"})
+        BOOST_TEST(help.out.find(std::string("\n  ") + cmd + " ") != std::string::npos, cmd);
+    // The worker refuses its new options' mistakes before it starts (exit 2).
+    for (std::vector<std::string> const& extra : std::vector<std::vector<std::string>>{
+             {"--queues", ""}, {"--queues", "a,,b"}, {"--queues", "a,"}, {"--queues", std::string(129, 'q')},
+             {"--metrics-port", "70000"}, {"--metrics-port", "-1"}, {"--metrics-port", "x"},
+             {"--metrics-port", "9999", "--metrics-address", "localhost"}, {"--metrics-address", "127.0.0.1"}}) {
+        std::vector<std::string> args{"--backend", db.backend_name(), "--connection", db.connection()};
+        args.insert(args.end(), extra.begin(), extra.end());
+        process p(args);
+        int const status = p.wait();
+        BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 2), extra[0] << " " << extra[1]);
+    }
+    BOOST_TEST(snapshot() == before);
 }
 
 // =====================================================================================================

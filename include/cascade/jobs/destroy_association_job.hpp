@@ -107,6 +107,10 @@ struct destroy_association_job_for {
     /// (text keys sort by the database's collation, which C++ cannot tell).
     static constexpr bool ranged = snapshot_batch == 0 && !edge::belongs && !(edge::through && edge::destroys_targets) &&
                                    std::is_integral_v<dependent_key_type>;
+    /// The named queue (`cascade::queue<"...">`, default "default") and the priority
+    /// (`cascade::priority<N>`, default 0, smaller first) the durable queue writes its rows with.
+    static constexpr std::string_view queue = edge::queue_name;
+    static constexpr int priority = edge::priority;
 
     owner_key_type owner_key{};
     /// What the dependents' foreign key holds (the owner's referenced column; for belongs_to, the

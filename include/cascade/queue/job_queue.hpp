@@ -1,23 +1,29 @@
 #pragma once
 // The durable job queue, a table in the application's own database (default `cascade_jobs`):
 //   id, name, payload (JSON), dedup_key, state (ready | running | done | dead), attempts,
-//   max_attempts, run_at, locked_by, locked_until, last_error, errors, created_at, finished_at
-// Times are milliseconds since the epoch from the *database's* clock, so that workers on several
-// machines agree on leases and backoff. This header holds the SQL and the operations on the table;
-// it needs no schema (the queue tool uses it alone).
+//   max_attempts, run_at, locked_by, locked_until, last_error, errors, created_at, finished_at,
+//   queue (a named queue, 'default'), priority (smaller first, 0)
+// and `<table>_paused` (queue): the named queues an operator paused. Times are milliseconds since
+// the epoch from the *database's* clock, so that workers on several machines agree on leases,
+// backoff and scheduled jobs. This header holds the SQL and the operations on the table; it needs
+// no schema (the queue tool uses it alone).
 //
 // Every row a person or a bug can write is run, retried or made dead with a message; none stops the
 // others: counters saturate instead of overflowing, a running row without a lease is claimable, an
 // unknown state is made dead by `repair`. A worker's writes to a row it claimed are fenced by
 // (id, locked_by, attempts): a worker whose lease lapsed and whose row another took over changes nothing.
+#include <cascade/association.hpp>
 #include <cascade/soci/exchange.hpp>
 
 #include <soci/soci.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace cascade {
@@ -38,6 +44,54 @@ struct job_has_live_twin : error {
           id(id_), twin(twin_) {}
 };
 
+/// A named queue's name is empty, longer than max_queue_name_size bytes or holds a NUL byte.
+/// Nothing was run.
+struct bad_queue_name : error {
+    explicit bad_queue_name(std::string_view why) : error("cascade: a queue name " + std::string(why)) {}
+};
+
+/// enqueue_options that contradict each other (a run time and a delay). Nothing was written.
+struct bad_enqueue_options : error {
+    explicit bad_enqueue_options(std::string const& why) : error("cascade: " + why) {}
+};
+
+/// The queue table lacks what this version needs (a table of an older cascade, not upgraded):
+/// `cascade-queue install` or job_queue::install upgrades it in place.
+struct queue_not_installed : error {
+    queue_not_installed(std::string const& table, std::string const& why)
+        : error("cascade: the queue table " + table + " is missing or older than this worker (" + why +
+                "); run `cascade-queue install` (job_queue::install), which upgrades it in place") {}
+};
+
+namespace detail {
+/// Throws bad_queue_name unless `name` is a queue name (queue_name_problem).
+inline void check_queue_name(std::string_view name) {
+    if (char const* why = queue_name_problem(name)) throw bad_queue_name(why);
+}
+/// A number of a result row, whichever integer or decimal type the backend gave it.
+inline long long row_integer(soci::row const& r, std::size_t i) {
+    if (r.get_indicator(i) == soci::i_null) return 0;
+    switch (r.get_properties(i).get_data_type()) {
+        case soci::dt_integer: return r.get<int>(i);
+        case soci::dt_long_long: return r.get<long long>(i);
+        case soci::dt_unsigned_long_long: return static_cast<long long>(r.get<unsigned long long>(i));
+        case soci::dt_double: return static_cast<long long>(r.get<double>(i));
+        default: return std::stoll(r.get<std::string>(i));
+    }
+}
+}  // namespace detail
+
+/// Where and when a job runs. The defaults are the queue "default", priority 0, due now.
+struct enqueue_options {
+    std::string queue = "default";
+    /// Smaller runs first (River, Oban); any int.
+    int priority = 0;
+    /// Not before this time: milliseconds since the epoch on the *database's* clock. Or:
+    std::optional<long long> run_at{};
+    /// not before this long after the database's now. Give one of the two, not both.
+    std::chrono::milliseconds delay{0};
+};
+
 /// A job row a worker claimed.
 struct claimed_job {
     long long id = 0;
@@ -45,12 +99,23 @@ struct claimed_job {
     std::string payload;
     int attempts = 0;  ///< including this one
     int max_attempts = 0;
+    std::string queue = "default";
+    int priority = 0;
+    long long run_at = 0;
 };
 
-/// What `status` reports: rows per state and the age of the oldest job ready to run.
+/// What `status` reports.
 struct queue_status {
+    /// Rows per state of the table (ready counts the scheduled rows too).
     std::map<std::string, long long> counts;
+    /// Ready rows that are not due yet (scheduled jobs, retries waiting for their backoff).
+    long long scheduled = 0;
+    /// The age of the oldest due ready row (0 when none).
     double oldest_ready_seconds = 0;
+    /// Per named queue: rows per state, with "scheduled" counted apart from "ready" (due).
+    std::map<std::string, std::map<std::string, long long>> queues;
+    /// The paused queues, by name.
+    std::vector<std::string> paused;
 };
 
 class job_queue {
@@ -67,7 +132,15 @@ public:
     /// The channel NOTIFY wakes idle workers on (PostgreSQL).
     std::string channel() const { return table_; }
 
-    /// Creates the table and its indexes if they are missing.
+    /// The table of paused queues.
+    std::string paused_table() const { return table_ + "_paused"; }
+
+    /// Creates the table, its indexes and the table of paused queues if they are missing, and
+    /// upgrades a table of an older cascade in place: the columns it lacks are added with their
+    /// defaults (its rows stay, in the queue "default" at priority 0), the claim indexes of this
+    /// version are made and the old ready index `<table>_ready (run_at, id)` is dropped. Run it
+    /// before starting workers of this version (workers of the older one keep working, without
+    /// queues, priorities or pauses, and their claims sort the ready rows until they are replaced).
     void install(soci::session& sql) const {
         bool const pg = is_pg(sql);
         sql << "CREATE TABLE IF NOT EXISTS " + table_ + " (id " +
@@ -76,17 +149,46 @@ public:
                    " state TEXT NOT NULL DEFAULT 'ready' CHECK (state IN ('ready', 'running', 'done', 'dead')),"
                    " attempts INTEGER NOT NULL DEFAULT 0,"
                    " max_attempts INTEGER NOT NULL, run_at BIGINT NOT NULL, locked_by TEXT, locked_until BIGINT,"
-                   " last_error TEXT, errors TEXT NOT NULL DEFAULT '', created_at BIGINT NOT NULL, finished_at BIGINT)";
+                   " last_error TEXT, errors TEXT NOT NULL DEFAULT '', created_at BIGINT NOT NULL, finished_at BIGINT," +
+                   columns_added_later[0].definition + ", " + columns_added_later[1].definition + ")";
+        // A table of an older cascade: the same columns, added at its end (so both shapes are one).
+        for (auto const& c : columns_added_later) {
+            if (has_column(sql, c.name)) continue;
+            sql << "ALTER TABLE " + table_ + " ADD COLUMN " + (pg ? "IF NOT EXISTS " : "") + c.definition;
+        }
+        sql << "CREATE TABLE IF NOT EXISTS " + paused_table() + " (queue TEXT PRIMARY KEY, paused_at BIGINT NOT NULL)";
         // Deduplication: one live job per (job, owner, batch).
         sql << "CREATE UNIQUE INDEX IF NOT EXISTS " + table_ + "_live_dedup ON " + table_ +
                    " (dedup_key) WHERE state IN ('ready', 'running')";
         // Claims walk these in order and stop after n rows, whatever the backlog: the ready rows by
-        // run time, the running rows by lease; pruning walks the done rows by finish time.
-        sql << "CREATE INDEX IF NOT EXISTS " + table_ + "_ready ON " + table_ + " (run_at, id) WHERE state = 'ready'";
+        // priority and run time (all queues, or one queue at a time), the running rows by lease;
+        // pruning walks the done rows by finish time. PostgreSQL cuts names at 63 bytes and a table
+        // name may have 60: every suffix differs in its first three bytes (_li _cl _qu _le _fi _pa).
+        sql << "CREATE INDEX IF NOT EXISTS " + table_ + "_due ON " + table_ + " (priority, run_at, id) WHERE state = 'ready'";
+        sql << "CREATE INDEX IF NOT EXISTS " + table_ + "_queue_claim ON " + table_ +
+                   " (queue, priority, run_at, id) WHERE state = 'ready'";
         sql << "CREATE INDEX IF NOT EXISTS " + table_ + "_lease ON " + table_ + " (locked_until) WHERE state = 'running'";
         sql << "CREATE INDEX IF NOT EXISTS " + table_ + "_finished ON " + table_ + " (finished_at) WHERE state = 'done'";
-        // The claim index of earlier versions: nothing reads it any more, every write would maintain it.
+        // The claim index of the first version (state, run_at, id): nothing reads it any more, every write paid for it.
         sql << "DROP INDEX IF EXISTS " + table_ + "_claim";
+        // The previous version's ready index (run_at, id): no claim reads it now, every write paid for it.
+        // (PostgreSQL: looked up first, so that a new install prints no notice about it.)
+        long long old_index = 1;
+        std::string const old_name = table_ + "_ready";  // bound values must outlive the statement
+        if (pg) sql << "SELECT COUNT(*) FROM (SELECT to_regclass(:i) AS r) x WHERE r IS NOT NULL", soci::use(old_name), soci::into(old_index);
+        if (old_index > 0) sql << "DROP INDEX IF EXISTS " + table_ + "_ready";
+    }
+
+    /// Throws queue_not_installed unless the table has what this version reads and writes (a
+    /// worker checks it when it starts).
+    void check_installed(soci::session& sql) const {
+        try {
+            long long n = 0;
+            sql << "SELECT COUNT(*) FROM (SELECT queue, priority FROM " + table_ + " WHERE 1 = 0) c", soci::into(n);
+            sql << "SELECT COUNT(*) FROM (SELECT queue FROM " + paused_table() + " WHERE 1 = 0) p", soci::into(n);
+        } catch (std::exception const& e) {
+            throw queue_not_installed(table_, e.what());
+        }
     }
 
     /// Inserts a job row in the caller's transaction (the outbox): gone with a rollback, kept by a
@@ -95,63 +197,172 @@ public:
     /// commit).
     bool enqueue(soci::session& sql, std::string const& name, std::string const& payload, std::string const& dedup_key,
                  int max_attempts, std::chrono::milliseconds delay = std::chrono::milliseconds(0)) const {
+        enqueue_options o;
+        o.delay = delay;
+        return enqueue(sql, name, payload, dedup_key, max_attempts, o);
+    }
+    /// The same, in a named queue, with a priority, or scheduled (`{.queue = "mail", .priority = -1,
+    /// .delay = 5min}`). A scheduled job is not claimed before its time; workers see it within their
+    /// poll interval of it.
+    bool enqueue(soci::session& sql, std::string const& name, std::string const& payload, std::string const& dedup_key,
+                 int max_attempts, enqueue_options const& options) const {
         // SOCI's PostgreSQL backend cuts text at a NUL byte: two keys would share a dedup key.
         detail::check_text(name, "job name");
         detail::check_text(payload, "job payload");
         detail::check_text(dedup_key, "job dedup key");
+        detail::check_queue_name(options.queue);
+        if (options.run_at && options.delay.count() != 0)
+            throw bad_enqueue_options("enqueue_options: give a run time (run_at) or a delay, not both");
         bool const pg = is_pg(sql);
-        long long const delay_ms = delay.count();
+        long long const when = options.run_at ? *options.run_at : options.delay.count();
+        int const priority = options.priority;
+        std::string const run_at = options.run_at ? std::string(":r") : now(pg) + " + :r";
         soci::statement st = (sql.prepare << "INSERT INTO " + table_ +
-                                                 " (name, payload, dedup_key, state, attempts, max_attempts, run_at, created_at)"
-                                                 " VALUES (:n, :p, :k, 'ready', 0, :m, " + now(pg) + " + :d, " + now(pg) +
-                                                 ") ON CONFLICT (dedup_key) WHERE state IN ('ready', 'running') DO NOTHING",
-                              soci::use(name), soci::use(payload), soci::use(dedup_key), soci::use(max_attempts),
-                              soci::use(delay_ms));
+                                                 " (name, payload, dedup_key, state, attempts, max_attempts, run_at, created_at, queue,"
+                                                 " priority) VALUES (:n, :p, :k, 'ready', 0, :m, " + run_at + ", " + now(pg) +
+                                                 ", :q, :pr) ON CONFLICT (dedup_key) WHERE state IN ('ready', 'running') DO NOTHING",
+                              soci::use(name), soci::use(payload), soci::use(dedup_key), soci::use(max_attempts), soci::use(when),
+                              soci::use(options.queue), soci::use(priority));
         st.execute(true);
         bool const inserted = st.get_affected_rows() > 0;
-        if (inserted && pg) sql << "NOTIFY " + channel();
+        // The queue's name rides along: a worker serving other queues need not wake.
+        if (inserted && pg) sql << "NOTIFY " + channel() + ", " + literal(true, options.queue);
         return inserted;
     }
 
-    /// Claims up to `n` runnable jobs for `worker`, in one statement that also counts the attempt and
-    /// sets the lease: rows whose lease lapsed (or that have none) first, then ready rows that are
-    /// due, oldest first. Each kind is read from its partial index in order and the walk stops after n
-    /// rows, so a claim costs the same with 1,000 or 1,000,000 rows queued (the clock is read once,
-    /// as a scalar subquery, so that the planner can use it as an index bound). PostgreSQL: FOR UPDATE
-    /// SKIP LOCKED, so many workers never wait on each other; SQLite: the single writer's UPDATE.
-    std::vector<claimed_job> claim(soci::session& sql, std::string const& worker, int n, std::chrono::milliseconds lease) const {
-        if (n < 1) n = 1;
-        std::string const text = claim_text(is_pg(sql), ":w", n, lease.count());
-        std::size_t const cap = n < 2 ? 2 : static_cast<std::size_t>(n);
-        std::vector<long long> ids(cap);
-        std::vector<std::string> names(cap), payloads(cap);
-        std::vector<int> attempts(cap), maxes(cap);
-        soci::statement st = (sql.prepare << text, soci::into(ids), soci::into(names), soci::into(payloads),
-                              soci::into(attempts), soci::into(maxes), soci::use(worker));
-        std::vector<claimed_job> out;
-        for (bool got = st.execute(true); got; got = st.fetch()) {
-            for (std::size_t i = 0; i < ids.size(); ++i) out.push_back({ids[i], names[i], payloads[i], attempts[i], maxes[i]});
-            if (ids.empty()) break;
+    /// Claims up to `n` runnable jobs for `worker` from `queues` (every queue when empty), in one
+    /// statement that also counts the attempt and sets the lease: rows whose lease lapsed (or that
+    /// have none) first, then ready rows that are due, by priority (smaller first), run time and id.
+    /// Paused queues are left alone. Every walk reads a partial index in order and stops after n rows,
+    /// so a claim costs the same with 1,000 or 1,000,000 rows queued, whatever other queues or paused
+    /// queues hold (the clock is read once, as a scalar subquery). PostgreSQL: FOR UPDATE SKIP
+    /// LOCKED, so many workers never wait on each other; SQLite: the single writer's UPDATE. The
+    /// jobs come back in claim order: priority, run time, id.
+    std::vector<claimed_job> claim(soci::session& sql, std::string const& worker, int n, std::chrono::milliseconds lease,
+                                   std::vector<std::string> const& queues = {}) const;
+
+    /// The claim prepared once on a session and run as often as wanted (a worker thread keeps one
+    /// per session: PostgreSQL then plans it once instead of at every claim).
+    class prepared_claim {
+    public:
+        prepared_claim(job_queue const& queue, soci::session& sql, std::string worker, int n, std::chrono::milliseconds lease,
+                       std::vector<std::string> const& queues = {})
+            : worker_(std::move(worker)), cap_(n < 2 ? 2 : static_cast<std::size_t>(n)), st_(sql) {
+            resize();
+            st_.exchange(soci::into(ids_));
+            st_.exchange(soci::into(names_));
+            st_.exchange(soci::into(payloads_));
+            st_.exchange(soci::into(attempts_));
+            st_.exchange(soci::into(maxes_));
+            st_.exchange(soci::into(queues_));
+            st_.exchange(soci::into(priorities_));
+            st_.exchange(soci::into(run_ats_));
+            st_.exchange(soci::use(worker_));
+            st_.alloc();
+            st_.prepare(queue.claim_text(is_pg(sql), ":w", n < 1 ? 1 : n, lease.count(), queues));
+            st_.define_and_bind();
         }
-        return out;
-    }
+        prepared_claim(prepared_claim const&) = delete;
+        prepared_claim& operator=(prepared_claim const&) = delete;
+
+        /// Claims; the jobs in claim order (RETURNING keeps none): priority, run time, id.
+        std::vector<claimed_job> operator()() {
+            resize();  // a run shrinks the vectors to the rows it got; a vector of 0 cannot take rows
+            std::vector<claimed_job> out;
+            for (bool got = st_.execute(true); got; got = st_.fetch()) {
+                for (std::size_t i = 0; i < ids_.size(); ++i)
+                    out.push_back({ids_[i], names_[i], payloads_[i], attempts_[i], maxes_[i], queues_[i], priorities_[i], run_ats_[i]});
+                if (ids_.empty()) break;
+            }
+            std::sort(out.begin(), out.end(), [](claimed_job const& a, claimed_job const& b) {
+                return std::tie(a.priority, a.run_at, a.id) < std::tie(b.priority, b.run_at, b.id);
+            });
+            return out;
+        }
+
+    private:
+        void resize() {
+            ids_.resize(cap_);
+            run_ats_.resize(cap_);
+            names_.resize(cap_);
+            payloads_.resize(cap_);
+            queues_.resize(cap_);
+            attempts_.resize(cap_);
+            maxes_.resize(cap_);
+            priorities_.resize(cap_);
+        }
+        std::string worker_;
+        std::size_t cap_;
+        std::vector<long long> ids_, run_ats_;
+        std::vector<std::string> names_, payloads_, queues_;
+        std::vector<int> attempts_, maxes_, priorities_;
+        soci::statement st_;
+    };
 
     /// The claim's statement: `worker` is SQL (a placeholder, or a literal for EXPLAIN); the numbers
-    /// are the caller's integers.
-    std::string claim_text(bool pg, std::string const& worker, int n, long long lease_ms) const {
+    /// are the caller's integers; the queue names are checked and written as quoted literals.
+    ///  - lapsed: running rows whose lease lapsed, by lease (`_lease` index), in the worker's
+    ///    unpaused queues;
+    ///  - due, one queue: `_queue_claim (queue, priority, run_at, id)` from the queue's first entry;
+    ///  - due, several queues: the same walk per queue, n rows each, the first n of them (a sort of
+    ///    at most n rows per queue, never of the backlog);
+    ///  - due, every queue: `_due (priority, run_at, id)` while no queue is paused; while some
+    ///    are, the queues with ready rows are found by a walk that jumps from one queue to the next
+    ///    in `_queue_claim` (one index probe per queue, never a paused queue's rows), and each
+    ///    unpaused one is walked as above. Each way is gated by a test of the pause table that
+    ///    PostgreSQL evaluates once, so only one of them runs.
+    std::string claim_text(bool pg, std::string const& worker, int n, long long lease_ms,
+                           std::vector<std::string> const& queues = {}) const {
+        for (auto const& q : queues) detail::check_queue_name(q);
         std::string const limit = std::to_string(n < 1 ? 1 : n);
         std::string const clock = "(SELECT " + now(pg) + ")";
         std::string const lock = pg ? " FOR UPDATE SKIP LOCKED" : "";
-        return "WITH lapsed AS (SELECT id FROM " + table_ +
-               " WHERE state = 'running' AND (locked_until IS NULL OR locked_until < " + clock +
-               ") AND attempts < max_attempts ORDER BY locked_until LIMIT " +
-               limit + lock + "), due AS (SELECT id FROM " + table_ + " WHERE state = 'ready' AND run_at <= " + clock +
-               " ORDER BY run_at, id LIMIT " + limit + lock + ") UPDATE " + table_ +
+        std::string const paused = paused_table();
+        std::string served;  // the worker's queues, as SQL literals
+        for (auto const& q : queues) served += (served.empty() ? "" : ", ") + literal(pg, q);
+        // The due rows of one queue (a literal, or a column of the outer query), most urgent first.
+        auto one_queue = [&](std::string const& queue_sql, std::string const& columns, bool gate) {
+            return "SELECT " + columns + " FROM " + table_ + " WHERE state = 'ready' AND queue = " + queue_sql +
+                   " AND run_at <= " + clock +
+                   (gate ? " AND NOT EXISTS (SELECT 1 FROM " + paused + " WHERE queue = " + queue_sql + ")" : std::string()) +
+                   " ORDER BY priority, run_at, id LIMIT " + limit + lock;
+        };
+        std::string ctes = "lapsed AS (SELECT id FROM " + table_ + " WHERE state = 'running' AND (locked_until IS NULL OR locked_until < " +
+                           clock + ") AND attempts < max_attempts" + (queues.empty() ? std::string() : " AND queue IN (" + served + ")") +
+                           " AND NOT EXISTS (SELECT 1 FROM " + paused + " p WHERE p.queue = " + table_ + ".queue)" +
+                           " ORDER BY locked_until LIMIT " + limit + lock + ")";
+        std::string arms = "SELECT id FROM lapsed UNION ALL SELECT id FROM due";
+        bool recursive = false;
+        if (queues.size() == 1) {
+            ctes += ", due AS (" + one_queue(literal(pg, queues[0]), "id", true) + ")";
+        } else if (queues.size() > 1) {
+            std::string u;
+            for (std::size_t i = 0; i < queues.size(); ++i)
+                u += (i ? " UNION ALL " : "") + std::string("SELECT id, priority, run_at FROM (") +
+                     one_queue(literal(pg, queues[i]), "id, priority, run_at", true) + ") q" + std::to_string(i);
+            ctes += ", due AS (SELECT id FROM (" + u + ") u ORDER BY priority, run_at, id LIMIT " + limit + ")";
+        } else {
+            recursive = true;
+            ctes += ", due AS (SELECT id FROM " + table_ + " WHERE state = 'ready' AND run_at <= " + clock +
+                    " AND NOT EXISTS (SELECT 1 FROM " + paused + ") ORDER BY priority, run_at, id LIMIT " + limit + lock + ")";
+            ctes += ", live_queues (name) AS (SELECT MIN(queue) FROM " + table_ + " WHERE state = 'ready' AND EXISTS (SELECT 1 FROM " +
+                    paused + ") UNION ALL SELECT (SELECT MIN(t.queue) FROM " + table_ +
+                    " t WHERE t.state = 'ready' AND t.queue > live_queues.name) FROM live_queues WHERE live_queues.name IS NOT NULL)";
+            std::string const each = pg ? "live_queues q CROSS JOIN LATERAL (" + one_queue("q.name", "id, priority, run_at", false) + ") d"
+                                        // SQLite has no LATERAL: the rows whose id is among the queue's first n
+                                        : "live_queues q JOIN " + table_ + " d ON d.id IN (SELECT i.id FROM " + table_ +
+                                              " i WHERE i.state = 'ready' AND i.queue = q.name AND i.run_at <= " + clock +
+                                              " ORDER BY i.priority, i.run_at, i.id LIMIT " + limit + ")";
+            ctes += ", due_unpaused AS (SELECT d.id FROM " + each + " WHERE q.name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM " + paused +
+                    " p WHERE p.queue = q.name) ORDER BY d.priority, d.run_at, d.id LIMIT " + limit + ")";
+            arms += " UNION ALL SELECT id FROM due_unpaused";
+        }
+        return std::string(recursive ? "WITH RECURSIVE " : "WITH ") + ctes + " UPDATE " + table_ +
                // attempts saturate: a row written with 2147483647 must not make every claim overflow
                " SET state = 'running', attempts = CASE WHEN attempts < 0 THEN 1 WHEN attempts >= 2147483646 THEN 2147483647"
                " ELSE attempts + 1 END, locked_by = " + worker + ", locked_until = " + now(pg) + " + " + std::to_string(lease_ms) +
-               " WHERE id IN (SELECT id FROM (SELECT id FROM lapsed UNION ALL SELECT id FROM due) c LIMIT " + limit +
-               ") RETURNING id, name, payload, attempts, max_attempts";
+               " WHERE id IN (SELECT id FROM (" + arms + ") c LIMIT " + limit +
+               ") RETURNING id, name, payload, attempts, max_attempts, queue, priority, run_at";
     }
 
     /// Marks jobs done, in one statement; only rows `worker` still holds with that attempt (a row
@@ -215,15 +426,74 @@ public:
             soci::use(worker);
     }
 
+    /// Rows per state and per queue, the scheduled ones apart, the oldest due job's age and the
+    /// paused queues. It counts the table (its cost grows with it: an operator's command, and the
+    /// example worker's idle check).
     queue_status status(soci::session& sql) const {
         queue_status s;
-        soci::rowset<soci::row> rs = (sql.prepare << "SELECT state, COUNT(*) FROM " + table_ + " GROUP BY state");
-        for (auto const& r : rs) s.counts[r.get<std::string>(0)] = read_count(r, 1);
-        long long oldest = 0;
-        soci::indicator ind = soci::i_null;
-        sql << "SELECT " + now(is_pg(sql)) + " - MIN(run_at) FROM " + table_ + " WHERE state = 'ready'", soci::into(oldest, ind);
-        if (ind != soci::i_null && oldest > 0) s.oldest_ready_seconds = static_cast<double>(oldest) / 1000.0;
+        long long const at = database_now(sql);
+        std::string const clock = std::to_string(at);
+        soci::rowset<soci::row> rs = (sql.prepare << "SELECT queue, state, COUNT(*), SUM(CASE WHEN state = 'ready' AND run_at > " +
+                                                         clock + " THEN 1 ELSE 0 END), MIN(CASE WHEN state = 'ready' AND run_at <= " +
+                                                         clock + " THEN run_at END) FROM " + table_ + " GROUP BY queue, state");
+        std::optional<long long> oldest;
+        for (auto const& r : rs) {
+            std::string const queue = r.get_indicator(0) == soci::i_null ? std::string() : r.get<std::string>(0);
+            std::string const state = r.get<std::string>(1);
+            long long const rows = detail::row_integer(r, 2), scheduled = detail::row_integer(r, 3);
+            s.counts[state] += rows;
+            s.scheduled += scheduled;
+            auto& per = s.queues[queue];
+            if (state == "ready") {
+                per["ready"] += rows - scheduled;
+                per["scheduled"] += scheduled;
+            } else {
+                per[state] += rows;
+            }
+            if (r.get_indicator(4) != soci::i_null) {
+                long long const due = detail::row_integer(r, 4);
+                if (!oldest || due < *oldest) oldest = due;
+            }
+        }
+        if (oldest && at > *oldest) s.oldest_ready_seconds = static_cast<double>(at - *oldest) / 1000.0;
+        s.paused = paused(sql);
+        for (auto const& q : s.paused) s.queues[q];  // a paused queue is listed even when it holds nothing
         return s;
+    }
+
+    /// Pauses a named queue: no worker claims its jobs until it is resumed (jobs running now
+    /// finish; the others keep their place). Returns false if it was paused already.
+    bool pause(soci::session& sql, std::string const& queue) const {
+        detail::check_queue_name(queue);
+        soci::statement st = (sql.prepare << "INSERT INTO " + paused_table() + " (queue, paused_at) VALUES (:q, " + now(is_pg(sql)) +
+                                                 ") ON CONFLICT (queue) DO NOTHING",
+                              soci::use(queue));
+        st.execute(true);
+        return st.get_affected_rows() > 0;
+    }
+    /// Resumes a paused queue (idle PostgreSQL workers are woken at once). Returns false if it was
+    /// not paused.
+    bool resume(soci::session& sql, std::string const& queue) const {
+        detail::check_queue_name(queue);
+        soci::statement st = (sql.prepare << "DELETE FROM " + paused_table() + " WHERE queue = :q", soci::use(queue));
+        st.execute(true);
+        bool const resumed = st.get_affected_rows() > 0;
+        if (resumed && is_pg(sql)) sql << "NOTIFY " + channel() + ", " + literal(true, queue);
+        return resumed;
+    }
+    /// The paused queues, by name.
+    std::vector<std::string> paused(soci::session& sql) const {
+        std::vector<std::string> out;
+        soci::rowset<std::string> rs = (sql.prepare << "SELECT queue FROM " + paused_table() + " ORDER BY queue");
+        for (auto const& q : rs) out.push_back(q);
+        return out;
+    }
+
+    /// The database's clock now, in milliseconds since the epoch.
+    long long database_now(soci::session& sql) const {
+        long long at = 0;
+        sql << "SELECT " + now(is_pg(sql)), soci::into(at);
+        return at;
     }
     /// Puts a dead job (or every dead job, id < 0) back to ready with fresh attempts; returns how many.
     /// A dead job whose twin (same dedup key) is ready or running is not retried: retry ID throws
@@ -328,6 +598,35 @@ private:
         return out;
     }
     static bool is_pg(soci::session& sql) { return sql.get_backend_name() == "postgresql"; }
+    /// `text` as a string literal of the dialect (a checked queue name: no NUL byte). PostgreSQL's
+    /// escape string form doubles backslashes too, so it reads the same whatever
+    /// standard_conforming_strings says.
+    static std::string literal(bool pg, std::string_view text) {
+        std::string out = pg ? "E'" : "'";
+        for (char c : text) {
+            if (c == '\'') out += "''";
+            else if (pg && c == '\\') out += "\\\\";
+            else out += c;
+        }
+        return out + "'";
+    }
+    struct column_added_later {
+        char const* name;
+        char const* definition;
+    };
+    static constexpr column_added_later columns_added_later[2] = {
+        {"queue", "queue TEXT NOT NULL DEFAULT 'default'"}, {"priority", "priority INTEGER NOT NULL DEFAULT 0"}};
+    /// Whether the table has the column (resolved as the statements resolve the table's name).
+    bool has_column(soci::session& sql, char const* column) const {
+        long long n = 0;
+        std::string const c = column;
+        if (is_pg(sql))
+            sql << "SELECT COUNT(*) FROM pg_attribute WHERE attrelid = to_regclass(:t) AND attname = :c AND NOT attisdropped",
+                soci::use(table_), soci::use(c), soci::into(n);
+        else
+            sql << "SELECT COUNT(*) FROM pragma_table_info('" + table_ + "') WHERE name = :c", soci::use(c), soci::into(n);
+        return n > 0;
+    }
     static std::string newline(bool pg) { return pg ? "chr(10)" : "char(10)"; }
     /// `(id, attempts) IN (VALUES (..), ..)`: the rows as claimed (integers from the table: nothing
     /// to escape; SQLite takes row values only from a subquery).
@@ -344,16 +643,12 @@ private:
         out += ")";
         return out;
     }
-    static long long read_count(soci::row const& r, std::size_t i) {
-        switch (r.get_properties(i).get_data_type()) {
-            case soci::dt_integer: return r.get<int>(i);
-            case soci::dt_long_long: return r.get<long long>(i);
-            case soci::dt_unsigned_long_long: return static_cast<long long>(r.get<unsigned long long>(i));
-            case soci::dt_double: return static_cast<long long>(r.get<double>(i));
-            default: return std::stoll(r.get<std::string>(i));
-        }
-    }
     std::string table_;
 };
+
+inline std::vector<claimed_job> job_queue::claim(soci::session& sql, std::string const& worker, int n, std::chrono::milliseconds lease,
+                                                 std::vector<std::string> const& queues) const {
+    return prepared_claim(*this, sql, worker, n, lease, queues)();
+}
 
 }  // namespace cascade

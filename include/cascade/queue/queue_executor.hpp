@@ -14,10 +14,14 @@ public:
     queue_executor(job_queue const& queue, soci::session& sql, int max_attempts = 25)
         : queue_(queue), sql_(sql), max_attempts_(max_attempts) {}
 
-    /// Writes the job's row in `sql`'s current transaction.
+    /// Writes the job's row in `sql`'s current transaction, in its association's named queue with
+    /// its priority (`cascade::queue<"...">`, `cascade::priority<N>`: Job::queue, Job::priority).
     template <class Job>
     void enqueue_in(soci::session& sql, Job const& job) const {
-        queue_.enqueue(sql, std::string(Job::name), job.to_json(), dedup_key(job), max_attempts_);
+        enqueue_options o;
+        if constexpr (requires { Job::queue; }) o.queue = std::string(Job::queue);
+        if constexpr (requires { Job::priority; }) o.priority = Job::priority;
+        queue_.enqueue(sql, std::string(Job::name), job.to_json(), dedup_key(job), max_attempts_, o);
     }
     /// Queues a job task (its job's row, outside any transaction of the caller's).
     template <class Task>

@@ -13,7 +13,13 @@
 // fenced by (id, locked_by, attempts), so a row another worker took over meanwhile stays theirs.
 // The heartbeat thread also maintains the table, one worker at a time: retention of done rows and
 // repair of rows no worker would touch (job_queue::repair).
+//
+// Named queues: a worker serves the queues `worker_options::queues` lists (every queue when empty),
+// most urgent due job first, and none of a paused queue. With `metrics_port`, it serves the whole
+// table's metrics to Prometheus (queue/metrics.hpp, queue/metrics_server.hpp).
 #include <cascade/jobs.hpp>
+#include <cascade/queue/metrics.hpp>
+#include <cascade/queue/metrics_server.hpp>
 #include <cascade/queue/queue_executor.hpp>
 
 #include <soci/postgresql/soci-postgresql.h>
@@ -58,6 +64,13 @@ struct worker_options {
     /// batch_size (10,000 by default); 0: a job is never split.
     std::optional<std::size_t> fan_out_rows{};
     std::function<void(job_event const&)> on_event{};
+    /// The named queues this worker serves (`cascade::queue<"...">`, enqueue_options::queue);
+    /// empty: every queue. Each name is checked (not empty, at most 128 bytes, no NUL byte).
+    std::vector<std::string> queues{};
+    /// Serves GET /metrics (Prometheus text, the whole table's) on this port; 0: no server.
+    int metrics_port = 0;
+    /// The numeric IPv4 or IPv6 address the metrics server listens on: this machine only, by default.
+    std::string metrics_address = "127.0.0.1";
 };
 
 template <class Schema>
@@ -66,12 +79,23 @@ public:
     /// A job the application handles itself, by name: f(payload, session).
     using handler = std::function<void(std::string_view, soci::session&)>;
 
+    /// Checks the options (bad_queue_name, metrics_server_error); nothing runs before start().
     worker(job_queue queue, worker_options options) : queue_(std::move(queue)), options_(std::move(options)) {
         if (options_.id.empty()) {
             char host[256]{};
             gethostname(host, sizeof host - 1);
             options_.id = std::string(host) + ":" + std::to_string(getpid());
         }
+        std::vector<std::string> queues;
+        for (auto const& q : options_.queues) {
+            detail::check_queue_name(q);
+            if (std::find(queues.begin(), queues.end(), q) == queues.end()) queues.push_back(q);
+        }
+        options_.queues = std::move(queues);
+        if (options_.metrics_port < 0 || options_.metrics_port > 65535)
+            throw metrics_server_error("port " + std::to_string(options_.metrics_port) + " is out of range (0 to 65535)");
+        if (options_.metrics_port != 0 && !metrics_server::valid_address(options_.metrics_address))
+            throw metrics_server_error("'" + options_.metrics_address + "' is not a numeric IPv4 or IPv6 address");
     }
     worker(worker const&) = delete;
     worker& operator=(worker const&) = delete;
@@ -79,7 +103,23 @@ public:
 
     void handle(std::string name, handler f) { handlers_[std::move(name)] = std::move(f); }
 
+    /// Starts the threads (and the metrics server). Throws queue_not_installed if the database
+    /// answers and the table lacks what this version needs, metrics_server_error if the metrics
+    /// port cannot be listened on; a database that does not answer yet is waited for, as always.
     void start() {
+        if (!threads_.empty()) return;
+        std::unique_ptr<soci::session> s;
+        try {
+            s = open();
+        } catch (...) {
+            // down for now: the threads reconnect with backoff
+        }
+        if (s) queue_.check_installed(*s);
+        s.reset();
+        if (options_.metrics_port != 0) {
+            metrics_ = std::make_unique<metrics_server>(options_.metrics_address, options_.metrics_port, [this] { return render_metrics(); });
+            metrics_->start();
+        }
         stopping_ = false;
         for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this, i] { work(i); });
         threads_.emplace_back([this] { beat(); });
@@ -110,6 +150,8 @@ public:
         }
         for (auto& t : threads_) t.join();
         threads_.clear();
+        metrics_.reset();
+        metrics_sql_.reset();
     }
     /// Runs until `done()` says so (checked between polls), then stops.
     void run_until(std::function<bool()> done) {
@@ -121,6 +163,10 @@ public:
     long long performed() const { return performed_; }
     long long failed() const { return failed_; }
     std::string const& id() const { return options_.id; }
+    /// The queues it serves (empty: every queue).
+    std::vector<std::string> const& queues() const { return options_.queues; }
+    /// The port its metrics server listens on (0: none).
+    int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
 
 private:
     std::unique_ptr<soci::session> open() const {
@@ -166,11 +212,16 @@ private:
         async_runtime<Schema, queue_executor, shared_session> runtime(
             executor, shared_session{s},
             {.batch_size = options_.batch_size, .fan_out_rows = options_.fan_out_rows.value_or(10 * options_.batch_size)});
+        std::unique_ptr<job_queue::prepared_claim> claim;  // prepared once per session, planned once
         while (!stopping_) {
             std::vector<claimed_job> jobs;
             try {
-                jobs = queue_.claim(s, options_.id, options_.claim_batch, options_.lease);
+                if (!claim)
+                    claim = std::make_unique<job_queue::prepared_claim>(queue_, s, options_.id, options_.claim_batch, options_.lease,
+                                                                        options_.queues);
+                jobs = (*claim)();
             } catch (std::exception const& x) {
+                claim.reset();  // prepared again on the next claim (a statement a failure left unusable is not reused)
                 if (!alive(s)) {
                     problem("lost the connection; reconnecting");
                     return;
@@ -416,7 +467,7 @@ private:
                     if (!PQconsumeInput(conn)) throw std::runtime_error("lost the LISTEN connection");
                     bool any = false;
                     while (PGnotify* n = PQnotifies(conn)) {
-                        any = true;
+                        if (serves(n->extra)) any = true;
                         PQfreemem(n);
                     }
                     if (any) {
@@ -434,6 +485,24 @@ private:
         }
     }
 
+    /// Whether a NOTIFY's payload (the queue of the job enqueued or resumed; empty from an older
+    /// cascade) concerns this worker.
+    bool serves(char const* queue) const {
+        if (options_.queues.empty() || !queue || !*queue) return true;
+        return std::find(options_.queues.begin(), options_.queues.end(), std::string_view(queue)) != options_.queues.end();
+    }
+
+    /// A scrape, on the metrics server's thread: its own session, opened again after a failure.
+    std::string render_metrics() {
+        try {
+            if (!metrics_sql_) metrics_sql_ = open();
+            return prometheus_metrics(queue_, *metrics_sql_);
+        } catch (...) {
+            metrics_sql_.reset();
+            throw;
+        }
+    }
+
     job_queue queue_;
     worker_options options_;
     std::map<std::string, handler> handlers_;
@@ -446,6 +515,8 @@ private:
     std::map<std::string, std::chrono::steady_clock::time_point> problems_;  ///< when each was last told
     std::atomic<bool> stopping_{false};
     std::atomic<long long> performed_{0}, failed_{0};
+    std::unique_ptr<soci::session> metrics_sql_;  ///< the metrics server's (declared before it: outlives it)
+    std::unique_ptr<metrics_server> metrics_;
 };
 
 }  // namespace cascade
