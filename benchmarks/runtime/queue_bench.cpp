@@ -155,6 +155,20 @@ double through_queue(database& db, long long n, int workers, std::vector<std::st
         count(*db.sql, "SELECT finished_at - created_at FROM cascade_jobs WHERE id = (SELECT MIN(id) FROM cascade_jobs)"));
     return total_ms;
 }
+/// Median milliseconds of writing one job row inside a transaction (1,000 of them, keys `prefix` + i).
+double enqueue_median_ms(database& db, std::string const& prefix) {
+    c::job_queue queue;
+    std::vector<double> times;
+    for (int i = 0; i < 1000; ++i) {
+        soci::transaction tx(*db.sql);
+        auto const t0 = clock_type::now();
+        queue.enqueue(*db.sql, "authors.books", books_job{i, i, {}}.to_json(), prefix + std::to_string(i), 25);
+        times.push_back(ms_since(t0));
+        tx.commit();
+    }
+    return bench::median(times);
+}
+
 /// `n` ready no-op rows, due since long ago, in a fresh queue table.
 void ready_rows(database& db, long long n) {
     *db.sql << "DROP TABLE IF EXISTS cascade_jobs";
@@ -205,17 +219,9 @@ int main(int argc, char** argv) {
         report.set("queue.pg.noop_jobs_per_s.w4_backlog100000", rate);
         row("PostgreSQL, no-op jobs, 4 workers, 100,000 queued", rate, "jobs/s");
         // the enqueue with those 100,000 rows still in the table (done now)
-        c::job_queue queue;
-        std::vector<double> times;
-        for (int i = 0; i < 1000; ++i) {
-            soci::transaction tx(*pg.sql);
-            auto const t0 = clock_type::now();
-            queue.enqueue(*pg.sql, "authors.books", books_job{i, i, {}}.to_json(), "b" + std::to_string(i), 25);
-            times.push_back(ms_since(t0));
-            tx.commit();
-        }
-        report.set("queue.pg.enqueue_ms.backlog100000", bench::median(times));
-        row("PostgreSQL, enqueue, 100,000 rows in the table (median)", bench::median(times), "ms");
+        double const enqueue = enqueue_median_ms(pg, "b");
+        report.set("queue.pg.enqueue_ms.backlog100000", enqueue);
+        row("PostgreSQL, enqueue, 100,000 rows in the table (median)", enqueue, "ms");
     }
     if (backlog_only) {
         report.write(args);
@@ -240,16 +246,9 @@ int main(int argc, char** argv) {
         c::job_queue queue;
         *pg.sql << "DROP TABLE IF EXISTS cascade_jobs";
         queue.install(*pg.sql);
-        std::vector<double> times;
-        for (int i = 0; i < 1000; ++i) {
-            soci::transaction tx(*pg.sql);
-            auto const t0 = clock_type::now();
-            queue.enqueue(*pg.sql, "authors.books", books_job{i, i, {}}.to_json(), "k" + std::to_string(i), 25);
-            times.push_back(ms_since(t0));
-            tx.commit();
-        }
-        report.set("queue.pg.enqueue_ms", bench::median(times));
-        row("PostgreSQL, enqueue inside the request (median of 1000)", bench::median(times), "ms");
+        double const enqueue = enqueue_median_ms(pg, "k");
+        report.set("queue.pg.enqueue_ms", enqueue);
+        row("PostgreSQL, enqueue inside the request (median of 1000)", enqueue, "ms");
     }
 
     // ---- end to end: 1,000,000 dependents through the queue vs ON DELETE CASCADE ------------------

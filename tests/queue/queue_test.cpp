@@ -14,6 +14,8 @@ using namespace library;
 
 namespace {
 
+using runtime = c::async_runtime<schema, c::queue_executor, c::shared_session>;
+
 struct queue_db : test::database {
     c::job_queue queue;
     queue_db() {
@@ -46,6 +48,14 @@ struct queue_db : test::database {
             exec("INSERT INTO books SELECT i * 1000 + " + std::to_string(b) + ", i, 'b' FROM " + series);
     }
     long long jobs(std::string const& where = "1 = 1") { return count("cascade_jobs", where); }
+    /// Author 1 with `books` books, destroyed through the queue: its one job is in the table.
+    void author_destroyed_through_the_queue(int books) {
+        authors_with_books(1, books);
+        c::queue_executor executor(queue, **this);
+        runtime jobs(executor, c::shared_session{**this});
+        c::destroy<schema, Author>(**this, 1, jobs);
+        BOOST_REQUIRE(this->jobs() == 1);
+    }
     std::string text(std::string const& query) {
         std::string out;
         soci::indicator ind;
@@ -69,8 +79,6 @@ bool eventually(F f, std::chrono::milliseconds limit) {
     }
     return f();
 }
-
-using runtime = c::async_runtime<schema, c::queue_executor, c::shared_session>;
 
 }  // namespace
 
@@ -151,11 +159,7 @@ BOOST_AUTO_TEST_CASE(worker_processes_share_the_jobs_each_done_once) {
 
 BOOST_AUTO_TEST_CASE(a_worker_killed_mid_job_is_taken_over_after_its_lease) {
     queue_db db;
-    db.authors_with_books(1, 1000);
-    c::queue_executor executor(db.queue, *db);
-    runtime jobs(executor, c::shared_session{*db});
-    c::destroy<schema, Author>(*db, 1, jobs);
-    BOOST_REQUIRE(db.jobs() == 1);
+    db.author_destroyed_through_the_queue(1000);
     std::vector<std::string> const common{"--backend", db.backend_name(), "--connection", db.connection(),
                                           "--batch-size", "50", "--lease-ms", "1500", "--heartbeat-ms", "300",
                                           "--poll-ms", "100", "--quiet",
@@ -374,11 +378,7 @@ std::string application_name(std::string const& what) { return "cq_" + what + "_
 BOOST_AUTO_TEST_CASE(a_terminated_backend_does_not_strand_its_job) {
     if (!test::is_postgresql()) return;  // pg_terminate_backend is PostgreSQL's
     queue_db db;
-    db.authors_with_books(1, 400);
-    c::queue_executor executor(db.queue, *db);
-    runtime jobs(executor, c::shared_session{*db});
-    c::destroy<schema, Author>(*db, 1, jobs);
-    BOOST_REQUIRE(db.jobs() == 1);
+    db.author_destroyed_through_the_queue(400);
     std::string const app = application_name("terminate");
     process worker({"--backend", "postgresql", "--connection", db.connection() + " application_name=" + app, "--batch-size",
                     "50", "--lease-ms", "3000", "--heartbeat-ms", "200", "--poll-ms", "100", "--retry-base-ms", "50", "--quiet"},
