@@ -1,6 +1,6 @@
 // A ready worker program: compile it with your schema (here examples/queue_schema.hpp) and run as
 // many as you like, on as many machines, against the same database.
-//   queue_worker --backend postgresql --connection "host=... dbname=..." [--threads 2] [--claim-batch 10]
+//   queue_worker --backend postgresql --connection "host=... dbname=..." [--threads 2] [--claim-batch 10] [--claim-hold-ms 20]
 //                [--lease-ms 30000] [--heartbeat-ms 10000] [--poll-ms 1000] [--batch-size 1000]
 //                [--fan-out-rows N (default 10 x batch size; 0: never split a job)]
 //                [--retention-s 86400] [--maintenance-ms 60000] [--table cascade_jobs]
@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
     bool exit_when_idle = false;
     try {
         cascade::command_line cl(argc, argv,
-                                 {"--backend", "--connection", "--threads", "--claim-batch", "--lease-ms", "--heartbeat-ms",
+                                 {"--backend", "--connection", "--threads", "--claim-batch", "--claim-hold-ms", "--lease-ms", "--heartbeat-ms",
                                   "--poll-ms", "--batch-size", "--fan-out-rows", "--retry-base-ms", "--retention-s", "--maintenance-ms", "--table",
                                   "--queues", "--metrics-port", "--metrics-address"},
                                  {"--exit-when-idle", "--quiet"});
@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
         o.heartbeat = std::chrono::milliseconds(cl.integer("--heartbeat-ms", 10000, 10, day_ms));
         if (o.heartbeat >= o.lease) throw cascade::bad_command_line("--heartbeat-ms must be shorter than --lease-ms");
         o.poll = std::chrono::milliseconds(cl.integer("--poll-ms", 1000, 1, day_ms));
+        o.claim_hold = std::chrono::milliseconds(cl.integer("--claim-hold-ms", 20, 0, day_ms));
         o.batch_size = static_cast<std::size_t>(cl.integer("--batch-size", 1000, 1, 100000000));
         if (cl.has("--fan-out-rows")) o.fan_out_rows = static_cast<std::size_t>(cl.integer("--fan-out-rows", 0, 0, 1000000000));
         o.retry.base = std::chrono::milliseconds(cl.integer("--retry-base-ms", 1000, 0, day_ms));

@@ -13,9 +13,11 @@
 //                (flat: index-ordered claims), and no-op throughput with 4 workers draining 100,000
 // Published anchors: graphile-worker 15.6k jobs/s unbatched (i9, 4 processes); River ~46k/s batched
 // (8-core laptop); 300 to 2,400 jobs/s for Oban, River and pg-boss in a neutral sweep on 4 CPUs.
-//   queue_bench [--json PATH] [--jobs N] [--big N (0: skip)] [--end-to-end-only] [--backlog-only]
-//               [--batch-size N] [--fan-out-rows N] [--claim-batch N]   (passed to the workers when given;
-//               otherwise the workers' defaults: batches of 1,000, fan-out 10 x batch size, claims of 10)
+//   queue_bench [--json PATH] [--jobs N] [--big N (0: skip)] [--end-to-end-only] [--backlog-only] [--runs N]
+//               [--batch-size N] [--fan-out-rows N] [--claim-batch N] [--claim-hold-ms N]   (passed to the
+//               workers when given; otherwise the workers' defaults: batches of 1,000, fan-out 10 x batch
+//               size, claims of 10 held 20 ms)
+// The end to end comparison is the median of --runs (3) interleaved runs of each.
 #include "../../examples/queue_schema.hpp"
 #include "../../scripts/private_postgresql.hpp"
 #include "../common/report.hpp"
@@ -254,7 +256,7 @@ int main(int argc, char** argv) {
     // ---- end to end: 1,000,000 dependents through the queue vs ON DELETE CASCADE ------------------
     // The workers run with their defaults unless an option here says otherwise (passed on as given).
     std::vector<std::string> worker_args;
-    for (char const* option : {"--batch-size", "--fan-out-rows", "--claim-batch"})
+    for (char const* option : {"--batch-size", "--fan-out-rows", "--claim-batch", "--claim-hold-ms"})
         if (args.has(option)) {
             worker_args.push_back(option);
             worker_args.push_back(args.text(option));
@@ -267,19 +269,33 @@ int main(int argc, char** argv) {
     report.set("queue.pg.cascade_batch_size", static_cast<double>(batch_size));
     report.set("queue.pg.cascade_fan_out_rows", static_cast<double>(fan_out_rows));
     report.set("queue.pg.cascade_claim_batch", static_cast<double>(claim_batch));
+    // Interleaved runs, medians: on a shared 2-core machine one run of either can be off by half.
     long long const n = 1000000;
-    double const native_ms = native_cascade(pg, n);
-    double owner_ms = 0, parent_ms = 0;
-    double const total_ms = through_queue(pg, n, 4, worker_args, owner_ms, parent_ms);
+    int const runs = std::max(1, args.integer("--runs", 3));
+    std::vector<double> natives, totals, owners, parents;
+    for (int run = 0; run < runs; ++run) {
+        natives.push_back(native_cascade(pg, n));
+        double owner_ms = 0, parent_ms = 0;
+        totals.push_back(through_queue(pg, n, 4, worker_args, owner_ms, parent_ms));
+        owners.push_back(owner_ms);
+        parents.push_back(parent_ms);
+    }
+    double const native_ms = bench::median(natives), total_ms = bench::median(totals);
+    report.set("queue.pg.cascade_runs", static_cast<double>(runs));
     report.set("queue.pg.cascade_native_ms", native_ms);
     report.set("queue.pg.cascade_ms", total_ms);
-    report.set("queue.pg.cascade_owner_ms", owner_ms);
-    report.set("queue.pg.cascade_parent_ms", parent_ms);
+    report.set("queue.pg.cascade_owner_ms", bench::median(owners));
+    report.set("queue.pg.cascade_parent_ms", bench::median(parents));
     report.set("queue.pg.cascade_ratio", total_ms / native_ms);
-    row("PostgreSQL, ON DELETE CASCADE, 1,000,000 dependents", native_ms, "ms");
-    row("PostgreSQL, through the queue, 4 workers", total_ms, "ms",
-        settings + "; owner waited " + std::to_string(owner_ms).substr(0, 5) + " ms; first job " +
-            std::to_string(static_cast<long long>(parent_ms)) + " ms; ratio " + std::to_string(total_ms / native_ms).substr(0, 4));
+    std::string each;
+    for (int run = 0; run < runs; ++run)
+        each += (run ? ", " : "") + std::to_string(static_cast<long long>(totals[static_cast<std::size_t>(run)])) + "/" +
+                std::to_string(static_cast<long long>(natives[static_cast<std::size_t>(run)]));
+    row("PostgreSQL, ON DELETE CASCADE, 1,000,000 dependents (median)", native_ms, "ms");
+    row("PostgreSQL, through the queue, 4 workers (median)", total_ms, "ms",
+        settings + "; owner waited " + std::to_string(bench::median(owners)).substr(0, 5) + " ms; first job " +
+            std::to_string(static_cast<long long>(bench::median(parents))) + " ms; ratio " +
+            std::to_string(total_ms / native_ms).substr(0, 4) + " (runs, queue/native ms: " + each + ")");
 
     // ---- fan-out: one owner's 10,000,000 dependents over 1, 2 and 4 workers -----------------------
     long long const big = args.has("--big") ? std::stoll(args.text("--big")) : 10000000;

@@ -9,6 +9,7 @@
 #include <cascade/jobs.hpp>
 
 #include <atomic>
+#include <limits>
 #include <sstream>
 
 namespace c = cascade;
@@ -261,6 +262,115 @@ BOOST_AUTO_TEST_CASE(a_large_job_fans_out_into_range_jobs_on_any_executor) {
     jobs.options().fan_out_rows = 0;
     BOOST_TEST(jobs.perform(essays_job{1, 1, {}}, *db).rows == 15u);
     BOOST_TEST(q.empty());
+}
+
+namespace {
+/// Essays of writer 3 (who has none in the fixture) with these keys, in one statement.
+void essays_of_writer_3(db& d, std::vector<std::int64_t> const& keys) {
+    std::string values;
+    for (auto k : keys) values += (values.empty() ? "(" : ", (") + std::to_string(k) + ", 3, 'x')";
+    d.exec("INSERT INTO essays VALUES " + values);
+}
+std::vector<std::int64_t> keys_from(std::int64_t first, std::int64_t last, std::int64_t skip_multiples_of = 0) {
+    std::vector<std::int64_t> out;
+    for (std::int64_t k = first;; ++k) {
+        if (skip_multiples_of == 0 || k % skip_multiples_of != 0) out.push_back(k);
+        if (k == last) return out;
+    }
+}
+}  // namespace
+
+// Dense integer keys fan out by stepping the chunk ends from the first key to the last (no read of
+// every key); every range still holds at most fan_out_rows rows, and together they tile the key
+// line, so rows added anywhere before the range jobs run are theirs too.
+BOOST_AUTO_TEST_CASE(dense_keys_fan_out_by_stepping_to_the_last_key) {
+    db db;
+    essays_of_writer_3(db, keys_from(1001, 1100, 7));  // 86 essays, every 7th key missing
+    c::deferred_executor q;
+    runtime jobs(q, c::shared_session{*db}, {.batch_size = 4, .fan_out_rows = 10});
+    c::destroy<schema, Writer>(*db, 3, jobs);
+    auto const parent = q.enqueued_jobs<essays_job>().at(0);
+    q.clear();
+    BOOST_TEST(jobs.perform(parent, *db).rows == 0u);
+    // The first batch is 1002..1005 (1001 missing): dense, so the ends step by 10 from 1002 up to 1100:
+    // 1011, 1021, ..., 1091, and (1091, none) takes the last 9 keys.
+    auto const ranges = q.enqueued_jobs<essays_job>();
+    BOOST_REQUIRE(ranges.size() == 10u);
+    for (std::size_t i = 0; i < ranges.size(); ++i) {
+        std::optional<std::int64_t> const after = i == 0 ? std::nullopt : std::optional<std::int64_t>(1011 + 10 * (std::int64_t(i) - 1));
+        std::optional<std::int64_t> const upto = i == 9 ? std::nullopt : std::optional<std::int64_t>(1011 + 10 * std::int64_t(i));
+        BOOST_TEST((ranges[i].after == after));
+        BOOST_TEST((ranges[i].upto == upto));
+    }
+    db.exec("INSERT INTO essays VALUES (1, 3, 'late'), (1050, 3, 'late'), (9000, 3, 'late')");
+    q.perform_enqueued_jobs();
+    BOOST_TEST(db.count("essays", "writer_id = 3") == 0);
+    BOOST_TEST(db.ids("essays") == (ids{10, 11, 20}), tt::per_element());
+    // Keys spanning no more than fan_out_rows hold no more rows than that: the job runs itself.
+    essays_of_writer_3(db, keys_from(1, 10));
+    BOOST_TEST(jobs.perform(parent, *db).rows == 10u);
+    BOOST_TEST(q.empty());
+}
+
+// A stray key far beyond the rest would make millions of stepped chunks: the ends are read instead.
+BOOST_AUTO_TEST_CASE(a_far_stray_key_makes_the_fan_out_read_its_ends) {
+    db db;
+    auto keys = keys_from(1001, 1030);
+    keys.push_back(1000000000000000);
+    essays_of_writer_3(db, keys);
+    c::deferred_executor q;
+    runtime jobs(q, c::shared_session{*db}, {.batch_size = 4, .fan_out_rows = 10});
+    c::destroy<schema, Writer>(*db, 3, jobs);
+    auto const parent = q.enqueued_jobs<essays_job>().at(0);
+    q.clear();
+    jobs.perform(parent, *db);
+    auto const ranges = q.enqueued_jobs<essays_job>();
+    BOOST_REQUIRE(ranges.size() == 3u);  // (none, 1010], (1010, 1020], (1020, none): the tail of 1 joins the last
+    BOOST_TEST((ranges[1].after == std::optional<std::int64_t>(1010)));
+    BOOST_TEST((ranges[2].after == std::optional<std::int64_t>(1020)));
+    BOOST_TEST(!ranges[2].upto.has_value());
+    q.perform_enqueued_jobs();
+    BOOST_TEST(db.count("essays", "writer_id = 3") == 0);
+}
+
+// Within a job, dense keys are deleted in stepped batches of batch_size keys; a stepped batch that
+// finds its span mostly empty goes back to reading bounds, so sparse keys never make a run of empty
+// batches.
+BOOST_AUTO_TEST_CASE(a_job_steps_through_dense_keys_and_reads_through_sparse_ones) {
+    db db;
+    auto keys = keys_from(2001, 2012);
+    for (std::int64_t k : {3000, 4000, 5000, 6000, 7000}) keys.push_back(k);
+    essays_of_writer_3(db, keys);
+    db.exec("DELETE FROM writers WHERE id = 3");
+    c::deferred_executor q;
+    runtime jobs(q, c::shared_session{*db}, {.batch_size = 4});
+    auto const report = jobs.perform(essays_job{3, 3, {}, 2000, 8000}, *db);
+    BOOST_TEST(report.rows == 17u);
+    // a range job steps from its start: 2004, 2008, 2012, then 2016 (empty: back to reading);
+    // read 3000..6000 (sparse, so reading on), read 7000
+    BOOST_TEST(report.batches == 6u);
+    BOOST_TEST(db.count("essays", "writer_id = 3") == 0);
+}
+
+// Stepping never overflows the key's type: keys at the very top of BIGINT.
+BOOST_AUTO_TEST_CASE(stepping_stops_at_the_largest_key_without_overflow) {
+    db db;
+    std::int64_t const top = std::numeric_limits<std::int64_t>::max();
+    essays_of_writer_3(db, keys_from(top - 20, top));
+    c::deferred_executor q;
+    runtime jobs(q, c::shared_session{*db}, {.batch_size = 4, .fan_out_rows = 10});
+    c::destroy<schema, Writer>(*db, 3, jobs);
+    auto const parent = q.enqueued_jobs<essays_job>().at(0);
+    q.clear();
+    jobs.perform(parent, *db);
+    auto const ranges = q.enqueued_jobs<essays_job>();
+    BOOST_REQUIRE(ranges.size() == 2u);  // (none, top - 11], (top - 11, none): a tail of 1 joins the last
+    BOOST_TEST((ranges[0].upto == std::optional<std::int64_t>(top - 11)));
+    q.perform_enqueued_jobs();
+    BOOST_TEST(db.count("essays", "writer_id = 3") == 0);
+    essays_of_writer_3(db, keys_from(top - 5, top));
+    BOOST_TEST(jobs.perform(essays_job{3, 3, {}, top - 9, std::nullopt}, *db).rows == 6u);
+    BOOST_TEST(db.count("essays", "writer_id = 3") == 0);
 }
 
 BOOST_AUTO_TEST_CASE(failures_are_reported_and_retried_with_backoff) {

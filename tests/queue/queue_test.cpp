@@ -1425,7 +1425,8 @@ BOOST_AUTO_TEST_CASE(a_large_job_fans_out_over_workers) {
     // The ranges tile the key line: open below, open above, each starting where the one before ends.
     auto const ranges = range_jobs(db);
     BOOST_REQUIRE(ranges.size() == 5u);
-    std::vector<std::optional<long long>> const ends{10000, 20000, 30000, 40000, std::nullopt};
+    // The keys are dense enough to step the ends (every second key): 5,000 books span 10,000 keys from 2.
+    std::vector<std::optional<long long>> const ends{10001, 20001, 30001, 40001, std::nullopt};
     for (std::size_t i = 0; i < ranges.size(); ++i) {
         BOOST_TEST_CONTEXT("range " << i) {
             BOOST_TEST(ranges[i].owner_key == 1);
@@ -1456,7 +1457,7 @@ BOOST_AUTO_TEST_CASE(rows_added_while_the_range_jobs_wait_are_destroyed_too) {
     c::destroy<schema, Author>(*db, 1, jobs);
     BOOST_REQUIRE(db.jobs() == 1);
     // The parent runs here as a worker runs it (decoded from its row, performed, marked done): it
-    // hands out 4 range jobs, (..10000], (10000..20000], (20000..30000], (30000..), and destroys nothing.
+    // hands out 4 range jobs, (..10001], (10001..20001], (20001..30001], (30001..), and destroys nothing.
     runtime fan(executor, c::shared_session{*db}, {.batch_size = 1000, .fan_out_rows = 5000});
     auto const r = c::job_decoder<schema>::perform("authors.books", db.text("SELECT payload FROM cascade_jobs"), fan, *db);
     db.exec("UPDATE cascade_jobs SET state = 'done' WHERE id = (SELECT MIN(id) FROM cascade_jobs)");
@@ -1480,6 +1481,40 @@ BOOST_AUTO_TEST_CASE(rows_added_while_the_range_jobs_wait_are_destroyed_too) {
     BOOST_TEST(db.ids("books") == (ids{20003}), tt::per_element());
     BOOST_TEST(db.jobs("state = 'done'") == 5);
     BOOST_TEST(db.jobs("state <> 'done'") == 0);
+}
+
+// A worker holds claimed jobs it has not started only while its jobs are short: after a long one it
+// gives the rest back (claim_hold) and claims one at a time, so a worker that came later takes them
+// instead of idling while the first runs them one after another.
+BOOST_AUTO_TEST_CASE(a_worker_gives_back_claimed_jobs_it_cannot_start_soon) {
+    using namespace fan_out_tests;
+    queue_db db;
+    db.authors_with_books(4, 400);
+    {
+        c::queue_executor executor(db.queue, *db);
+        c::transaction tx(*db);
+        for (int i = 1; i <= 4; ++i) executor.enqueue_in(*db, books_job{i, i, {}});
+        db.exec("DELETE FROM authors");
+        tx.commit();
+    }
+    std::string const log = "/tmp/cascade-claim-hold-" + std::to_string(getpid()) + "-";
+    std::vector<std::string> const args{"--backend", db.backend_name(), "--connection", db.connection(), "--claim-batch", "10",
+                                        "--claim-hold-ms", "20", "--poll-ms", "50", "--fan-out-rows", "0"};
+    std::vector<std::string> const slow{"CASCADE_SLOW_BOOK_US=500"};  // 0.5 ms a book: each job takes 200 ms
+    logged_worker a(args, log + "a", slow);
+    BOOST_REQUIRE(eventually([&] { return db.jobs("state = 'running'") == 4; }, std::chrono::seconds(10)));  // a claimed all
+    logged_worker b(args, log + "b", slow);
+    BOOST_REQUIRE(eventually([&] { return db.jobs("state = 'done'") == 4; }, std::chrono::seconds(30)));
+    BOOST_TEST(a.terminate() == 0);
+    BOOST_TEST(b.terminate() == 0);
+    BOOST_TEST(books_jobs_with_rows(log + "a") + books_jobs_with_rows(log + "b") == 4);
+    // a gave back what it could not start, and b took some. (SQLite has one writer: b's claim waits on
+    // a's transactions and rarely gets the lock between them, so there a may take them all back.)
+    if (test::is_postgresql()) BOOST_TEST(books_jobs_with_rows(log + "b") >= 1);
+    BOOST_TEST(db.count("books") == 0);
+    BOOST_TEST(db.jobs("attempts <> 1") == 0);  // a job given back is not counted as an attempt
+    std::remove((log + "a").c_str());
+    std::remove((log + "b").c_str());
 }
 
 BOOST_AUTO_TEST_CASE(range_payloads_are_checked_and_a_range_job_keeps_to_its_range) {

@@ -20,6 +20,7 @@
 #include <cascade/jobs/sessions.hpp>
 #include <cascade/soci/destroy.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -301,12 +302,47 @@ private:
         return r;
     }
 
+    /// The greatest dependent key (none when there is no dependent): where a stepped walk ends.
+    template <class Job>
+    std::optional<typename Job::dependent_key_type> last_key(Job const& job, soci::session& sql,
+                                                             detail::prepared_plan const& pp) {
+        auto const& st = pp.in(detail::dialect_of(sql)).last_key;
+        detail::bound_values root;
+        root(job.owner_value, "destroy_async value");
+        typename Job::dependent_key_type last{};
+        if (!detail::query_bound(sql, st.text, detail::bind(st, detail::graph_of<Schema>, pp.p.root, root), last)) return {};
+        return last;
+    }
+
+    /// Whether n unique integer keys from lo to hi fill at least half of their span (hi - lo + 1 <= 2n),
+    /// without overflowing the key's type.
+    template <class Key>
+    static bool dense(Key lo, Key hi, long long n) {
+        Key reach{};
+        return n > 0 && (__builtin_add_overflow(lo, 2 * n - 1, &reach) || hi <= reach);
+    }
+
+    /// `from + step` when it does not pass `end` (nor overflow the key's type).
+    template <class Key>
+    static std::optional<Key> step_within(Key from, long long step, Key end) {
+        Key to{};
+        if (__builtin_add_overflow(from, step, &to) || to > end) return {};
+        return to;
+    }
+
     /// Default mode: batches of batch_size dependents by key range, walked in key order; then walks
     /// again from the start until one finds nothing (rows added while the job ran), at most
     /// final_sweeps more times. A range job does the same within (after, upto]: each batch's bounds
     /// are read among the keys of its range only (never past upto, where the index may hold many rows
     /// other range jobs deleted), and its sweeps restart from `after`. A large job without a range
     /// fans out instead (fan_out_rows).
+    ///
+    /// Integer keys are stepped where they are dense: a span of batch_size consecutive integers holds
+    /// at most batch_size unique keys, so the batch (c, c + batch_size] is bounded without reading its
+    /// bounds first, and the delete's own index scan is the only read. A range job steps from its
+    /// start; a job without a start reads its first batch's bounds. A batch that finds less than
+    /// half its span filled goes back to reading the next bounds (sparse keys would otherwise make
+    /// many near-empty batches); a read batch that finds its keys dense goes back to stepping.
     template <class Job>
     void perform_ranges(Job const& job, soci::session& sql, job_report& report) {
         using E = typename Job::edge;
@@ -316,11 +352,34 @@ private:
             if (options_.fan_out_rows > 0 && !job.after && !job.upto && fan_out(job, sql, pp)) return;
         }
         long long const limit = static_cast<long long>(options_.batch_size < 1 ? 1 : options_.batch_size);
+        std::string_view const table = detail::graph_of<Schema>.model(pp.p.root.model).table;
         for (int walk = 0;; ++walk) {
             bool found = false;
             std::optional<key_t> after = job.after;
+            std::optional<key_t> end = job.upto;  // an open-ended walk learns its end when it starts stepping
+            // A range job starts stepping at once: its range was cut from dense keys when stepped, and
+            // one stepped batch tells it otherwise.
+            bool stepping = Job::ranged && walk == 0 && after.has_value();
             for (;;) {
-                auto const r = next_range(job, sql, pp, after, limit, job.upto);
+                if constexpr (Job::ranged) {
+                    if (stepping && !end) end = last_key(job, sql, pp);
+                    if (stepping && after && end) {
+                        if (*after >= *end) break;
+                        key_t const lo = *after + 1;  // no overflow: *after < *end
+                        key_t const hi = step_within(*after, limit, *end).value_or(*end);
+                        detail::bound_values root;
+                        root(job.owner_value, "destroy_async value");
+                        root(lo, "key");
+                        root(hi, "key");
+                        auto const r = run_batch<Job>(job, sql, pp, root, report, false);
+                        long long const n = static_cast<long long>(r.rows(table) + r.rows(table, row_action::nullified));
+                        found = found || n > 0;
+                        stepping = dense(lo, hi, n);
+                        after = hi;
+                        continue;
+                    }
+                }
+                auto const r = next_range(job, sql, pp, after, limit, end);
                 if (r.size == 0) break;
                 found = true;
                 detail::bound_values root;
@@ -330,31 +389,63 @@ private:
                 run_batch<Job>(job, sql, pp, root, report, false);
                 if (r.size < limit) break;
                 after = r.hi;
+                if constexpr (Job::ranged) stepping = walk == 0 && dense(r.lo, r.hi, r.size);
             }
             if (!found) return;
             if (walk == options_.final_sweeps) throw job_incomplete(Job::name, detail::key_string(job.owner_key));
         }
     }
 
-    /// A large job (at least fan_out_rows dependents): the ends of chunks of fan_out_rows dependents in
-    /// key order (one next_range per chunk: only bounds travel), then one range job per chunk, handed
-    /// out together (written in one transaction when the executor writes jobs into transactions: the
-    /// durable queue). The ranges tile the whole key line, (none, e1], (e1, e2], ..., (ek, none), so
-    /// the range jobs also cover rows added later, wherever their keys fall. A tail of less than half a
-    /// chunk joins the last chunk. Returns false when the job is not large (it runs as it is).
+    /// A large job (more than fan_out_rows dependents): the ends of chunks of fan_out_rows dependents in
+    /// key order, then one range job per chunk, handed out together (written in one transaction when
+    /// the executor writes jobs into transactions: the durable queue). The ranges tile the whole key
+    /// line, (none, e1], (e1, e2], ..., (ek, none), so the range jobs also cover rows added later,
+    /// wherever their keys fall. A tail of less than half a chunk joins the last chunk. Returns false
+    /// when the job is not large (it runs as it is).
+    ///
+    /// Where the first batch's keys are dense (they fill at least half their span) the ends are
+    /// stepped from the first key to the last, each chunk spanning fan_out_rows times that batch's
+    /// mean gap between keys: two index probes and a batch's keys, instead of a serial read of every
+    /// key that would keep the other workers waiting. A chunk then holds about fan_out_rows rows where
+    /// the keys are as dense as at their start, at most twice as many anywhere (the gap is at most 2),
+    /// fewer where they thin out; keys spanning no more than one chunk make no fan-out at all.
+    /// Elsewhere (sparse keys, or a span of more than 100,000 chunks) each end is read: one
+    /// next_range per chunk, only bounds travel.
     template <class Job>
     bool fan_out(Job const& job, soci::session& sql, detail::prepared_plan const& pp) {
         using key_t = typename Job::dependent_key_type;
         long long const limit = static_cast<long long>(options_.fan_out_rows);
-        auto r = next_range(job, sql, pp, std::nullopt, limit);
-        if (r.size < limit) return false;
+        long long const probe = std::max<long long>(1, std::min<long long>(limit, static_cast<long long>(options_.batch_size)));
         std::vector<key_t> ends;
-        for (;;) {
-            ends.push_back(r.hi);
-            r = next_range(job, sql, pp, r.hi, limit);
-            if (r.size < limit) break;
+        auto r = next_range(job, sql, pp, std::nullopt, probe);
+        if (r.size < probe) return false;  // fewer than a batch
+        if (dense(r.lo, r.hi, r.size)) {
+            // a chunk spans fan_out_rows times the first batch's mean gap between keys (1 to 2 keys)
+            long double const gap = r.size < 2 ? 1.0L : static_cast<long double>(r.hi - r.lo) / static_cast<long double>(r.size - 1);
+            long long const span = static_cast<long long>(static_cast<long double>(limit) * std::clamp(gap, 1.0L, 2.0L));
+            std::optional<key_t> const last = last_key(job, sql, pp);
+            if (!last || !step_within(r.lo, span, *last)) return false;  // the keys span at most one chunk
+            constexpr std::size_t most_stepped_chunks = 100000;          // beyond: keys too spread out to step
+            ends.push_back(*step_within(r.lo, span - 1, *last));
+            while (ends.size() <= most_stepped_chunks) {
+                auto const next = step_within(ends.back(), span, *last);
+                if (!next) break;
+                ends.push_back(*next);
+            }
+            if (ends.size() > most_stepped_chunks) ends.clear();
+            // the last chunk, (ek, none), takes the tail: less than a chunk's span here
+            else if (static_cast<long long>(*last - ends.back()) < span / 2 && ends.size() > 1) ends.pop_back();
         }
-        if (r.size * 2 < limit) ends.pop_back();  // the last chunk is open-ended: it takes the tail
+        if (ends.empty()) {
+            if (probe < limit) r = next_range(job, sql, pp, std::nullopt, limit);
+            if (r.size < limit) return false;
+            for (;;) {
+                ends.push_back(r.hi);
+                r = next_range(job, sql, pp, r.hi, limit);
+                if (r.size < limit) break;
+            }
+            if (r.size * 2 < limit) ends.pop_back();  // the last chunk is open-ended: it takes the tail
+        }
         if (ends.empty()) return false;           // one chunk: the job itself
         std::vector<Job> parts;
         parts.reserve(ends.size() + 1);
@@ -420,9 +511,9 @@ private:
         }
     }
 
-    /// One transaction: the restrictions and the whole plan of the rows `root` names.
+    /// One transaction: the restrictions and the whole plan of the rows `root` names. Returns what it did.
     template <class Job>
-    void run_batch(Job const& job, soci::session& sql, detail::prepared_plan const& pp, detail::bound_values const& root,
+    destroy_result run_batch(Job const& job, soci::session& sql, detail::prepared_plan const& pp, detail::bound_values const& root,
                    job_report& report, bool find_root) {
         using E = typename Job::edge;
         detail::pending_jobs<async_runtime> sink(*this);
@@ -439,6 +530,7 @@ private:
             throw record_not_destroyed(r.aborted_by->first, r.aborted_by->second, "a before_destroy callback aborted");
         report.rows += r.total() + r.total(row_action::nullified);
         ++report.batches;
+        return r;
     }
 
     template <class Job>

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -408,12 +409,18 @@ public:
             soci::use(lease_ms), soci::use(worker);
     }
 
-    /// Gives back jobs `worker` claimed but did not run (their attempt is not counted).
+    /// Gives back jobs `worker` claimed but did not run (their attempt is not counted). On PostgreSQL
+    /// idle workers are woken for them, as for a new job.
     void release(soci::session& sql, std::string const& worker, std::vector<claimed_job> const& jobs) const {
         if (jobs.empty()) return;
         sql << "UPDATE " + table_ + " SET state = 'ready', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END,"
                    " locked_by = NULL, locked_until = NULL WHERE state = 'running' AND locked_by = :w AND " + held(jobs),
             soci::use(worker);
+        if (!is_pg(sql)) return;
+        std::set<std::string> queues;
+        for (auto const& j : jobs)
+            if (j.queue.size() <= 128) queues.insert(j.queue);  // a longer name (written by hand) is no queue a worker serves
+        for (auto const& q : queues) sql << "NOTIFY " + channel() + ", " + literal(true, q);
     }
 
     /// Ends the leases of `jobs` now (a worker that stops gives its running jobs over at once): the

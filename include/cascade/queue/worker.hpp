@@ -44,6 +44,11 @@ struct worker_options {
     std::string id;                       ///< this worker's name in locked_by; default host:pid
     int threads = 1;
     int claim_batch = 10;                 ///< rows claimed at once by a thread
+    /// How long a thread keeps claimed jobs it has not started: once its claim has run this long, the
+    /// rest go back to the queue for idle workers (woken by NOTIFY on PostgreSQL), and while its jobs
+    /// take longer than this each, it claims one at a time. Short jobs are claimed claim_batch at once
+    /// and long ones (a range job of a large fan-out) are not held back from idle workers.
+    std::chrono::milliseconds claim_hold{20};
     std::chrono::milliseconds lease{std::chrono::seconds(30)};
     std::chrono::milliseconds heartbeat{std::chrono::seconds(10)};
     std::chrono::milliseconds poll{std::chrono::seconds(1)};
@@ -212,13 +217,17 @@ private:
         async_runtime<Schema, queue_executor, shared_session> runtime(
             executor, shared_session{s},
             {.batch_size = options_.batch_size, .fan_out_rows = options_.fan_out_rows.value_or(10 * options_.batch_size)});
-        std::unique_ptr<job_queue::prepared_claim> claim;  // prepared once per session, planned once
+        // prepared once per session, planned once: claims of claim_batch rows, and of one row while
+        // jobs are long (see claim_hold)
+        std::unique_ptr<job_queue::prepared_claim> claim_many, claim_one;
+        bool one_at_a_time = false;
         while (!stopping_) {
             std::vector<claimed_job> jobs;
+            auto& claim = one_at_a_time || options_.claim_batch <= 1 ? claim_one : claim_many;
             try {
                 if (!claim)
-                    claim = std::make_unique<job_queue::prepared_claim>(queue_, s, options_.id, options_.claim_batch, options_.lease,
-                                                                        options_.queues);
+                    claim = std::make_unique<job_queue::prepared_claim>(queue_, s, options_.id, &claim == &claim_one ? 1 : options_.claim_batch,
+                                                                        options_.lease, options_.queues);
                 jobs = (*claim)();
             } catch (std::exception const& x) {
                 claim.reset();  // prepared again on the next claim (a statement a failure left unusable is not reused)
@@ -240,10 +249,13 @@ private:
             std::vector<outcome> results;
             bool lost = false;
             std::size_t i = 0;
+            auto const claimed_at = std::chrono::steady_clock::now();
             for (; i < jobs.size() && !stopping_ && !lost; ++i) {
+                if (i > 0 && std::chrono::steady_clock::now() - claimed_at > options_.claim_hold) break;  // the rest go back
                 outcome o = perform(jobs[i], runtime, s);
                 if (o.what == outcome::kind::failed && !alive(s)) lost = true;  // the job failed because the session did
                 results.push_back(std::move(o));
+                if (i == 0) one_at_a_time = std::chrono::steady_clock::now() - claimed_at > options_.claim_hold;
             }
             for (; i < jobs.size(); ++i) results.push_back({jobs[i], outcome::kind::give_back, {}, false});
             if (lost) {

@@ -40,6 +40,7 @@ struct plan_sql {
     statement next_range_after;   ///< the same after key :e0
     statement next_range_upto;    ///< next_range among the keys up to :e2 (a range job's end)
     statement next_range_after_upto;  ///< next_range_after among the keys up to :e2
+    statement last_key;           ///< the greatest root key, if any (where a range walk ends)
 };
 
 class plan_writer {
@@ -57,6 +58,7 @@ public:
         out.next_range_after = next_range(true, false);
         out.next_range_upto = next_range(false, true);
         out.next_range_after_upto = next_range(true, true);
+        out.last_key = last_key();
         return out;
     }
 
@@ -511,6 +513,22 @@ private:
         w += " b WHERE ";
         root_condition(w, "b", false);
         w += " LIMIT 1";
+        return w.finish();
+    }
+
+    /// ORDER BY ... DESC LIMIT 1 rather than MAX(): both backends then read the key's index backwards.
+    statement last_key() {
+        auto const& m = g_.model(p_.root.model);
+        writer w;
+        w += "SELECT ";
+        w.column("b", m.key);
+        w += " FROM ";
+        w.id(m.table);
+        w += " b WHERE ";
+        root_condition(w, "b", false);
+        w += " ORDER BY ";
+        w.column("b", m.key);
+        w += " DESC LIMIT 1";
         return w.finish();
     }
 
