@@ -17,8 +17,11 @@ namespace cascade_support {
 
 class child_process {
 public:
+    /// `own_group`: the child leads a process group of its own, and SIGKILL goes to the whole group (a
+    /// program that starts helpers of its own, as a browser does, leaves none behind).
     child_process(std::string program, std::vector<std::string> args, std::vector<std::string> env_extra = {},
-                  std::string const& out = "/dev/null") {
+                  std::string const& out = "/dev/null", bool own_group = false)
+        : group_(own_group) {
         args.insert(args.begin(), std::move(program));
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
@@ -32,11 +35,18 @@ public:
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
         posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int const rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
+        posix_spawnattr_t attributes;
+        posix_spawnattr_init(&attributes);
+        if (own_group) {
+            posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+            posix_spawnattr_setpgroup(&attributes, 0);
+        }
+        int const rc = posix_spawn(&pid_, argv[0], &actions, &attributes, argv.data(), envp.data());
+        posix_spawnattr_destroy(&attributes);
         posix_spawn_file_actions_destroy(&actions);
         if (rc != 0) throw std::runtime_error("could not start " + args[0]);
     }
-    child_process(child_process&& o) noexcept : pid_(o.pid_) { o.pid_ = -1; }
+    child_process(child_process&& o) noexcept : pid_(o.pid_), group_(o.group_) { o.pid_ = -1; }
     child_process(child_process const&) = delete;
     ~child_process() {
         if (pid_ > 0) kill9();
@@ -54,12 +64,13 @@ public:
         return wait();
     }
     void kill9() {
-        ::kill(pid_, SIGKILL);
+        ::kill(group_ ? -pid_ : pid_, SIGKILL);
         wait();
     }
 
 private:
     pid_t pid_ = -1;
+    bool group_ = false;
 };
 
 }  // namespace cascade_support

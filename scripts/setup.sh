@@ -3,6 +3,7 @@
 #   scripts/setup.sh            compiler, CMake, Boost, SOCI (SQLite and PostgreSQL backends)
 #   scripts/setup.sh --server   the same and a PostgreSQL 15 server (for the tests and benchmarks)
 #   scripts/setup.sh --server --clang   and clang 15 (the sanitizer run of the tests builds with it)
+#   scripts/setup.sh --browser  and Chromium (the dashboard's tests drive it headless; CI installs it)
 set -euo pipefail
 packages=(g++ cmake make libboost1.81-dev libboost-test1.81-dev libboost-json1.81-dev libsoci-dev
           libsqlite3-dev libpq-dev time)
@@ -10,6 +11,7 @@ for arg in "$@"; do
   case "$arg" in
     --server) packages+=(postgresql-15) ;;
     --clang) packages+=(clang-15) ;;
+    --browser) packages+=(chromium) ;;
     *) echo "setup: unknown option $arg" >&2; exit 2 ;;
   esac
 done

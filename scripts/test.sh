@@ -18,7 +18,10 @@ for arg in "$@"; do
     *) echo "usage: $0 [--sanitize]" >&2; exit 2 ;;
   esac
 done
-if [ "$sanitize" = 1 ]; then bash scripts/setup.sh --server --clang; else bash scripts/setup.sh --server; fi
+# The dashboard's browser tests run when Chromium is installed; CI (CI=true) installs it.
+extra=()
+if [ -n "${CI:-}" ]; then extra+=(--browser); fi
+if [ "$sanitize" = 1 ]; then bash scripts/setup.sh --server --clang "${extra[@]}"; else bash scripts/setup.sh --server "${extra[@]}"; fi
 jobs=$(nproc)
 build=${CASCADE_BUILD_DIR:-build/test}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0" >/dev/null
@@ -36,8 +39,10 @@ if [ "$sanitize" = 1 ]; then
   flags="-O0 -g -fsanitize=address,undefined -fno-sanitize=vptr -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
   cmake -S . -B "$asan" -DCMAKE_CXX_COMPILER=clang++-15 -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="$flags" \
         -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" -DCASCADE_BUILD_BENCHMARKS=OFF >/dev/null
-  cmake --build "$asan" -j"$jobs" --target cascade_functional_tests cascade_unit_tests cascade_queue_tests \
-        cascade_queue_test_worker cascade_queue_tool cascade_demo cascade_custom_executor
+  targets=(cascade_functional_tests cascade_unit_tests cascade_queue_tests cascade_queue_test_worker cascade_queue_tool
+           cascade_demo cascade_custom_executor)
+  if command -v chromium >/dev/null; then targets+=(cascade_dashboard_tests); fi
+  cmake --build "$asan" -j"$jobs" --target "${targets[@]}"
   echo "The same tests under AddressSanitizer and UndefinedBehaviorSanitizer"
   # Leaks are reported as errors too; the exit code of a sanitizer report fails the test.
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=1 \

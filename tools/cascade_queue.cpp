@@ -3,13 +3,18 @@
 // Every argument is checked before the database is opened; a mistake exits 2 with a message and
 // changes nothing. Exit 1: the database refused (the message says why).
 #include <cascade/queue/command_line.hpp>
+#include <cascade/queue/dashboard.hpp>
 #include <cascade/queue/job_queue.hpp>
 #include <cascade/queue/metrics.hpp>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include <algorithm>
+#include <csignal>
+#include <fstream>
 #include <iostream>
+#include <pthread.h>
+#include <thread>
 #include <unistd.h>
 
 namespace {
@@ -28,6 +33,12 @@ char const* const usage =
     "  repair              make rows in a state the queue does not know dead, with a message\n"
     "  install             create the table, its indexes and the pause table; upgrade a table of an\n"
     "                      older cascade in place (its rows stay, in the queue default)\n"
+    "  serve               the web dashboard until SIGINT or SIGTERM: counts per queue and state, the\n"
+    "                      oldest ready jobs, dead jobs with their errors; retry and discard buttons for\n"
+    "                      whoever logs in with the token (read-only without --token-file)\n"
+    "    --address ADDR    listen on this numeric address (default 127.0.0.1: this machine only)\n"
+    "    --port N          and port (default 8080; 0: a free one, printed)\n"
+    "    --token-file F    the operators' token: the file's first line, at least 16 bytes\n"
     "CONN defaults to $CASCADE_PG; --backend to postgresql. QUEUE: 1 to 128 bytes.\n";
 
 /// ID (a job's id, 1 or more) or the word `dead` (every dead job: -1).
@@ -51,8 +62,9 @@ int main(int argc, char** argv) {
     std::string backend, connection, table;
     std::vector<std::string> args;
     long long id = -1, seconds = 0;
+    cascade::dashboard_options serve;
     try {
-        cascade::command_line cl(argc, argv, {"--backend", "--connection", "--table"}, {"--help"});
+        cascade::command_line cl(argc, argv, {"--backend", "--connection", "--table", "--address", "--port", "--token-file"}, {"--help"});
         if (cl.flag("--help")) {
             std::cout << usage;
             return 0;
@@ -68,6 +80,9 @@ int main(int argc, char** argv) {
         args = cl.positional();
         if (args.empty()) throw cascade::bad_command_line("no command");
         std::string const& cmd = args[0];
+        if (cmd != "serve")
+            for (char const* option : {"--address", "--port", "--token-file"})
+                if (cl.has(option)) throw cascade::bad_command_line(std::string(option) + " is an option of serve only");
         if (cmd == "status" || cmd == "install" || cmd == "repair" || cmd == "metrics") expect_arguments(args, 1);
         else if (cmd == "pause" || cmd == "resume") {
             if (args.size() != 2) throw cascade::bad_command_line(cmd + " takes one argument: a queue name");
@@ -75,6 +90,19 @@ int main(int argc, char** argv) {
                 throw cascade::bad_command_line(cmd + " QUEUE: the name " + why);
         }
         else if (cmd == "retry" || cmd == "discard") id = target(args);
+        else if (cmd == "serve") {
+            expect_arguments(args, 1);
+            serve.address = cl.text("--address", "127.0.0.1");
+            serve.port = static_cast<int>(cl.integer("--port", 8080, 0, 65535));
+            if (cl.has("--token-file")) {
+                std::ifstream in(cl.text("--token-file"));
+                if (!in) throw cascade::bad_command_line("--token-file: cannot read " + cl.text("--token-file"));
+                std::getline(in, serve.token);
+                if (!serve.token.empty() && serve.token.back() == '\r') serve.token.pop_back();
+                if (serve.token.size() < cascade::dashboard_options::min_token_bytes)
+                    throw cascade::bad_command_line("--token-file: the token (its first line) must be at least 16 bytes");
+            }
+        }
         else if (cmd == "purge-done") {
             expect_arguments(args, 2);
             seconds = cascade::command_line::parse_integer("purge-done SECONDS", args[1], 0, 10LL * 365 * 86400);
@@ -101,7 +129,28 @@ int main(int argc, char** argv) {
         cascade::job_queue queue(table);
         std::string const& cmd = args[0];
         // A table of an older cascade: say what to do rather than a missing column's error.
-        if (cmd == "status" || cmd == "metrics" || cmd == "pause" || cmd == "resume") queue.check_installed(sql);
+        if (cmd == "status" || cmd == "metrics" || cmd == "pause" || cmd == "resume" || cmd == "serve") queue.check_installed(sql);
+        if (cmd == "serve") {
+            serve.backend = backend;
+            serve.connection = connection;
+            serve.table = table;
+            // SIGINT and SIGTERM are waited for here, not handled: the server thread never sees them.
+            sigset_t stop_signals;
+            sigemptyset(&stop_signals);
+            sigaddset(&stop_signals, SIGINT);
+            sigaddset(&stop_signals, SIGTERM);
+            pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+            cascade::dashboard d(serve);
+            std::cout << "serving http://" << (serve.address.find(':') != std::string::npos ? "[" + serve.address + "]" : serve.address) << ":"
+                      << d.port() << "/ (" << (d.read_only() ? "read-only: no --token-file" : "actions after logging in with the token")
+                      << ")" << std::endl;
+            std::thread server([&] { d.run(); });
+            int signal = 0;
+            sigwait(&stop_signals, &signal);
+            d.stop();
+            server.join();
+            return 0;
+        }
         if (cmd == "status") {
             auto s = queue.status(sql);
             // ready: due now; scheduled: ready rows that are not due yet (the two make the state ready)

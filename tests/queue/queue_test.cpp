@@ -1316,18 +1316,24 @@ BOOST_AUTO_TEST_CASE(bad_input_to_the_new_commands_and_options_changes_nothing) 
                "/" + db.text("SELECT " + std::string(test::is_postgresql() ? "string_agg" : "group_concat") + "(queue, ',') FROM cascade_jobs_paused");
     };
     auto const before = snapshot();
+    std::string const short_token = "/tmp/cascade-short-token-" + std::to_string(getpid());
+    std::ofstream(short_token) << "fifteen-bytes!!\n";
     for (std::string const& bad : std::vector<std::string>{"pause", "resume", "pause ''", "resume ''", "pause a b", "resume a b",
-                                                          "metrics extra", "pause " + std::string(129, 'q')}) {
+                                                          "metrics extra", "pause " + std::string(129, 'q'), "serve extra",
+                                                          "serve --port 70000", "serve --port -1", "serve --port x",
+                                                          "serve --token-file /nonexistent/token", "serve --token-file " + short_token,
+                                                          "status --port 8080", "retry 1 --token-file " + short_token}) {
         auto const r = run_command(tool + bad);
         BOOST_TEST(r.exited(2), bad << ": " << r.out);
         BOOST_TEST(r.out.find("usage:") != std::string::npos, bad);
     }
     BOOST_TEST(snapshot() == before);
+    std::remove(short_token.c_str());
     // --help lists every command.
     auto const help = run_command(std::string(CASCADE_QUEUE_TOOL) + " --help");
     BOOST_TEST(help.exited(0));
     for (char const* cmd : {"status", "metrics", "pause QUEUE", "resume QUEUE", "retry ID|dead", "discard ID|dead", "purge-done SECONDS",
-                            "repair", "install"})
+                            "repair", "install", "serve"})
         BOOST_TEST(help.out.find(std::string("\n  ") + cmd + " ") != std::string::npos, cmd);
     // The worker refuses its new options' mistakes before it starts (exit 2).
     for (std::vector<std::string> const& extra : std::vector<std::vector<std::string>>{

@@ -105,6 +105,17 @@ struct claimed_job {
     long long run_at = 0;
 };
 
+/// A job row as an operator sees it (the dashboard's lists).
+struct job_row {
+    long long id = 0;
+    std::string name, queue, state, payload;
+    int priority = 0, attempts = 0, max_attempts = 0;
+    long long run_at = 0, created_at = 0;
+    std::optional<long long> finished_at;
+    std::string last_error;  ///< empty when none
+    std::string errors;      ///< every failure, one line each, oldest first
+};
+
 /// What `status` reports.
 struct queue_status {
     /// Rows per state of the table (ready counts the scheduled rows too).
@@ -493,6 +504,36 @@ public:
         std::vector<std::string> out;
         soci::rowset<std::string> rs = (sql.prepare << "SELECT queue FROM " + paused_table() + " ORDER BY queue");
         for (auto const& q : rs) out.push_back(q);
+        return out;
+    }
+
+    /// At most `limit` jobs in `state`, the ones an operator looks at first: ready ones in claim order
+    /// (priority, run time, id: the `_due` index), others newest first (by id).
+    std::vector<job_row> list(soci::session& sql, std::string const& state, int limit) const {
+        std::string const order = state == "ready" ? "priority, run_at, id" : "id DESC";
+        long long const n = limit < 0 ? 0 : limit;
+        soci::rowset<soci::row> rs =
+            (sql.prepare << "SELECT id, name, queue, state, payload, priority, attempts, max_attempts, run_at, created_at,"
+                            " finished_at, last_error, errors FROM " + table_ + " WHERE state = :s ORDER BY " + order + " LIMIT :n",
+             soci::use(state), soci::use(n));
+        std::vector<job_row> out;
+        for (auto const& r : rs) {
+            job_row j;
+            j.id = detail::row_integer(r, 0);
+            j.name = r.get<std::string>(1);
+            j.queue = r.get_indicator(2) == soci::i_null ? std::string() : r.get<std::string>(2);
+            j.state = r.get<std::string>(3);
+            j.payload = r.get<std::string>(4);
+            j.priority = static_cast<int>(detail::row_integer(r, 5));
+            j.attempts = static_cast<int>(detail::row_integer(r, 6));
+            j.max_attempts = static_cast<int>(detail::row_integer(r, 7));
+            j.run_at = detail::row_integer(r, 8);
+            j.created_at = detail::row_integer(r, 9);
+            if (r.get_indicator(10) != soci::i_null) j.finished_at = detail::row_integer(r, 10);
+            if (r.get_indicator(11) != soci::i_null) j.last_error = r.get<std::string>(11);
+            if (r.get_indicator(12) != soci::i_null) j.errors = r.get<std::string>(12);
+            out.push_back(std::move(j));
+        }
         return out;
     }
 

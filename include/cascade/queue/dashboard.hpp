@@ -1,0 +1,493 @@
+#pragma once
+// The queue's web dashboard (`cascade-queue serve`): one page with the counts per queue and state, the
+// paused queues, the oldest ready jobs and the dead jobs with their error history, and retry and discard
+// buttons for the dead ones. Boost.Beast on one thread; each request opens its own database session, so
+// the page survives a database restart (it shows the error meanwhile, 503).
+//
+// Who may change what:
+//  - without a token (dashboard_options::token empty) the page is read-only: no form, every POST 403;
+//  - with one, an operator logs in by typing it (POST /login, compared in constant time); the answer
+//    is a session cookie (random, HttpOnly, SameSite=Strict, in memory: a restart logs everyone out)
+//    and every action form carries the session's CSRF token. An action (POST /jobs/ID/retry|discard)
+//    runs only with a live session, its CSRF token, and no foreign Origin. Anything else is 403 and
+//    changes nothing.
+// Every text from the table (names, queues, payloads, errors: a person or a bug may have written any
+// of them) is HTML-escaped; the Content-Security-Policy allows no script at all.
+#include <cascade/queue/job_queue.hpp>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <soci/soci.h>
+#include <sys/random.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <ctime>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace cascade {
+
+/// The dashboard cannot serve as asked (a bad address, a port in use, a weak token).
+struct dashboard_error : error {
+    explicit dashboard_error(std::string const& what) : error("cascade: dashboard: " + what) {}
+};
+
+struct dashboard_options {
+    std::string backend = "postgresql";  ///< a SOCI backend: "postgresql" or "sqlite3"
+    std::string connection;              ///< its connection string (one session per request)
+    std::string table = "cascade_jobs";
+    std::string address = "127.0.0.1";   ///< numeric IPv4 or IPv6: this machine only, by default
+    int port = 8080;                     ///< 0: any free port (see dashboard::port())
+    /// The operators' secret; empty: read-only. At least 16 bytes.
+    std::string token;
+    int jobs_shown = 20;                                     ///< rows per list
+    std::chrono::minutes session_lifetime{std::chrono::hours(8)};
+    static constexpr std::size_t min_token_bytes = 16;
+};
+
+class dashboard {
+    using tcp = boost::asio::ip::tcp;
+    using request = boost::beast::http::request<boost::beast::http::string_body>;
+    using response = boost::beast::http::response<boost::beast::http::string_body>;
+
+public:
+    /// Listens at once (an address in use throws here); serves from run() on.
+    explicit dashboard(dashboard_options o) : options_(std::move(o)), queue_(options_.table), acceptor_(io_) {
+        if (!options_.token.empty() && options_.token.size() < dashboard_options::min_token_bytes)
+            throw dashboard_error("the token must be at least 16 bytes");
+        if (options_.port < 0 || options_.port > 65535) throw dashboard_error("port " + std::to_string(options_.port) + " is out of range");
+        boost::system::error_code ec;
+        auto const address = boost::asio::ip::make_address(options_.address, ec);
+        if (ec) throw dashboard_error("'" + options_.address + "' is not a numeric IPv4 or IPv6 address");
+        tcp::endpoint const at(address, static_cast<unsigned short>(options_.port));
+        acceptor_.open(at.protocol(), ec);
+        if (!ec) acceptor_.set_option(boost::asio::socket_base::reuse_address(true), ec);
+        if (!ec) acceptor_.bind(at, ec);
+        if (!ec) acceptor_.listen(boost::asio::socket_base::max_listen_connections, ec);
+        if (ec) throw dashboard_error("cannot listen on " + options_.address + " port " + std::to_string(options_.port) + ": " + ec.message());
+    }
+
+    int port() const { return acceptor_.local_endpoint().port(); }
+    bool read_only() const { return options_.token.empty(); }
+
+    /// Serves until stop().
+    void run() {
+        accept();
+        io_.run();
+    }
+    /// From any thread.
+    void stop() {
+        boost::asio::post(io_, [this] {
+            boost::system::error_code ec;
+            acceptor_.close(ec);
+            io_.stop();
+        });
+    }
+
+    /// The answer to one request (what a connection gets; public so that it can be tested alone).
+    response answer(request const& req) {
+        namespace http = boost::beast::http;
+        std::string_view const target(req.target().data(), req.target().size());
+        std::string_view const path = target.substr(0, target.find('?'));
+        try {
+            if (path == "/") {
+                if (req.method() != http::verb::get && req.method() != http::verb::head) return plain(req, http::status::method_not_allowed, "GET only\n");
+                auto s = session_of(req);
+                return page(req, s);
+            }
+            bool const known = path == "/login" || path == "/logout" || path.rfind("/jobs/", 0) == 0;
+            if (!known) return plain(req, http::status::not_found, "not found\n");
+            if (req.method() != http::verb::post) return plain(req, http::status::method_not_allowed, "POST only\n");
+            if (path == "/login") return login(req);
+            if (path == "/logout") return act(req, [&](session&, std::string const& id) {
+                std::lock_guard lock(mutex_);
+                sessions_.erase(id);
+                return std::string();
+            });
+            // /jobs/ID/retry, /jobs/ID/discard
+            if (path.rfind("/jobs/", 0) == 0) {
+                std::string_view rest = path.substr(6);
+                auto const slash = rest.find('/');
+                if (slash == std::string_view::npos) return plain(req, http::status::not_found, "not found\n");
+                std::string_view const digits = rest.substr(0, slash), verb = rest.substr(slash + 1);
+                long long const job = job_id(digits);
+                if (job <= 0 || (verb != "retry" && verb != "discard")) return plain(req, http::status::not_found, "not found\n");
+                return act(req, [&](session&, std::string const&) {
+                    auto sql = open();
+                    if (verb == "retry") {
+                        try {
+                            return queue_.retry(*sql, job) == 1 ? "retried job " + std::to_string(job)
+                                                                : "job " + std::to_string(job) + " is not dead: nothing retried";
+                        } catch (job_has_live_twin const& e) {
+                            return std::string(e.what());
+                        }
+                    }
+                    return queue_.discard(*sql, job) == 1 ? "discarded job " + std::to_string(job)
+                                                          : "job " + std::to_string(job) + " is not dead or ready: nothing discarded";
+                });
+            }
+            return plain(req, http::status::not_found, "not found\n");
+        } catch (std::exception const& e) {
+            return plain(req, http::status::service_unavailable, std::string("the queue cannot be read: ") + e.what() + "\n");
+        }
+    }
+
+    /// `&`, `<`, `>`, `"`, `'` as entities: any text from the table is safe in an element or attribute.
+    static std::string escape(std::string_view text) {
+        std::string out;
+        out.reserve(text.size());
+        for (char c : text) {
+            switch (c) {
+                case '&': out += "&amp;"; break;
+                case '<': out += "&lt;"; break;
+                case '>': out += "&gt;"; break;
+                case '"': out += "&quot;"; break;
+                case '\'': out += "&#39;"; break;
+                default: out += c;
+            }
+        }
+        return out;
+    }
+
+private:
+    struct session {
+        std::string csrf;
+        std::chrono::steady_clock::time_point expires;
+        std::string flash;  ///< what the last action did, shown once
+    };
+
+    // ---- connections ------------------------------------------------------------------------------
+    void accept() {
+        acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+            if (ec == boost::asio::error::operation_aborted || !acceptor_.is_open()) return;
+            if (!ec) std::make_shared<connection>(*this, std::move(socket))->start();
+            accept();
+        });
+    }
+
+    /// One request, one answer, closed: no keep-alive to keep track of. A request head or body is at
+    /// most 8 KiB and must arrive within 5 seconds.
+    struct connection : std::enable_shared_from_this<connection> {
+        connection(dashboard& d, tcp::socket s) : owner(d), stream(std::move(s)) {}
+        void start() {
+            parser.header_limit(8192);
+            parser.body_limit(8192);
+            stream.expires_after(std::chrono::seconds(5));
+            boost::beast::http::async_read(stream, buffer, parser, [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
+                self->read(ec);
+            });
+        }
+        void read(boost::system::error_code ec) {
+            namespace http = boost::beast::http;
+            if (ec == http::error::end_of_stream || ec == boost::beast::error::timeout) return close();
+            if (ec) {
+                request bad;
+                reply = plain(bad, http::status::bad_request, "bad request: " + ec.message() + "\n");
+            } else {
+                reply = owner.answer(parser.get());
+            }
+            reply.keep_alive(false);
+            reply.prepare_payload();
+            stream.expires_after(std::chrono::seconds(5));
+            http::async_write(stream, reply, [self = this->shared_from_this()](boost::system::error_code, std::size_t) { self->close(); });
+        }
+        void close() {
+            boost::system::error_code ec;
+            stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+        }
+        dashboard& owner;
+        boost::beast::tcp_stream stream;
+        boost::beast::flat_buffer buffer;
+        boost::beast::http::request_parser<boost::beast::http::string_body> parser;
+        response reply;
+    };
+
+    // ---- sessions ---------------------------------------------------------------------------------
+    static std::string random_hex(std::size_t bytes) {
+        std::string raw(bytes, '\0');
+        for (std::size_t got = 0; got < bytes;) {
+            ssize_t const n = getrandom(raw.data() + got, bytes - got, 0);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                throw dashboard_error("no random bytes for a session");
+            }
+            got += static_cast<std::size_t>(n);
+        }
+        static char const digits[] = "0123456789abcdef";
+        std::string out;
+        for (unsigned char c : raw) {
+            out += digits[c >> 4];
+            out += digits[c & 15];
+        }
+        return out;
+    }
+    /// Compares in time that depends on the lengths only.
+    static bool same_secret(std::string_view a, std::string_view b) {
+        unsigned char diff = a.size() == b.size() ? 0 : 1;
+        std::size_t const n = std::max(a.size(), b.size());
+        for (std::size_t i = 0; i < n; ++i)
+            diff |= static_cast<unsigned char>((i < a.size() ? a[i] : 0) ^ (i < b.size() ? b[i] : 0));
+        return diff == 0;
+    }
+
+    /// The session the request's cookie names, if it is live: (id, copy).
+    std::optional<std::pair<std::string, session>> session_of(request const& req) {
+        auto const cookie = req.find(boost::beast::http::field::cookie);
+        if (cookie == req.end()) return {};
+        std::string_view const all(cookie->value().data(), cookie->value().size());
+        std::string_view const name = "cascade_session=";
+        for (std::size_t at = 0; at < all.size();) {
+            while (at < all.size() && (all[at] == ' ' || all[at] == ';')) ++at;
+            std::size_t const end = std::min(all.find(';', at), all.size());
+            std::string_view const pair = all.substr(at, end - at);
+            if (pair.rfind(name, 0) == 0) {
+                std::string const id(pair.substr(name.size()));
+                std::lock_guard lock(mutex_);
+                auto const now = std::chrono::steady_clock::now();
+                for (auto it = sessions_.begin(); it != sessions_.end();) it = it->second.expires < now ? sessions_.erase(it) : std::next(it);
+                auto const it = sessions_.find(id);
+                if (it == sessions_.end()) return {};
+                auto copy = *it;
+                it->second.flash.clear();  // shown once
+                return copy;
+            }
+            at = end;
+        }
+        return {};
+    }
+
+    /// A form field of an application/x-www-form-urlencoded body, decoded.
+    static std::optional<std::string> field(std::string_view body, std::string_view name) {
+        for (std::size_t at = 0; at <= body.size();) {
+            std::size_t const end = std::min(body.find('&', at), body.size());
+            std::string_view const pair = body.substr(at, end - at);
+            auto const eq = pair.find('=');
+            if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
+                std::string out;
+                std::string_view const v = pair.substr(eq + 1);
+                for (std::size_t i = 0; i < v.size(); ++i) {
+                    if (v[i] == '+') out += ' ';
+                    else if (v[i] == '%' && i + 2 < v.size() && std::isxdigit(static_cast<unsigned char>(v[i + 1])) &&
+                             std::isxdigit(static_cast<unsigned char>(v[i + 2]))) {
+                        out += static_cast<char>(std::stoi(std::string(v.substr(i + 1, 2)), nullptr, 16));
+                        i += 2;
+                    } else out += v[i];
+                }
+                return out;
+            }
+            at = end + 1;
+        }
+        return {};
+    }
+
+    /// A browser sends Origin with every POST: one that is not this server's is another site's form.
+    static bool same_origin(request const& req) {
+        auto const origin = req.find(boost::beast::http::field::origin);
+        if (origin == req.end()) return true;  // not a browser's cross-site request (curl, the test's raw client)
+        auto const host = req.find(boost::beast::http::field::host);
+        if (host == req.end()) return false;
+        std::string_view const o(origin->value().data(), origin->value().size());
+        std::string_view const h(host->value().data(), host->value().size());
+        return o == "http://" + std::string(h) || o == "https://" + std::string(h);
+    }
+
+    static long long job_id(std::string_view digits) {
+        if (digits.empty() || digits.size() > 18) return 0;
+        long long v = 0;
+        for (char c : digits) {
+            if (c < '0' || c > '9') return 0;
+            v = v * 10 + (c - '0');
+        }
+        return v;
+    }
+
+    response login(request const& req) {
+        namespace http = boost::beast::http;
+        if (read_only()) return plain(req, http::status::forbidden, "this dashboard is read-only (no token was given to it)\n");
+        if (!same_origin(req)) return plain(req, http::status::forbidden, "a form of another site\n");
+        auto const given = field(req.body(), "token");
+        if (!given || !same_secret(*given, options_.token)) return plain(req, http::status::forbidden, "wrong token\n");
+        std::string const id = random_hex(32);
+        {
+            std::lock_guard lock(mutex_);
+            if (sessions_.size() >= 1000) sessions_.erase(sessions_.begin());  // bounded: the oldest key goes
+            sessions_[id] = session{random_hex(32), std::chrono::steady_clock::now() + options_.session_lifetime, "logged in"};
+        }
+        auto r = redirect(req);
+        r.set(http::field::set_cookie, "cascade_session=" + id + "; Path=/; HttpOnly; SameSite=Strict");
+        return r;
+    }
+
+    /// An action: a live session, its CSRF token, no foreign Origin; then `f`, whose message the page
+    /// shows next.
+    template <class F>
+    response act(request const& req, F&& f) {
+        namespace http = boost::beast::http;
+        if (read_only()) return plain(req, http::status::forbidden, "this dashboard is read-only (no token was given to it)\n");
+        if (!same_origin(req)) return plain(req, http::status::forbidden, "a form of another site\n");
+        auto s = session_of(req);
+        if (!s) return plain(req, http::status::forbidden, "log in first (the token)\n");
+        auto const csrf = field(req.body(), "csrf");
+        if (!csrf || !same_secret(*csrf, s->second.csrf)) return plain(req, http::status::forbidden, "a form without this session's CSRF token\n");
+        std::string const message = f(s->second, s->first);
+        bool live = false;
+        {
+            std::lock_guard lock(mutex_);
+            if (auto it = sessions_.find(s->first); it != sessions_.end()) {
+                it->second.flash = message;
+                live = true;
+            }
+        }
+        auto r = redirect(req);
+        if (!live) r.set(http::field::set_cookie, "cascade_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+        return r;
+    }
+
+    // ---- answers ----------------------------------------------------------------------------------
+    static void secure(response& r) {
+        namespace http = boost::beast::http;
+        r.set(http::field::cache_control, "no-store");
+        r.set("X-Content-Type-Options", "nosniff");
+        r.set("X-Frame-Options", "DENY");
+        r.set("Referrer-Policy", "same-origin");  // no-referrer would make the browser send Origin: null with our own forms
+        r.set("Content-Security-Policy",
+              "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    }
+    static response plain(request const& req, boost::beast::http::status code, std::string body) {
+        response r{code, req.version() ? req.version() : 11};
+        r.set(boost::beast::http::field::content_type, "text/plain; charset=utf-8");
+        secure(r);
+        r.body() = std::move(body);
+        return r;
+    }
+    static response redirect(request const& req) {
+        response r{boost::beast::http::status::see_other, req.version()};
+        r.set(boost::beast::http::field::location, "/");
+        secure(r);
+        return r;
+    }
+
+    std::unique_ptr<soci::session> open() const {
+        auto sql = std::make_unique<soci::session>();
+        sql->open(options_.backend, options_.connection);
+        return sql;
+    }
+
+    /// 42 s, 5 min 3 s, 2 h 5 min, 3 d 4 h.
+    static std::string duration(long long seconds) {
+        auto part = [](long long n, char const* unit) { return std::to_string(n) + " " + unit; };
+        if (seconds < 60) return part(seconds, "s");
+        if (seconds < 3600) return part(seconds / 60, "min") + (seconds % 60 ? " " + part(seconds % 60, "s") : "");
+        if (seconds < 86400) return part(seconds / 3600, "h") + (seconds % 3600 / 60 ? " " + part(seconds % 3600 / 60, "min") : "");
+        return part(seconds / 86400, "d") + (seconds % 86400 / 3600 ? " " + part(seconds % 86400 / 3600, "h") : "");
+    }
+
+    static std::string when(long long ms) {
+        std::time_t const t = static_cast<std::time_t>(ms / 1000);
+        std::tm tm{};
+        gmtime_r(&t, &tm);
+        char out[32];
+        std::strftime(out, sizeof out, "%Y-%m-%d %H:%M:%S", &tm);
+        return out;
+    }
+
+    response page(request const& req, std::optional<std::pair<std::string, session>> const& s) {
+        auto sql = open();
+        queue_.check_installed(*sql);
+        auto st = queue_.status(*sql);
+        auto const ready = queue_.list(*sql, "ready", options_.jobs_shown);
+        auto const dead = queue_.list(*sql, "dead", options_.jobs_shown);
+        long long const now = queue_.database_now(*sql);
+        std::string h;
+        h += "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>cascade queue: " + escape(options_.table) + "</title>"
+             "<style>body{font:14px system-ui,sans-serif;margin:1.5em;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:1.6em}"
+             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}"
+             "th{background:#f3f3f3}.n{text-align:right;font-variant-numeric:tabular-nums}.paused{color:#a60}"
+             ".flash{background:#eef7ee;border:1px solid #9c9;padding:6px}pre{margin:0;white-space:pre-wrap;max-width:60em}"
+             "form.inline{display:inline}.totals span{margin-right:1.2em}</style></head><body>";
+        h += "<h1>cascade queue <code>" + escape(options_.table) + "</code></h1><p>database clock " + when(now) + " UTC";
+        if (read_only()) h += " · read-only (no token given to the dashboard)";
+        h += "</p>";
+        if (s && !s->second.flash.empty()) h += "<p id=\"flash\" class=\"flash\">" + escape(s->second.flash) + "</p>";
+        if (!read_only() && !s)
+            h += "<form id=\"login\" method=\"post\" action=\"/login\"><label>Token <input id=\"token\" name=\"token\" type=\"password\" "
+                 "autocomplete=\"current-password\" required></label> <button>Log in</button> (to retry or discard jobs)</form>";
+        if (s)
+            h += "<form id=\"logout\" class=\"inline\" method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"" +
+                 s->second.csrf + "\"><button>Log out</button></form>";
+        long long const scheduled = st.scheduled;
+        h += "<h2>Jobs</h2><p class=\"totals\">";
+        auto total = [&](char const* label, char const* key, long long n) {
+            h += std::string("<span>") + label + " <b data-count=\"" + key + "\">" + std::to_string(n) + "</b></span>";
+        };
+        total("ready", "ready", st.counts["ready"] - scheduled);
+        total("scheduled", "scheduled", scheduled);
+        total("running", "running", st.counts["running"]);
+        total("done", "done", st.counts["done"]);
+        total("dead", "dead", st.counts["dead"]);
+        h += "<span>oldest due job waiting <b data-count=\"oldest_ready_seconds\" data-seconds=\"" +
+             std::to_string(static_cast<long long>(st.oldest_ready_seconds)) + "\">" + duration(static_cast<long long>(st.oldest_ready_seconds)) +
+             "</b></span></p>";
+        h += "<h2>Queues</h2><table id=\"queues\"><tr><th>queue</th><th>ready</th><th>scheduled</th><th>running</th><th>done</th><th>dead</th></tr>";
+        for (auto& [name, states] : st.queues) {
+            bool const paused = std::find(st.paused.begin(), st.paused.end(), name) != st.paused.end();
+            h += "<tr data-queue=\"" + escape(name) + "\"><td>" + escape(name) + (paused ? " <span class=\"paused\">(paused)</span>" : "") + "</td>";
+            for (char const* state : {"ready", "scheduled", "running", "done", "dead"})
+                h += std::string("<td class=\"n\" data-state=\"") + state + "\">" + std::to_string(states[state]) + "</td>";
+            h += "</tr>";
+        }
+        h += "</table>";
+        auto jobs_table = [&](char const* id, std::vector<job_row> const& rows, bool dead_jobs) {
+            h += std::string("<table id=\"") + id + "\"><tr><th>id</th><th>job</th><th>queue</th><th>priority</th><th>attempts</th><th>" +
+                 (dead_jobs ? "failed</th><th>errors" : "due</th><th>payload") + "</th>" + (dead_jobs && s ? "<th></th>" : "") + "</tr>";
+            for (auto const& j : rows) {
+                std::string const jid = std::to_string(j.id);
+                h += "<tr data-job=\"" + jid + "\"><td class=\"n\">" + jid + "</td><td>" + escape(j.name) + "</td><td>" + escape(j.queue) +
+                     "</td><td class=\"n\">" + std::to_string(j.priority) + "</td><td class=\"n\">" + std::to_string(j.attempts) + "/" +
+                     std::to_string(j.max_attempts) + "</td>";
+                if (dead_jobs) {
+                    h += "<td>" + (j.finished_at ? when(*j.finished_at) : std::string("")) + "</td><td><details><summary>" + escape(j.last_error) +
+                         "</summary><pre>" + escape(j.errors) + "</pre></details></td>";
+                    if (s) {
+                        for (char const* verb : {"retry", "discard"})
+                            h += std::string(verb == std::string_view("retry") ? "<td>" : "") + "<form class=\"inline\" method=\"post\" action=\"/jobs/" + jid +
+                                 "/" + verb + "\" data-action=\"" + verb + "\" data-job=\"" + jid + "\"><input type=\"hidden\" name=\"csrf\" value=\"" +
+                                 s->second.csrf + "\"><button>" + verb + "</button></form>" + (verb == std::string_view("discard") ? "</td>" : " ");
+                    }
+                } else {
+                    h += "<td>" + when(j.run_at) + "</td><td><code>" + escape(j.payload.substr(0, 200)) + (j.payload.size() > 200 ? "…" : "") +
+                         "</code></td>";
+                }
+                h += "</tr>";
+            }
+            h += "</table>";
+        };
+        h += "<h2>Oldest ready jobs (claim order)</h2>";
+        jobs_table("ready-jobs", ready, false);
+        h += "<h2>Dead jobs (newest first)</h2>";
+        jobs_table("dead-jobs", dead, true);
+        h += "</body></html>";
+        response r{boost::beast::http::status::ok, req.version()};
+        r.set(boost::beast::http::field::content_type, "text/html; charset=utf-8");
+        secure(r);
+        r.body() = req.method() == boost::beast::http::verb::head ? std::string() : std::move(h);
+        return r;
+    }
+
+    dashboard_options options_;
+    job_queue queue_;
+    boost::asio::io_context io_{1};
+    tcp::acceptor acceptor_;
+    std::mutex mutex_;
+    std::map<std::string, session> sessions_;
+};
+
+}  // namespace cascade

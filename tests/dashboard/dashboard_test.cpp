@@ -1,0 +1,327 @@
+// The queue's web dashboard (`cascade-queue serve`) driven in a real headless Chromium through the
+// DevTools protocol, on PostgreSQL and on a SQLite file: the page loads, its counts are the table's,
+// a text a person wrote into the table stays text, nothing changes without the token (no session, a
+// wrong token, a session without its CSRF token, another site's Origin), and a retry clicked on the
+// page puts the dead job back. The test also takes the screenshot docs/queue.md shows.
+#define BOOST_TEST_MODULE cascade dashboard tests
+#include "../support/database.hpp"
+
+#include "../../scripts/child_process.hpp"
+
+#include <cascade/queue/job_queue.hpp>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/core/detail/base64.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/json/src.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <unistd.h>
+
+namespace c = cascade;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace json = boost::json;
+using tcp = boost::asio::ip::tcp;
+
+namespace {
+
+std::string read_file(std::string const& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+template <class F>
+bool eventually(F f, std::chrono::milliseconds limit) {
+    auto const end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+        if (f()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return f();
+}
+
+/// One HTTP request to 127.0.0.1:port, as a script or another site would send it (no browser).
+http::response<http::string_body> raw_request(int port, http::verb verb, std::string const& target, std::string const& body = "",
+                                              std::vector<std::pair<std::string, std::string>> const& headers = {}) {
+    boost::asio::io_context io;
+    beast::tcp_stream stream(io);
+    stream.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+    http::request<http::string_body> req{verb, target, 11};
+    req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
+    for (auto const& [name, value] : headers) req.set(name, value);
+    if (!body.empty()) req.set(http::field::content_type, "application/x-www-form-urlencoded");
+    req.body() = body;
+    req.prepare_payload();
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(stream, buffer, res);
+    return res;
+}
+
+/// A headless Chromium and its first page, driven through the DevTools protocol (a WebSocket).
+class browser {
+public:
+    browser() : profile_("/tmp/cascade-chromium-" + std::to_string(getpid())) {
+        std::filesystem::remove_all(profile_);
+        std::filesystem::create_directories(profile_);
+        process_ = std::make_unique<cascade_support::child_process>(
+            CASCADE_CHROMIUM,
+            std::vector<std::string>{"--headless", "--no-sandbox", "--disable-gpu", "--no-proxy-server", "--no-first-run",
+                                     "--remote-debugging-port=0", "--log-level=3", "--user-data-dir=" + profile_, "--window-size=1200,900", "about:blank"},
+            std::vector<std::string>{}, profile_ + "/stdout", /*own_group=*/true);
+        std::string const port_file = profile_ + "/DevToolsActivePort";
+        BOOST_REQUIRE_MESSAGE(eventually([&] { return read_file(port_file).find('\n') != std::string::npos; }, std::chrono::seconds(30)),
+                              "Chromium did not start its DevTools server");
+        port_ = std::stoi(read_file(port_file));
+        auto const list = raw_request(port_, http::verb::get, "/json/list");
+        std::string target;
+        json::value const targets = json::parse(list.body());
+        for (auto const& t : targets.as_array())
+            if (t.at("type").as_string() == "page") target = "/devtools/page/" + std::string(t.at("id").as_string());
+        BOOST_REQUIRE(!target.empty());
+        ws_.next_layer().connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port_)));
+        ws_.read_message_max(64 << 20);
+        ws_.handshake("127.0.0.1:" + std::to_string(port_), target);
+    }
+    ~browser() {
+        boost::system::error_code ec;
+        ws_.next_layer().socket().close(ec);
+        process_.reset();  // SIGKILL to the browser's whole process group: it has nothing to save
+        std::filesystem::remove_all(profile_, ec);
+    }
+
+    /// A DevTools command; its result (a protocol error fails the test).
+    json::value call(std::string const& method, json::object params = {}) {
+        long long const id = ++last_id_;
+        ws_.write(boost::asio::buffer(json::serialize(json::object{{"id", id}, {"method", method}, {"params", std::move(params)}})));
+        for (;;) {
+            beast::flat_buffer buffer;
+            ws_.read(buffer);
+            json::value const message = json::parse(beast::buffers_to_string(buffer.data()));
+            auto const& o = message.as_object();
+            if (!o.contains("id") || o.at("id").as_int64() != id) continue;  // an event
+            if (o.contains("error")) BOOST_FAIL(method << ": " << json::serialize(o.at("error")));
+            return o.at("result");
+        }
+    }
+    /// The value of a JavaScript expression in the page.
+    json::value eval(std::string const& expression) {
+        auto const r = call("Runtime.evaluate", {{"expression", expression}, {"returnByValue", true}, {"awaitPromise", true}});
+        if (r.as_object().contains("exceptionDetails") || !r.as_object().contains("result")) return nullptr;
+        auto const& value = r.at("result").as_object();
+        return value.contains("value") ? value.at("value") : json::value(nullptr);
+    }
+    std::string text(std::string const& selector) {
+        auto const v = eval("(e => e ? e.textContent : null)(document.querySelector(" + json::serialize(json::string(selector)) + "))");
+        return v.is_string() ? std::string(v.as_string()) : std::string("<none>");
+    }
+    bool wait_for(std::string const& condition) {
+        return eventually([&] { auto const v = eval("!!(" + condition + ")"); return v.is_bool() && v.as_bool(); },
+                          std::chrono::seconds(15));
+    }
+    void navigate(std::string const& url) { call("Page.navigate", {{"url", url}}); }
+    void screenshot(std::string const& path) {
+        call("Emulation.setDeviceMetricsOverride", {{"width", 1100}, {"height", 760}, {"deviceScaleFactor", 1}, {"mobile", false}});
+        auto const data = call("Page.captureScreenshot", {{"format", "png"}}).at("data").as_string();
+        std::string png(beast::detail::base64::decoded_size(data.size()), '\0');
+        png.resize(beast::detail::base64::decode(png.data(), data.data(), data.size()).first);
+        std::ofstream(path, std::ios::binary) << png;
+    }
+    /// The cookies the page holds (HttpOnly ones too: the protocol sees them).
+    std::string cookie(std::string const& name) {
+        json::value const cookies = call("Network.getCookies");
+        for (auto const& ck : cookies.at("cookies").as_array())
+            if (ck.at("name").as_string() == name) return std::string(ck.at("value").as_string());
+        return {};
+    }
+
+private:
+    std::string profile_;
+    std::unique_ptr<cascade_support::child_process> process_;
+    int port_ = 0;
+    boost::asio::io_context io_;
+    beast::websocket::stream<beast::tcp_stream> ws_{io_};
+    long long last_id_ = 0;
+};
+
+struct queue_table : test::database {
+    c::job_queue queue;
+    queue_table() {
+        if (test::backend() == "sqlite") BOOST_FAIL("the dashboard tests need a database several connections share");
+        queue.install(**this);
+    }
+    std::string backend_name() const { return test::is_postgresql() ? "postgresql" : "sqlite3"; }
+    std::string connection() const {
+        if (test::is_postgresql()) return test::postgresql_connection() + " options='-csearch_path=" + pg_schema + "'";
+        return "db=" + file + " timeout=30";
+    }
+    /// A row as a worker would leave it; `run_at` in seconds from the database's now.
+    void job(long long id, std::string const& state, std::string const& queue_name, int priority, long long run_at_s,
+             std::string const& last_error = "", std::string const& errors = "") {
+        long long const now = queue.database_now(**this), run_at = now + run_at_s * 1000, created = now - 3600 * 1000 + id * 60000;
+        exec("INSERT INTO cascade_jobs (id, name, payload, dedup_key, state, attempts, max_attempts, run_at, created_at, queue, priority,"
+             " last_error, errors, finished_at) VALUES (" + std::to_string(id) + ", 'authors.books', '{\"owner_key\":" + std::to_string(id) +
+             ",\"owner_value\":" + std::to_string(id) + "}', 'authors.books|" + std::to_string(id) + "|', '" + state + "', " +
+             (state == "dead" ? "3, 3" : "0, 25") + ", " + std::to_string(run_at) + ", " + std::to_string(created) + ", '" + queue_name + "', " +
+             std::to_string(priority) + ", " + (last_error.empty() ? "NULL" : "'" + last_error + "'") + ", '" + errors + "', " +
+             (state == "done" || state == "dead" ? std::to_string(created + 90000) : "NULL") + ")");
+    }
+    std::string state_of(long long id) {
+        std::string state = "<none>";
+        **this << "SELECT state FROM cascade_jobs WHERE id = " + std::to_string(id), soci::into(state);
+        return state;
+    }
+};
+
+/// `cascade-queue serve` on a free port; its address once it listens.
+struct dashboard_process {
+    std::string out;
+    std::unique_ptr<cascade_support::child_process> process;
+    int port = 0;
+    dashboard_process(queue_table const& db, std::string const& token_file) {
+        out = "/tmp/cascade-dashboard-" + std::to_string(getpid()) + ".out";
+        process = std::make_unique<cascade_support::child_process>(
+            CASCADE_QUEUE_TOOL,
+            std::vector<std::string>{"--backend", db.backend_name(), "--connection", db.connection(), "serve", "--port", "0", "--token-file",
+                                     token_file},
+            std::vector<std::string>{}, out);
+        BOOST_REQUIRE_MESSAGE(eventually([&] { return read_file(out).find("serving http://127.0.0.1:") != std::string::npos; },
+                                         std::chrono::seconds(20)),
+                              "the dashboard did not start: " << read_file(out));
+        std::string const line = read_file(out);
+        port = std::stoi(line.substr(line.find("127.0.0.1:") + 10));
+    }
+    ~dashboard_process() {
+        if (process) BOOST_TEST(process->terminate() == 0);  // SIGTERM: a clean stop
+        std::remove(out.c_str());
+    }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port) + "/"; }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(the_dashboard_in_a_real_browser) {
+    queue_table db;
+    db.job(1, "ready", "default", 0, -754);
+    db.job(2, "ready", "default", 0, -300);
+    db.job(3, "ready", "mail", 5, -1200);
+    db.job(4, "ready", "default", 0, 7200);  // scheduled: due in two hours
+    db.job(5, "running", "default", 0, -30);
+    db.job(6, "done", "mail", 0, -2000);
+    db.job(7, "dead", "default", 0, -900, "cascade: owner 7 of authors.books is alive <script>alert(1)</script>",
+           "attempt 1: could not connect to server\nattempt 2: could not connect to server\nattempt 3: cascade: owner 7 of "
+           "authors.books is alive <script>alert(1)</script>");
+    db.job(8, "dead", "mail", 0, -600, "cascade: authors.books: job_restricted: books.reviews restricts the destroy",
+           "attempt 1: cascade: authors.books: job_restricted: books.reviews restricts the destroy\nattempt 2: cascade: authors.books: "
+           "job_restricted: books.reviews restricts the destroy\nattempt 3: cascade: authors.books: job_restricted: books.reviews "
+           "restricts the destroy");
+    db.queue.pause(*db, "mail");
+    std::string const token = "operators-token-0123456789", token_file = "/tmp/cascade-dashboard-token-" + std::to_string(getpid());
+    std::ofstream(token_file) << token << "\n";
+    dashboard_process dashboard(db, token_file);
+    browser chrome;
+
+    // The page loads and its counts are the table's.
+    chrome.navigate(dashboard.url());
+    BOOST_REQUIRE_MESSAGE(chrome.wait_for("document.querySelector('[data-count=dead]')"), "the page " << chrome.eval("location.href + ' ' + document.documentElement.outerHTML.slice(0, 400)"));
+    auto status = db.queue.status(*db);
+    BOOST_TEST(chrome.text("[data-count=ready]") == std::to_string(status.counts["ready"] - status.scheduled));
+    BOOST_TEST(chrome.text("[data-count=ready]") == "3");
+    BOOST_TEST(chrome.text("[data-count=scheduled]") == "1");
+    BOOST_TEST(chrome.text("[data-count=running]") == "1");
+    BOOST_TEST(chrome.text("[data-count=done]") == "1");
+    BOOST_TEST(chrome.text("[data-count=dead]") == "2");
+    BOOST_TEST(chrome.text("tr[data-queue=mail] td[data-state=ready]") == std::to_string(status.queues["mail"]["ready"]));
+    BOOST_TEST(chrome.text("tr[data-queue=mail] td[data-state=dead]") == "1");
+    BOOST_TEST(chrome.text("tr[data-queue=mail] .paused") == "(paused)");
+    BOOST_TEST(chrome.text("tr[data-queue=default] td[data-state=scheduled]") == "1");
+    // the oldest ready jobs in claim order (priority first), the dead ones with their errors
+    // (priority, then due time: job 3 is the oldest but its priority 5 comes after 0)
+    BOOST_TEST(chrome.eval("[...document.querySelectorAll('#ready-jobs tr[data-job]')].map(r => r.dataset.job).join(',')").as_string() == "1,2,4,3");
+    BOOST_TEST(chrome.text("#dead-jobs tr[data-job='7'] pre") ==
+               "attempt 1: could not connect to server\nattempt 2: could not connect to server\nattempt 3: cascade: owner 7 of "
+               "authors.books is alive <script>alert(1)</script>");
+    BOOST_TEST(chrome.text("[data-count=oldest_ready_seconds]").rfind("20 min", 0) == 0);  // job 3, due 1,200 s ago
+    // A text someone wrote into the table is shown as text, never run.
+    BOOST_TEST(chrome.text("#dead-jobs tr[data-job='7'] summary") == "cascade: owner 7 of authors.books is alive <script>alert(1)</script>");
+    BOOST_TEST(chrome.eval("document.scripts.length").as_int64() == 0);
+
+    // Without the token: no button, and a POST changes nothing.
+    BOOST_TEST(chrome.eval("document.querySelectorAll('form[data-action]').length").as_int64() == 0);
+    BOOST_TEST(raw_request(dashboard.port, http::verb::post, "/jobs/7/retry", "csrf=x").result() == http::status::forbidden);
+    BOOST_TEST(raw_request(dashboard.port, http::verb::post, "/jobs/8/discard").result() == http::status::forbidden);
+    BOOST_TEST(db.state_of(7) == "dead");
+    BOOST_TEST(db.state_of(8) == "dead");
+    // A wrong token typed into the page: refused, still logged out.
+    chrome.eval("document.getElementById('token').value = 'not-the-token-at-all'; document.getElementById('login').submit(); 1");
+    BOOST_REQUIRE_MESSAGE(chrome.wait_for("document.body && document.body.innerText.includes('wrong token')"), "the page " << chrome.eval("location.href + ' ' + document.documentElement.outerHTML.slice(0, 400)"));
+    BOOST_TEST(chrome.cookie("cascade_session").empty());
+
+    // The right token: logged in, the dead jobs get their buttons.
+    chrome.navigate(dashboard.url());
+    BOOST_REQUIRE_MESSAGE(chrome.wait_for("document.getElementById('login')"), "the page " << chrome.eval("location.href + ' ' + document.documentElement.outerHTML.slice(0, 400)"));
+    chrome.eval("document.getElementById('token').value = " + json::serialize(json::string(token)) + "; document.getElementById('login').submit(); 1");
+    BOOST_REQUIRE_MESSAGE(chrome.wait_for("document.getElementById('logout')"), "the page " << chrome.eval("location.href + ' ' + document.documentElement.outerHTML.slice(0, 400)"));
+    BOOST_TEST(chrome.eval("document.querySelectorAll('form[data-action=retry]').length").as_int64() == 2);
+    std::string const session = chrome.cookie("cascade_session");
+    BOOST_REQUIRE(session.size() == 64u);
+    std::string const csrf = chrome.eval("document.querySelector('#logout input[name=csrf]').value").as_string().c_str();
+    // The session alone is not enough: without its CSRF token, or from another site's page, nothing changes.
+    std::pair<std::string, std::string> const cookie{"Cookie", "cascade_session=" + session};
+    BOOST_TEST(raw_request(dashboard.port, http::verb::post, "/jobs/7/retry", "csrf=" + std::string(64, '0'), {cookie}).result() ==
+               http::status::forbidden);
+    BOOST_TEST(raw_request(dashboard.port, http::verb::post, "/jobs/7/retry", "", {cookie}).result() == http::status::forbidden);
+    BOOST_TEST(raw_request(dashboard.port, http::verb::post, "/jobs/7/retry", "csrf=" + csrf, {cookie, {"Origin", "http://evil.example"}})
+                   .result() == http::status::forbidden);
+    BOOST_TEST(raw_request(dashboard.port, http::verb::post, "/jobs/7/retry", "csrf=" + csrf).result() == http::status::forbidden);  // no session
+    BOOST_TEST(db.state_of(7) == "dead");
+
+    chrome.screenshot(CASCADE_SCREENSHOT_DIR "/dashboard-" + test::backend() + ".png");
+
+    // A retry clicked on the page puts the dead job back, with fresh attempts; the page says so.
+    chrome.eval("document.querySelector('form[data-action=retry][data-job=\"7\"] button').click(); 1");
+    BOOST_REQUIRE_MESSAGE(chrome.wait_for("document.getElementById('flash')"), "the page " << chrome.eval("location.href + ' ' + document.documentElement.outerHTML.slice(0, 400)"));
+    BOOST_TEST(chrome.text("#flash") == "retried job 7");
+    BOOST_TEST(db.state_of(7) == "ready");
+    BOOST_TEST(db.count("cascade_jobs", "id = 7 AND attempts = 0") == 1);
+    BOOST_TEST(chrome.text("[data-count=dead]") == "1");
+    // and a discard removes one
+    chrome.eval("document.querySelector('form[data-action=discard][data-job=\"8\"] button').click(); 1");
+    BOOST_REQUIRE_MESSAGE(chrome.wait_for("document.getElementById('flash') && document.getElementById('flash').textContent.includes('discarded')"), "the page " << chrome.eval("location.href + ' ' + document.documentElement.outerHTML.slice(0, 400)"));
+    BOOST_TEST(db.count("cascade_jobs", "id = 8") == 0);
+    // Logging out ends the session: its cookie no longer acts.
+    chrome.eval("document.querySelector('#logout button').click(); 1");
+    BOOST_REQUIRE_MESSAGE(chrome.wait_for("document.getElementById('login')"), "the page " << chrome.eval("location.href + ' ' + document.documentElement.outerHTML.slice(0, 400)"));
+    db.exec("UPDATE cascade_jobs SET state = 'dead' WHERE id = 7");
+    BOOST_TEST(raw_request(dashboard.port, http::verb::post, "/jobs/7/retry", "csrf=" + csrf, {cookie}).result() == http::status::forbidden);
+    BOOST_TEST(db.state_of(7) == "dead");
+    std::remove(token_file.c_str());
+}
+
+BOOST_AUTO_TEST_CASE(bad_requests_are_answered_and_change_nothing) {
+    queue_table db;
+    db.job(1, "dead", "default", 0, 0, "boom", "attempt 1: boom");
+    std::string const token_file = "/tmp/cascade-dashboard-token2-" + std::to_string(getpid());
+    std::ofstream(token_file) << "operators-token-0123456789\n";
+    dashboard_process dashboard(db, token_file);
+    BOOST_TEST(raw_request(dashboard.port, http::verb::get, "/nothing").result() == http::status::not_found);
+    BOOST_TEST(raw_request(dashboard.port, http::verb::delete_, "/").result() == http::status::method_not_allowed);
+    BOOST_TEST(raw_request(dashboard.port, http::verb::get, "/jobs/1/retry").result() == http::status::method_not_allowed);
+    for (std::string target : {"/jobs/-1/retry", "/jobs/1x/retry", "/jobs/99999999999999999999/retry", "/jobs/1/destroy", "/jobs//retry"})
+        BOOST_TEST(raw_request(dashboard.port, http::verb::post, target, "csrf=x").result() != http::status::see_other, target);
+    BOOST_TEST(raw_request(dashboard.port, http::verb::post, "/login", "token=operators-token-012345678").result() == http::status::forbidden);
+    BOOST_TEST(raw_request(dashboard.port, http::verb::post, "/login", "token=operators-token-0123456789", {{"Origin", "http://evil.example"}})
+                   .result() == http::status::forbidden);
+    auto const good = raw_request(dashboard.port, http::verb::post, "/login", "token=operators-token-0123456789");
+    BOOST_TEST(good.result() == http::status::see_other);
+    BOOST_TEST(std::string(good[http::field::set_cookie]).find("HttpOnly; SameSite=Strict") != std::string::npos);
+    BOOST_TEST(db.state_of(1) == "dead");
+    std::remove(token_file.c_str());
+}
