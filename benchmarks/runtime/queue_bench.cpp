@@ -9,8 +9,9 @@
 //                workers, and ON DELETE CASCADE of the same rows
 //   enqueue      the cost inside the request of writing a job row (INSERT + NOTIFY), median, on an
 //                empty queue and with 100,000 jobs queued
-//   backlog      one claim of 10 rows (median of 50) with 1,000 and with 1,000,000 ready rows queued
-//                (flat: index-ordered claims), and no-op throughput with 4 workers draining 100,000
+//   backlog      one claim of 10 rows (median of 50) with 1,000 and with 1,000,000 ready rows queued in
+//                3 queues x 3 priorities, by a worker serving every queue and one serving two (flat:
+//                index-ordered claims), and no-op throughput with 4 workers draining 100,000
 // Published anchors: graphile-worker 15.6k jobs/s unbatched (i9, 4 processes); River ~46k/s batched
 // (8-core laptop); 300 to 2,400 jobs/s for Oban, River and pg-boss in a neutral sweep on 4 CPUs.
 //   queue_bench [--json PATH] [--jobs N] [--big N (0: skip)] [--end-to-end-only] [--backlog-only] [--runs N]
@@ -175,20 +176,23 @@ double enqueue_median_ms(database& db, std::string const& prefix) {
 void ready_rows(database& db, long long n) {
     *db.sql << "DROP TABLE IF EXISTS cascade_jobs";
     c::job_queue{}.install(*db.sql);
-    *db.sql << "INSERT INTO cascade_jobs (name, payload, dedup_key, state, attempts, max_attempts, run_at, created_at) "
-               "SELECT 'bench.noop', '{}', 'backlog' || i, 'ready', 0, 25, i, 0 FROM generate_series(1, " +
+    // three named queues and three priorities, interleaved
+    *db.sql << "INSERT INTO cascade_jobs (name, payload, dedup_key, state, attempts, max_attempts, run_at, created_at, queue, priority) "
+               "SELECT 'bench.noop', '{}', 'backlog' || i, 'ready', 0, 25, i, 0, (ARRAY['default', 'mail', 'reports'])[1 + i % 3], "
+               "(i / 3) % 3 FROM generate_series(1, " +
                    std::to_string(n) + ") i";
     *db.sql << "ANALYZE cascade_jobs";
 }
 
-/// Median milliseconds of one claim of 10 rows with `n` rows queued (each claim takes the next 10).
-double claim_ms(database& db, long long n) {
+/// Median milliseconds of one claim of 10 rows with `n` rows queued in 3 queues x 3 priorities (each
+/// claim takes the next 10), by a worker serving every queue or the named ones.
+double claim_ms(database& db, long long n, std::vector<std::string> const& queues = {}) {
     ready_rows(db, n);
     c::job_queue queue;
     std::vector<double> times;
     for (int i = 0; i < 50; ++i) {
         auto const t0 = clock_type::now();
-        auto const got = queue.claim(*db.sql, "bench", 10, std::chrono::seconds(60));
+        auto const got = queue.claim(*db.sql, "bench", 10, std::chrono::seconds(60), queues);
         times.push_back(ms_since(t0));
         if (got.size() != 10) throw std::runtime_error("a claim found fewer than 10 rows");
     }
@@ -215,8 +219,15 @@ int main(int argc, char** argv) {
         report.set("queue.pg.claim_ms.backlog1000", small);
         report.set("queue.pg.claim_ms.backlog1000000", large);
         report.set("queue.pg.claim_ms.ratio", large / small);
-        row("PostgreSQL, one claim of 10, 1,000 queued", small, "ms");
+        row("PostgreSQL, one claim of 10, 1,000 queued", small, "ms", "3 queues x 3 priorities, every queue served");
         row("PostgreSQL, one claim of 10, 1,000,000 queued", large, "ms", "ratio " + std::to_string(large / small).substr(0, 4));
+        std::vector<std::string> const two{"default", "mail"};
+        double const small2 = claim_ms(pg, 1000, two), large2 = claim_ms(pg, 1000000, two);
+        report.set("queue.pg.claim_ms.two_queues.backlog1000", small2);
+        report.set("queue.pg.claim_ms.two_queues.backlog1000000", large2);
+        report.set("queue.pg.claim_ms.two_queues.ratio", large2 / small2);
+        row("PostgreSQL, one claim of 10 from 2 queues, 1,000 queued", small2, "ms");
+        row("PostgreSQL, one claim of 10 from 2 queues, 1,000,000", large2, "ms", "ratio " + std::to_string(large2 / small2).substr(0, 4));
         double const rate = noop_throughput(pg, 4, 100000);
         report.set("queue.pg.noop_jobs_per_s.w4_backlog100000", rate);
         row("PostgreSQL, no-op jobs, 4 workers, 100,000 queued", rate, "jobs/s");

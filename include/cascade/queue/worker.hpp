@@ -44,10 +44,11 @@ struct worker_options {
     std::string id;                       ///< this worker's name in locked_by; default host:pid
     int threads = 1;
     int claim_batch = 10;                 ///< rows claimed at once by a thread
-    /// How long a thread keeps claimed jobs it has not started: once its claim has run this long, the
-    /// rest go back to the queue for idle workers (woken by NOTIFY on PostgreSQL), and while its jobs
-    /// take longer than this each, it claims one at a time. Short jobs are claimed claim_batch at once
-    /// and long ones (a range job of a large fan-out) are not held back from idle workers.
+    /// How long a thread keeps claimed jobs it has not started: once its claim has run this long and
+    /// the rest would wait about as long again at the pace so far, they go back to the queue for idle
+    /// workers (woken by NOTIFY on PostgreSQL); while its jobs take longer than this each, it claims
+    /// one at a time. Short jobs are claimed claim_batch at once and run so; long ones (a range job of
+    /// a large fan-out) are not held back from idle workers.
     std::chrono::milliseconds claim_hold{20};
     std::chrono::milliseconds lease{std::chrono::seconds(30)};
     std::chrono::milliseconds heartbeat{std::chrono::seconds(10)};
@@ -251,7 +252,12 @@ private:
             std::size_t i = 0;
             auto const claimed_at = std::chrono::steady_clock::now();
             for (; i < jobs.size() && !stopping_ && !lost; ++i) {
-                if (i > 0 && std::chrono::steady_clock::now() - claimed_at > options_.claim_hold) break;  // the rest go back
+                if (i > 0) {
+                    // Held past claim_hold, and the rest would wait longer than that again at this pace:
+                    // they go back (short jobs finish their claim; long ones wait for no one)
+                    auto const held = std::chrono::steady_clock::now() - claimed_at;
+                    if (held > options_.claim_hold && held / i * static_cast<long long>(jobs.size() - i) > options_.claim_hold) break;
+                }
                 outcome o = perform(jobs[i], runtime, s);
                 if (o.what == outcome::kind::failed && !alive(s)) lost = true;  // the job failed because the session did
                 results.push_back(std::move(o));
