@@ -39,6 +39,8 @@ char const* const usage =
     "    --address ADDR    listen on this numeric address (default 127.0.0.1: this machine only)\n"
     "    --port N          and port (default 8080; 0: a free one, printed)\n"
     "    --token-file F    the operators' token: the file's first line, at least 16 bytes\n"
+    "    --host NAMES      host names the page may be reached by besides ADDR (a proxy's), comma-\n"
+    "                      separated; other Host headers are refused (DNS rebinding)\n"
     "CONN defaults to $CASCADE_PG; --backend to postgresql. QUEUE: 1 to 128 bytes.\n";
 
 /// ID (a job's id, 1 or more) or the word `dead` (every dead job: -1).
@@ -64,7 +66,7 @@ int main(int argc, char** argv) {
     long long id = -1, seconds = 0;
     cascade::dashboard_options serve;
     try {
-        cascade::command_line cl(argc, argv, {"--backend", "--connection", "--table", "--address", "--port", "--token-file"}, {"--help"});
+        cascade::command_line cl(argc, argv, {"--backend", "--connection", "--table", "--address", "--port", "--token-file", "--host"}, {"--help"});
         if (cl.flag("--help")) {
             std::cout << usage;
             return 0;
@@ -81,7 +83,7 @@ int main(int argc, char** argv) {
         if (args.empty()) throw cascade::bad_command_line("no command");
         std::string const& cmd = args[0];
         if (cmd != "serve")
-            for (char const* option : {"--address", "--port", "--token-file"})
+            for (char const* option : {"--address", "--port", "--token-file", "--host"})
                 if (cl.has(option)) throw cascade::bad_command_line(std::string(option) + " is an option of serve only");
         if (cmd == "status" || cmd == "install" || cmd == "repair" || cmd == "metrics") expect_arguments(args, 1);
         else if (cmd == "pause" || cmd == "resume") {
@@ -94,6 +96,18 @@ int main(int argc, char** argv) {
             expect_arguments(args, 1);
             serve.address = cl.text("--address", "127.0.0.1");
             serve.port = static_cast<int>(cl.integer("--port", 8080, 0, 65535));
+            if (cl.has("--host")) {
+                std::string const list = cl.text("--host");
+                for (std::size_t start = 0;;) {
+                    std::size_t const comma = list.find(',', start);
+                    std::string const name = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+                    if (name.empty() || name.find_first_of(" :/\t") != std::string::npos)
+                        throw cascade::bad_command_line("--host: '" + name + "' is not a host name (names, comma-separated, no port)");
+                    serve.hosts.push_back(name);
+                    if (comma == std::string::npos) break;
+                    start = comma + 1;
+                }
+            }
             if (cl.has("--token-file")) {
                 std::ifstream in(cl.text("--token-file"));
                 if (!in) throw cascade::bad_command_line("--token-file: cannot read " + cl.text("--token-file"));

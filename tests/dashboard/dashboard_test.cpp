@@ -319,9 +319,33 @@ BOOST_AUTO_TEST_CASE(bad_requests_are_answered_and_change_nothing) {
     BOOST_TEST(raw_request(dashboard.port, http::verb::post, "/login", "token=operators-token-012345678").result() == http::status::forbidden);
     BOOST_TEST(raw_request(dashboard.port, http::verb::post, "/login", "token=operators-token-0123456789", {{"Origin", "http://evil.example"}})
                    .result() == http::status::forbidden);
+    // Another site's name rebound to this address: refused whatever it asks.
+    std::pair<std::string, std::string> const rebound{"Host", "evil.example:" + std::to_string(dashboard.port)};
+    BOOST_TEST(raw_request(dashboard.port, http::verb::get, "/", "", {rebound}).result() == http::status::misdirected_request);
+    BOOST_TEST(raw_request(dashboard.port, http::verb::post, "/login", "token=operators-token-0123456789", {rebound}).result() ==
+               http::status::misdirected_request);
+    BOOST_TEST(raw_request(dashboard.port, http::verb::get, "/", "", {{"Host", "localhost:" + std::to_string(dashboard.port)}}).result() ==
+               http::status::ok);
     auto const good = raw_request(dashboard.port, http::verb::post, "/login", "token=operators-token-0123456789");
     BOOST_TEST(good.result() == http::status::see_other);
-    BOOST_TEST(std::string(good[http::field::set_cookie]).find("HttpOnly; SameSite=Strict") != std::string::npos);
+    std::string const set_cookie(good[http::field::set_cookie]);
+    BOOST_TEST(set_cookie.find("HttpOnly; SameSite=Strict") != std::string::npos);
     BOOST_TEST(db.state_of(1) == "dead");
+    // A job retried since the page was drawn is no longer discarded from it: a ready job is never lost.
+    std::string const session = set_cookie.substr(0, set_cookie.find(';'));
+    auto const page = raw_request(dashboard.port, http::verb::get, "/", "", {{"Cookie", session}});
+    std::string const needle = "name=\"csrf\" value=\"";
+    std::string const csrf = page.body().substr(page.body().find(needle) + needle.size(), 64);
+    db.exec("UPDATE cascade_jobs SET state = 'ready' WHERE id = 1");
+    BOOST_TEST(raw_request(dashboard.port, http::verb::post, "/jobs/1/discard", "csrf=" + csrf, {{"Cookie", session}}).result() ==
+               http::status::see_other);
+    BOOST_TEST(db.state_of(1) == "ready");
+    auto const after = raw_request(dashboard.port, http::verb::get, "/", "", {{"Cookie", session}});
+    BOOST_TEST(after.body().find("job 1 is not dead (any more): nothing discarded") != std::string::npos);
+    // Guessing is throttled: after 10 wrong tokens in a minute even the right one waits.
+    for (int i = 0; i < 9; ++i)  // with the wrong one above, 10
+        BOOST_TEST(raw_request(dashboard.port, http::verb::post, "/login", "token=guess" + std::to_string(i)).result() == http::status::forbidden);
+    BOOST_TEST(raw_request(dashboard.port, http::verb::post, "/login", "token=operators-token-0123456789").result() ==
+               http::status::too_many_requests);
     std::remove(token_file.c_str());
 }

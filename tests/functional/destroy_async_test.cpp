@@ -331,6 +331,10 @@ BOOST_AUTO_TEST_CASE(a_far_stray_key_makes_the_fan_out_read_its_ends) {
     BOOST_TEST(!ranges[2].upto.has_value());
     q.perform_enqueued_jobs();
     BOOST_TEST(db.count("essays", "writer_id = 3") == 0);
+    // A small job (no more than fan_out_rows rows) with a far key is not split at all.
+    essays_of_writer_3(db, {2001, 2002, 2003, 2004, 1000000000});
+    BOOST_TEST(jobs.perform(parent, *db).rows == 5u);
+    BOOST_TEST(q.empty());
 }
 
 // Within a job, dense keys are deleted in stepped batches of batch_size keys; a stepped batch that

@@ -405,12 +405,13 @@ private:
     ///
     /// Where the first batch's keys are dense (they fill at least half their span) the ends are
     /// stepped from the first key to the last, each chunk spanning fan_out_rows times that batch's
-    /// mean gap between keys: two index probes and a batch's keys, instead of a serial read of every
-    /// key that would keep the other workers waiting. A chunk then holds about fan_out_rows rows where
-    /// the keys are as dense as at their start, at most twice as many anywhere (the gap is at most 2),
-    /// fewer where they thin out; keys spanning no more than one chunk make no fan-out at all.
-    /// Elsewhere (sparse keys, or a span of more than 100,000 chunks) each end is read: one
-    /// next_range per chunk, only bounds travel.
+    /// mean gap between keys: two index probes and one chunk's keys (to know there are more than
+    /// fan_out_rows), instead of a serial read of every key that would keep the other workers waiting.
+    /// A chunk then holds about fan_out_rows rows where the keys are as dense as at their start, at
+    /// most twice as many anywhere (the gap is at most 2; the last chunk, which takes the tail, three
+    /// times), fewer where they thin out; keys spanning no more than one chunk make no fan-out at all.
+    /// Elsewhere (sparse keys, or a span of more than 10,000 chunks) each end is read: one next_range
+    /// per chunk, only bounds travel.
     template <class Job>
     bool fan_out(Job const& job, soci::session& sql, detail::prepared_plan const& pp) {
         using key_t = typename Job::dependent_key_type;
@@ -425,7 +426,11 @@ private:
             long long const span = static_cast<long long>(static_cast<long double>(limit) * std::clamp(gap, 1.0L, 2.0L));
             std::optional<key_t> const last = last_key(job, sql, pp);
             if (!last || !step_within(r.lo, span, *last)) return false;  // the keys span at most one chunk
-            constexpr std::size_t most_stepped_chunks = 100000;          // beyond: keys too spread out to step
+            // more than fan_out_rows rows? (a far key alone, say one recent row, would make many
+            // empty chunks of a small job): one chunk's keys read, the only serial read left
+            if (probe < limit) r = next_range(job, sql, pp, std::nullopt, limit);
+            if (r.size < limit) return false;
+            constexpr std::size_t most_stepped_chunks = 10000;  // beyond: keys too spread out to step
             ends.push_back(*step_within(r.lo, span - 1, *last));
             while (ends.size() <= most_stepped_chunks) {
                 auto const next = step_within(ends.back(), span, *last);
@@ -437,7 +442,7 @@ private:
             else if (static_cast<long long>(*last - ends.back()) < span / 2 && ends.size() > 1) ends.pop_back();
         }
         if (ends.empty()) {
-            if (probe < limit) r = next_range(job, sql, pp, std::nullopt, limit);
+            if (r.size < limit) r = next_range(job, sql, pp, std::nullopt, limit);
             if (r.size < limit) return false;
             for (;;) {
                 ends.push_back(r.hi);

@@ -16,6 +16,7 @@
 #include <cascade/queue/job_queue.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <soci/soci.h>
@@ -26,12 +27,14 @@
 #include <cerrno>
 #include <chrono>
 #include <ctime>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cascade {
 
@@ -48,6 +51,11 @@ struct dashboard_options {
     int port = 8080;                     ///< 0: any free port (see dashboard::port())
     /// The operators' secret; empty: read-only. At least 16 bytes.
     std::string token;
+    /// The Host names (without port) requests may carry besides the listening address (and
+    /// `localhost` when that is a loopback address): the name a TLS proxy forwards, say. A request
+    /// for any other host is refused (421): a page of another site that rebinds its name to this
+    /// address cannot read or act.
+    std::vector<std::string> hosts{};
     int jobs_shown = 20;                                     ///< rows per list
     std::chrono::minutes session_lifetime{std::chrono::hours(8)};
     static constexpr std::size_t min_token_bytes = 16;
@@ -73,9 +81,13 @@ public:
         if (!ec) acceptor_.bind(at, ec);
         if (!ec) acceptor_.listen(boost::asio::socket_base::max_listen_connections, ec);
         if (ec) throw dashboard_error("cannot listen on " + options_.address + " port " + std::to_string(options_.port) + ": " + ec.message());
+        port_ = acceptor_.local_endpoint().port();
+        // A database that does not answer must not hold the page (and stop()) for minutes.
+        if (options_.backend == "postgresql" && options_.connection.find("connect_timeout") == std::string::npos)
+            options_.connection += " connect_timeout=5";
     }
 
-    int port() const { return acceptor_.local_endpoint().port(); }
+    int port() const { return port_; }
     bool read_only() const { return options_.token.empty(); }
 
     /// Serves until stop().
@@ -97,15 +109,24 @@ public:
         namespace http = boost::beast::http;
         std::string_view const target(req.target().data(), req.target().size());
         std::string_view const path = target.substr(0, target.find('?'));
+        if (!known_host(req)) return plain(req, http::status::misdirected_request, "unknown host (see --host)\n");
         try {
             if (path == "/") {
-                if (req.method() != http::verb::get && req.method() != http::verb::head) return plain(req, http::status::method_not_allowed, "GET only\n");
+                if (req.method() != http::verb::get && req.method() != http::verb::head) {
+                    auto r = plain(req, http::status::method_not_allowed, "GET only\n");
+                    r.set(http::field::allow, "GET, HEAD");
+                    return r;
+                }
                 auto s = session_of(req);
                 return page(req, s);
             }
             bool const known = path == "/login" || path == "/logout" || path.rfind("/jobs/", 0) == 0;
             if (!known) return plain(req, http::status::not_found, "not found\n");
-            if (req.method() != http::verb::post) return plain(req, http::status::method_not_allowed, "POST only\n");
+            if (req.method() != http::verb::post) {
+                auto r = plain(req, http::status::method_not_allowed, "POST only\n");
+                r.set(http::field::allow, "POST");
+                return r;
+            }
             if (path == "/login") return login(req);
             if (path == "/logout") return act(req, [&](session&, std::string const& id) {
                 std::lock_guard lock(mutex_);
@@ -130,13 +151,16 @@ public:
                             return std::string(e.what());
                         }
                     }
-                    return queue_.discard(*sql, job) == 1 ? "discarded job " + std::to_string(job)
-                                                          : "job " + std::to_string(job) + " is not dead or ready: nothing discarded";
+                    // dead only: the page may be stale, and a job retried since must not be lost
+                    return queue_.discard(*sql, job, true) == 1 ? "discarded job " + std::to_string(job)
+                                                                : "job " + std::to_string(job) + " is not dead (any more): nothing discarded";
                 });
             }
             return plain(req, http::status::not_found, "not found\n");
         } catch (std::exception const& e) {
-            return plain(req, http::status::service_unavailable, std::string("the queue cannot be read: ") + e.what() + "\n");
+            // the details (SQL, names) are for the operator's log, not for whoever asks
+            std::cerr << "cascade-queue serve: " << e.what() << std::endl;
+            return plain(req, http::status::service_unavailable, "the queue cannot be read now (the dashboard's log says why)\n");
         }
     }
 
@@ -168,8 +192,15 @@ private:
     void accept() {
         acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
             if (ec == boost::asio::error::operation_aborted || !acceptor_.is_open()) return;
-            if (!ec) std::make_shared<connection>(*this, std::move(socket))->start();
-            accept();
+            if (!ec) {
+                std::make_shared<connection>(*this, std::move(socket))->start();
+                return accept();
+            }
+            // out of descriptors, say: try again in a while rather than spin
+            pause_.expires_after(std::chrono::milliseconds(100));
+            pause_.async_wait([this](boost::system::error_code e) {
+                if (!e && acceptor_.is_open()) accept();
+            });
         });
     }
 
@@ -288,6 +319,20 @@ private:
         return {};
     }
 
+    /// Host is this server's listening address, `localhost` on a loopback one, or a configured name.
+    bool known_host(request const& req) const {
+        auto const host = req.find(boost::beast::http::field::host);
+        if (host == req.end()) return req.version() < 11;  // HTTP/1.0 may leave it out
+        std::string_view h(host->value().data(), host->value().size());
+        std::string const port = ":" + std::to_string(port_);
+        if (h.size() > port.size() && h.substr(h.size() - port.size()) == port) h.remove_suffix(port.size());
+        else if (port_ != 80) return false;
+        std::string const listening = options_.address.find(':') != std::string::npos ? "[" + options_.address + "]" : options_.address;
+        if (h == listening) return true;
+        if (h == "localhost" && (options_.address == "127.0.0.1" || options_.address == "::1")) return true;
+        return std::find(options_.hosts.begin(), options_.hosts.end(), h) != options_.hosts.end();
+    }
+
     /// A browser sends Origin with every POST: one that is not this server's is another site's form.
     static bool same_origin(request const& req) {
         auto const origin = req.find(boost::beast::http::field::origin);
@@ -313,12 +358,24 @@ private:
         namespace http = boost::beast::http;
         if (read_only()) return plain(req, http::status::forbidden, "this dashboard is read-only (no token was given to it)\n");
         if (!same_origin(req)) return plain(req, http::status::forbidden, "a form of another site\n");
+        // At most 10 wrong tokens a minute, whoever sends them: guessing a 16-byte token stays hopeless.
+        auto const now = std::chrono::steady_clock::now();
+        if (now - failures_since_ > std::chrono::minutes(1)) {
+            failures_since_ = now;
+            failures_ = 0;
+        }
+        if (failures_ >= 10) return plain(req, http::status::too_many_requests, "too many wrong tokens: try again in a minute\n");
         auto const given = field(req.body(), "token");
-        if (!given || !same_secret(*given, options_.token)) return plain(req, http::status::forbidden, "wrong token\n");
+        if (!given || !same_secret(*given, options_.token)) {
+            ++failures_;
+            return plain(req, http::status::forbidden, "wrong token\n");
+        }
         std::string const id = random_hex(32);
         {
             std::lock_guard lock(mutex_);
-            if (sessions_.size() >= 1000) sessions_.erase(sessions_.begin());  // bounded: the oldest key goes
+            if (sessions_.size() >= 1000)  // bounded: the session closest to its end goes
+                sessions_.erase(std::min_element(sessions_.begin(), sessions_.end(),
+                                                 [](auto const& a, auto const& b) { return a.second.expires < b.second.expires; }));
             sessions_[id] = session{random_hex(32), std::chrono::steady_clock::now() + options_.session_lifetime, "logged in"};
         }
         auto r = redirect(req);
@@ -483,9 +540,13 @@ private:
     }
 
     dashboard_options options_;
+    int port_ = 0;
     job_queue queue_;
     boost::asio::io_context io_{1};
     tcp::acceptor acceptor_;
+    boost::asio::steady_timer pause_{io_};
+    std::chrono::steady_clock::time_point failures_since_{};
+    int failures_ = 0;  ///< wrong tokens since failures_since_
     std::mutex mutex_;
     std::map<std::string, session> sessions_;
 };

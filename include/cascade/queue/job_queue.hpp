@@ -565,10 +565,11 @@ public:
         st.execute(true);
         return st.get_affected_rows();
     }
-    /// Deletes a dead or ready job (or every dead job, id < 0); returns how many.
-    long long discard(soci::session& sql, long long id = -1) const {
-        soci::statement st = (sql.prepare << "DELETE FROM " + table_ +
-                                                 " WHERE (:id < 0 AND state = 'dead') OR (id = :id2 AND state IN ('dead', 'ready'))",
+    /// Deletes a dead or ready job (only a dead one when `dead_only`: what a page shows as dead may have
+    /// been retried since), or every dead job (id < 0); returns how many.
+    long long discard(soci::session& sql, long long id = -1, bool dead_only = false) const {
+        soci::statement st = (sql.prepare << "DELETE FROM " + table_ + " WHERE (:id < 0 AND state = 'dead') OR (id = :id2 AND state IN ('dead'" +
+                                                 (dead_only ? "" : ", 'ready'") + "))",
                               soci::use(id), soci::use(id));
         st.execute(true);
         return st.get_affected_rows();

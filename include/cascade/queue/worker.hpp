@@ -263,7 +263,19 @@ private:
                 results.push_back(std::move(o));
                 if (i == 0) one_at_a_time = std::chrono::steady_clock::now() - claimed_at > options_.claim_hold;
             }
+            // Cut short: the jobs are long, so the next claim takes one (taking the rest straight back
+            // would keep them from the idle workers just woken for them).
+            if (i < jobs.size() && !stopping_ && !lost) one_at_a_time = true;
             for (; i < jobs.size(); ++i) results.push_back({jobs[i], outcome::kind::give_back, {}, false});
+            {
+                // What goes back is no longer this thread's: a sibling may claim it again under the same
+                // (id, attempts, worker) before this thread lets go, and must not have its lease ended
+                // by a stop() that expires what this thread holds.
+                std::vector<claimed_job> kept;
+                for (auto const& r : results)
+                    if (r.what != outcome::kind::give_back) kept.push_back(r.job);
+                if (kept.size() != jobs.size()) hold(slot, std::move(kept));
+            }
             if (lost) {
                 hold(slot, {});  // no longer renewed: if this worker stays away, another takes them over
                 unsettled = std::move(results);
