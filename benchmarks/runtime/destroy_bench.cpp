@@ -338,33 +338,43 @@ int main(int argc, char** argv) {
             if (("," + only_shapes + ",").find("," + sh.name + ",") == std::string::npos) continue;
             if (sh.name == "s3" && args.flag("--skip-s3")) continue;
             std::string const prefix = bname + "." + sh.name + ".";
-            double native_ms = 0;
-            for (auto const& v : sh.variants) {
+            // The variants take turns in each round (native, plain, callbacks, ...; each on a fresh copy),
+            // so that a ratio compares runs made minutes apart at most: this machine's speed drifts.
+            auto const skipped = [&](variant const& v) {
                 // The naive walk of S3 takes minutes on PostgreSQL (a round trip per row): S1 shows it.
-                if (v.name == "naive" && sh.name == "s3" && b == backend::postgres && !args.flag("--naive-s3")) continue;
-                std::vector<double> times;
-                double peak_mb = 0;
-                for (int i = 0; i < sh.repeat; ++i) {
+                return v.name == "naive" && sh.name == "s3" && b == backend::postgres && !args.flag("--naive-s3");
+            };
+            std::vector<std::vector<double>> times(sh.variants.size());
+            std::vector<double> peak_mb(sh.variants.size(), 0.0);
+            for (int i = 0; i < sh.repeat; ++i) {
+                for (std::size_t k = 0; k < sh.variants.size(); ++k) {
+                    auto const& v = sh.variants[k];
+                    if (skipped(v)) continue;
                     copy db = sh.make(b, v.name == "native");
                     bool const measure_memory = v.name == "callbacks" || v.name == "native";
                     bench::release_free_memory();
                     bench::peak_rss_reset();
                     long const baseline_kb = bench::rss_kb();
-                    times.push_back(v.run(*db.sql));
-                    if (measure_memory) peak_mb = std::max(peak_mb, (bench::peak_rss_kb() - baseline_kb) / 1024.0);
+                    times[k].push_back(v.run(*db.sql));
+                    if (measure_memory) peak_mb[k] = std::max(peak_mb[k], (bench::peak_rss_kb() - baseline_kb) / 1024.0);
                     if (long long left = sh.left(*db.sql); left != 0)
                         throw std::runtime_error(prefix + v.name + ": " + std::to_string(left) + " rows left");
                 }
-                double const ms = bench::median(times);
+            }
+            double native_ms = 0;
+            for (std::size_t k = 0; k < sh.variants.size(); ++k) {
+                auto const& v = sh.variants[k];
+                if (skipped(v)) continue;
+                double const ms = bench::median(times[k]);
                 report.set(prefix + v.name + "_ms", ms);
                 if (v.name == "native") native_ms = ms;
                 else if (v.name != "naive") report.set(prefix + v.name + "_ratio", ms / native_ms);
-                if (v.name == "callbacks") report.set(prefix + "callbacks_peak_rss_mb", peak_mb);
-                if (v.name == "native") report.set(prefix + "native_peak_rss_mb", peak_mb);
+                if (v.name == "callbacks") report.set(prefix + "callbacks_peak_rss_mb", peak_mb[k]);
+                if (v.name == "native") report.set(prefix + "native_peak_rss_mb", peak_mb[k]);
                 std::cout << std::left << std::setw(10) << bname << std::setw(12) << sh.name << std::setw(11) << v.name
                           << std::right << std::setw(11) << std::fixed << std::setprecision(2) << ms << " ms"
                           << std::setw(9) << std::setprecision(2) << ms / native_ms << "x native"
-                          << (v.name == "callbacks" || v.name == "native" ? "   peak +" + std::to_string(static_cast<int>(peak_mb)) + " MB" : "")
+                          << (v.name == "callbacks" || v.name == "native" ? "   peak +" + std::to_string(static_cast<int>(peak_mb[k])) + " MB" : "")
                           << std::endl;
             }
         }
