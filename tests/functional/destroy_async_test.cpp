@@ -271,6 +271,13 @@ void essays_of_writer_3(db& d, std::vector<std::int64_t> const& keys) {
     for (auto k : keys) values += (values.empty() ? "(" : ", (") + std::to_string(k) + ", 3, 'x')";
     d.exec("INSERT INTO essays VALUES " + values);
 }
+/// Destroys writer 3 through `jobs`; the job it hands over (the executor is left empty).
+essays_job writer_3_destroyed(db& d, c::deferred_executor& q, runtime& jobs) {
+    c::destroy<schema, Writer>(*d, 3, jobs);
+    auto const parent = q.enqueued_jobs<essays_job>().at(0);
+    q.clear();
+    return parent;
+}
 std::vector<std::int64_t> keys_from(std::int64_t first, std::int64_t last, std::int64_t skip_multiples_of = 0) {
     std::vector<std::int64_t> out;
     for (std::int64_t k = first;; ++k) {
@@ -288,9 +295,7 @@ BOOST_AUTO_TEST_CASE(dense_keys_fan_out_by_stepping_to_the_last_key) {
     essays_of_writer_3(db, keys_from(1001, 1100, 7));  // 86 essays, every 7th key missing
     c::deferred_executor q;
     runtime jobs(q, c::shared_session{*db}, {.batch_size = 4, .fan_out_rows = 10});
-    c::destroy<schema, Writer>(*db, 3, jobs);
-    auto const parent = q.enqueued_jobs<essays_job>().at(0);
-    q.clear();
+    auto const parent = writer_3_destroyed(db, q, jobs);
     BOOST_TEST(jobs.perform(parent, *db).rows == 0u);
     // The first batch is 1002..1005 (1001 missing): dense, so the ends step by 10 from 1002 up to 1100:
     // 1011, 1021, ..., 1091, and (1091, none) takes the last 9 keys.
@@ -320,9 +325,7 @@ BOOST_AUTO_TEST_CASE(a_far_stray_key_makes_the_fan_out_read_its_ends) {
     essays_of_writer_3(db, keys);
     c::deferred_executor q;
     runtime jobs(q, c::shared_session{*db}, {.batch_size = 4, .fan_out_rows = 10});
-    c::destroy<schema, Writer>(*db, 3, jobs);
-    auto const parent = q.enqueued_jobs<essays_job>().at(0);
-    q.clear();
+    auto const parent = writer_3_destroyed(db, q, jobs);
     jobs.perform(parent, *db);
     auto const ranges = q.enqueued_jobs<essays_job>();
     BOOST_REQUIRE(ranges.size() == 3u);  // (none, 1010], (1010, 1020], (1020, none): the tail of 1 joins the last
@@ -363,9 +366,7 @@ BOOST_AUTO_TEST_CASE(stepping_stops_at_the_largest_key_without_overflow) {
     essays_of_writer_3(db, keys_from(top - 20, top));
     c::deferred_executor q;
     runtime jobs(q, c::shared_session{*db}, {.batch_size = 4, .fan_out_rows = 10});
-    c::destroy<schema, Writer>(*db, 3, jobs);
-    auto const parent = q.enqueued_jobs<essays_job>().at(0);
-    q.clear();
+    auto const parent = writer_3_destroyed(db, q, jobs);
     jobs.perform(parent, *db);
     auto const ranges = q.enqueued_jobs<essays_job>();
     BOOST_REQUIRE(ranges.size() == 2u);  // (none, top - 11], (top - 11, none): a tail of 1 joins the last

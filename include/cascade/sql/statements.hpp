@@ -503,7 +503,9 @@ private:
         return w.finish();
     }
 
-    statement first_row() {
+    /// The root's keys: `SELECT b."key" FROM "table" b WHERE <root condition>`, then, unless `order` is
+    /// null, ` ORDER BY b."key"` and `order` (" DESC"), then `tail` (" LIMIT 1").
+    statement root_key_query(char const* order, char const* tail) {
         auto const& m = g_.model(p_.root.model);
         writer w;
         w += "SELECT ";
@@ -512,39 +514,18 @@ private:
         w.id(m.table);
         w += " b WHERE ";
         root_condition(w, "b", false);
-        w += " LIMIT 1";
+        if (order) {
+            w += " ORDER BY ";
+            w.column("b", m.key);
+            w += order;
+        }
+        w += tail;
         return w.finish();
     }
-
+    statement first_row() { return root_key_query(nullptr, " LIMIT 1"); }
     /// ORDER BY ... DESC LIMIT 1 rather than MAX(): both backends then read the key's index backwards.
-    statement last_key() {
-        auto const& m = g_.model(p_.root.model);
-        writer w;
-        w += "SELECT ";
-        w.column("b", m.key);
-        w += " FROM ";
-        w.id(m.table);
-        w += " b WHERE ";
-        root_condition(w, "b", false);
-        w += " ORDER BY ";
-        w.column("b", m.key);
-        w += " DESC LIMIT 1";
-        return w.finish();
-    }
-
-    statement root_keys() {
-        auto const& m = g_.model(p_.root.model);
-        writer w;
-        w += "SELECT ";
-        w.column("b", m.key);
-        w += " FROM ";
-        w.id(m.table);
-        w += " b WHERE ";
-        root_condition(w, "b", false);
-        w += " ORDER BY ";
-        w.column("b", m.key);
-        return w.finish();
-    }
+    statement last_key() { return root_key_query(" DESC", " LIMIT 1"); }
+    statement root_keys() { return root_key_query("", ""); }
 
     /// Bounded by :e2 too when `upto`, so that a range job's walk never reads past its range (where
     /// the index may hold many rows other jobs have deleted).
