@@ -5,6 +5,7 @@
 // page puts the dead job back. The test also takes the screenshot docs/queue.md shows.
 #define BOOST_TEST_MODULE cascade dashboard tests
 #include "../support/database.hpp"
+#include "../support/eventually.hpp"
 
 #include "../../scripts/child_process.hpp"
 
@@ -36,15 +37,7 @@ std::string read_file(std::string const& path) {
     return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-template <class F>
-bool eventually(F f, std::chrono::milliseconds limit) {
-    auto const end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-        if (f()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return f();
-}
+using test::eventually;
 
 /// One HTTP request to 127.0.0.1:port, as a script or another site would send it (no browser).
 http::response<http::string_body> raw_request(int port, http::verb verb, std::string const& target, std::string const& body = "",

@@ -4,6 +4,7 @@
 // shutdown, LISTEN/NOTIFY wake-up, and the queue tool.
 #define BOOST_TEST_MODULE cascade queue tests
 #include "../support/database.hpp"
+#include "../support/eventually.hpp"
 
 #include "../../examples/queue_schema.hpp"
 
@@ -70,15 +71,7 @@ struct process : cascade_support::child_process {
         : child_process(CASCADE_QUEUE_WORKER, std::move(args), std::move(env_extra)) {}
 };
 
-template <class F>
-bool eventually(F f, std::chrono::milliseconds limit) {
-    auto const end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-        if (f()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return f();
-}
+using test::eventually;
 
 }  // namespace
 
