@@ -4,19 +4,51 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 namespace bench {
 
+/// One command-line option a benchmark takes: its name, what follows it, what it does.
+struct option {
+    enum kind { flag, text, integer };
+    std::string name;
+    kind value;
+    std::string help;
+};
+
+/// The command line, checked against the options the program declares before anything runs: a typo
+/// (`--batchsize`) or a missing or malformed value is a message and exit 2, not a silent full run
+/// with the defaults. `--json PATH` and `--help` are always there.
 struct args {
     std::vector<std::string> words;
-    args(int argc, char** argv) : words(argv + 1, argv + argc) {}
+    args(int argc, char** argv, std::string const& program, std::vector<option> options)
+        : words(argv + 1, argv + argc) {
+        options.push_back({"--json", option::text, "write the flat JSON summary to PATH"});
+        auto usage = [&](std::ostream& out) {
+            out << "usage: " << program << " [options]\n";
+            for (auto const& o : options)
+                out << "  " << std::left << std::setw(22) << (o.name + (o.value == option::integer ? " N" : o.value == option::text ? " VALUE" : "")) << o.help << '\n';
+        };
+        for (std::size_t i = 0; i < words.size(); ++i) {
+            if (words[i] == "--help" || words[i] == "-h") {
+                usage(std::cout);
+                std::exit(0);
+            }
+            auto o = std::find_if(options.begin(), options.end(), [&](option const& x) { return x.name == words[i]; });
+            if (o == options.end()) fail(program, "unknown option '" + words[i] + "'", usage);
+            if (o->value != option::flag && ++i == words.size()) fail(program, o->name + " needs a value", usage);
+            if (o->value == option::integer && !parse_integer(words[i]))
+                fail(program, o->name + ": '" + words[i] + "' is not an integer", usage);
+        }
+    }
     bool flag(std::string const& name) const { return std::find(words.begin(), words.end(), name) != words.end(); }
     bool has(std::string const& name) const {
         auto it = std::find(words.begin(), words.end(), name);
@@ -26,8 +58,26 @@ struct args {
         auto it = std::find(words.begin(), words.end(), name);
         return it != words.end() && it + 1 != words.end() ? *(it + 1) : fallback;
     }
-    int integer(std::string const& name, int fallback) const {
-        return has(name) ? std::stoi(text(name)) : fallback;
+    long long integer(std::string const& name, long long fallback) const {
+        return has(name) ? *parse_integer(text(name)) : fallback;
+    }
+
+private:
+    /// The whole word as an integer: `12abc`, `-` and out-of-range values are not one.
+    static std::optional<long long> parse_integer(std::string const& word) {
+        std::size_t used = 0;
+        try {
+            long long const n = std::stoll(word, &used);
+            if (used == word.size()) return n;
+        } catch (std::exception const&) {
+        }
+        return std::nullopt;
+    }
+    template <class Usage>
+    [[noreturn]] static void fail(std::string const& program, std::string const& why, Usage const& usage) {
+        std::cerr << program << ": " << why << '\n';
+        usage(std::cerr);
+        std::exit(2);
     }
 };
 

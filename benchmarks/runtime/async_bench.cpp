@@ -90,7 +90,7 @@ double owner_latency(long long books, int repeat, std::size_t* jobs_out = nullpt
 }  // namespace
 
 int main(int argc, char** argv) {
-    bench::args args(argc, argv);
+    bench::args args(argc, argv, "async_bench", {{"--batch", bench::option::integer, "rows per batch of the perform run, default 1000"}});
     bench::report report("async_bench");
     auto row = [](std::string const& what, double value, std::string const& unit, std::string const& note = "") {
         std::cout << std::left << std::setw(44) << what << std::right << std::setw(12) << std::fixed

@@ -303,8 +303,13 @@ double run_cascade(soci::session& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    bench::args args(argc, argv);
-    int const repeat = args.integer("--repeat", 5);
+    bench::args args(argc, argv, "destroy_bench",
+                     {{"--repeat", bench::option::integer, "rounds per shape (S3: one; tree: half), default 5"},
+                      {"--shapes", bench::option::text, "comma-separated shapes: s1,s3,tree,many_owners (default all)"},
+                      {"--only", bench::option::text, "one backend: sqlite or postgres"},
+                      {"--skip-s3", bench::option::flag, "leave out S3 (100,000 books)"},
+                      {"--naive-s3", bench::option::flag, "also time the naive walk on PostgreSQL S3 (minutes)"}});
+    int const repeat = static_cast<int>(std::max(1LL, args.integer("--repeat", 5)));
     bench::report report("destroy_bench");
     struct variant {
         std::string name;
@@ -331,6 +336,20 @@ int main(int argc, char** argv) {
           {"callbacks", &run_many_cascade<with_callbacks::schema, with_callbacks::Author>}}},
     };
     std::string const only_shapes = args.text("--shapes", "s1,s3,tree,many_owners");
+    // A misspelt shape or backend would otherwise time nothing and print an empty table.
+    for (std::size_t at = 0; at <= only_shapes.size();) {
+        std::size_t const end = std::min(only_shapes.find(',', at), only_shapes.size());
+        std::string const name = only_shapes.substr(at, end - at);
+        if (std::none_of(shapes.begin(), shapes.end(), [&](shape const& s) { return s.name == name; })) {
+            std::cerr << "destroy_bench: --shapes: unknown shape '" << name << "' (s1, s3, tree, many_owners)\n";
+            return 2;
+        }
+        at = end + 1;
+    }
+    if (args.has("--only") && args.text("--only") != "sqlite" && args.text("--only") != "postgres") {
+        std::cerr << "destroy_bench: --only: '" << args.text("--only") << "' is neither sqlite nor postgres\n";
+        return 2;
+    }
     for (backend b : {backend::sqlite, backend::postgres}) {
         std::string const bname = b == backend::sqlite ? "sqlite" : "postgres";
         if (args.has("--only") && args.text("--only") != bname) continue;

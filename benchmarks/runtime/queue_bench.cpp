@@ -201,7 +201,16 @@ double claim_ms(database& db, long long n, std::vector<std::string> const& queue
 }  // namespace
 
 int main(int argc, char** argv) {
-    bench::args args(argc, argv);
+    bench::args args(argc, argv, "queue_bench",
+                     {{"--jobs", bench::option::integer, "no-op jobs per throughput run, default 20000"},
+                      {"--end-to-end-only", bench::option::flag, "only the 1,000,000-dependent cascade and the fan-out"},
+                      {"--backlog-only", bench::option::flag, "only the claim latency under backlog"},
+                      {"--batch-size", bench::option::integer, "worker --batch-size for the cascade runs (default: the worker's)"},
+                      {"--fan-out-rows", bench::option::integer, "worker --fan-out-rows (default: the worker's)"},
+                      {"--claim-batch", bench::option::integer, "worker --claim-batch (default: the worker's)"},
+                      {"--claim-hold-ms", bench::option::integer, "worker --claim-hold-ms (default: the worker's)"},
+                      {"--runs", bench::option::integer, "interleaved end-to-end runs, median reported, default 3"},
+                      {"--big", bench::option::integer, "dependents of the fan-out run, 0 skips it, default 10000000"}});
     bench::report report("queue_bench");
     long long const jobs = args.integer("--jobs", 20000);
     auto row = [](std::string const& what, double v, std::string const& unit, std::string const& note = "") {
@@ -272,9 +281,9 @@ int main(int argc, char** argv) {
             worker_args.push_back(option);
             worker_args.push_back(args.text(option));
         }
-    long long const batch_size = std::stoll(args.text("--batch-size", "1000"));
-    long long const fan_out_rows = std::stoll(args.text("--fan-out-rows", std::to_string(10 * batch_size)));
-    long long const claim_batch = std::stoll(args.text("--claim-batch", "10"));
+    long long const batch_size = args.integer("--batch-size", 1000);
+    long long const fan_out_rows = args.integer("--fan-out-rows", 10 * batch_size);
+    long long const claim_batch = args.integer("--claim-batch", 10);
     std::string const settings = "batch " + std::to_string(batch_size) + ", fan-out " + std::to_string(fan_out_rows) +
                                  ", claim " + std::to_string(claim_batch) + (worker_args.empty() ? " (defaults)" : "");
     report.set("queue.pg.cascade_batch_size", static_cast<double>(batch_size));
@@ -282,7 +291,7 @@ int main(int argc, char** argv) {
     report.set("queue.pg.cascade_claim_batch", static_cast<double>(claim_batch));
     // Interleaved runs, medians: on a shared 2-core machine one run of either can be off by half.
     long long const n = 1000000;
-    int const runs = std::max(1, args.integer("--runs", 3));
+    int const runs = static_cast<int>(std::max(1LL, args.integer("--runs", 3)));
     std::vector<double> natives, totals, owners, parents;
     for (int run = 0; run < runs; ++run) {
         natives.push_back(native_cascade(pg, n));
@@ -309,7 +318,7 @@ int main(int argc, char** argv) {
             std::to_string(total_ms / native_ms).substr(0, 4) + " (runs, queue/native ms: " + each + ")");
 
     // ---- fan-out: one owner's 10,000,000 dependents over 1, 2 and 4 workers -----------------------
-    long long const big = args.has("--big") ? std::stoll(args.text("--big")) : 10000000;
+    long long const big = args.integer("--big", 10000000);
     if (big > 0) {
         std::string const rows = std::to_string(big) + " dependents";
         report.set("queue.pg.fanout.rows", static_cast<double>(big));
