@@ -2,6 +2,7 @@
 // many as you like, on as many machines, against the same database.
 //   queue_worker --backend postgresql --connection "host=... dbname=..." [--threads 2] [--claim-batch 10] [--claim-hold-ms 20]
 //                [--lease-ms 30000] [--heartbeat-ms 10000] [--poll-ms 1000] [--batch-size 1000]
+//                [--max-batch-size N (default 50 x batch size)] [--batch-time-ms 50]
 //                [--fan-out-rows N (default 10 x batch size; 0: never split a job)]
 //                [--retention-s 86400] [--maintenance-ms 60000] [--table cascade_jobs]
 //                [--queues a,b] [--metrics-port 9394] [--metrics-address 127.0.0.1]
@@ -37,7 +38,7 @@ int main(int argc, char** argv) {
     try {
         cascade::command_line cl(argc, argv,
                                  {"--backend", "--connection", "--threads", "--claim-batch", "--claim-hold-ms", "--lease-ms", "--heartbeat-ms",
-                                  "--poll-ms", "--batch-size", "--fan-out-rows", "--retry-base-ms", "--retention-s", "--maintenance-ms", "--table",
+                                  "--poll-ms", "--batch-size", "--max-batch-size", "--batch-time-ms", "--fan-out-rows", "--retry-base-ms", "--retention-s", "--maintenance-ms", "--table",
                                   "--queues", "--metrics-port", "--metrics-address"},
                                  {"--exit-when-idle", "--quiet"});
         if (!cl.positional().empty()) throw cascade::bad_command_line("unexpected argument " + cl.positional().front());
@@ -55,6 +56,9 @@ int main(int argc, char** argv) {
         o.poll = std::chrono::milliseconds(cl.integer("--poll-ms", 1000, 1, day_ms));
         o.claim_hold = std::chrono::milliseconds(cl.integer("--claim-hold-ms", 20, 0, day_ms));
         o.batch_size = static_cast<std::size_t>(cl.integer("--batch-size", 1000, 1, 100000000));
+        if (cl.has("--max-batch-size"))
+            o.max_batch_size = static_cast<std::size_t>(cl.integer("--max-batch-size", 0, static_cast<long long>(o.batch_size), 100000000));
+        o.batch_time = std::chrono::milliseconds(cl.integer("--batch-time-ms", 50, 1, day_ms));
         if (cl.has("--fan-out-rows")) o.fan_out_rows = static_cast<std::size_t>(cl.integer("--fan-out-rows", 0, 0, 1000000000));
         o.retry.base = std::chrono::milliseconds(cl.integer("--retry-base-ms", 1000, 0, day_ms));
         o.retention = std::chrono::seconds(cl.integer("--retention-s", 86400, 0, ten_years_s));

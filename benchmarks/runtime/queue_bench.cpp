@@ -206,6 +206,8 @@ int main(int argc, char** argv) {
                       {"--end-to-end-only", bench::option::flag, "only the 1,000,000-dependent cascade and the fan-out"},
                       {"--backlog-only", bench::option::flag, "only the claim latency under backlog"},
                       {"--batch-size", bench::option::integer, "worker --batch-size for the cascade runs (default: the worker's)"},
+                      {"--max-batch-size", bench::option::integer, "worker --max-batch-size (default: the worker's)"},
+                      {"--batch-time-ms", bench::option::integer, "worker --batch-time-ms (default: the worker's)"},
                       {"--fan-out-rows", bench::option::integer, "worker --fan-out-rows (default: the worker's)"},
                       {"--claim-batch", bench::option::integer, "worker --claim-batch (default: the worker's)"},
                       {"--claim-hold-ms", bench::option::integer, "worker --claim-hold-ms (default: the worker's)"},
@@ -276,17 +278,22 @@ int main(int argc, char** argv) {
     // ---- end to end: 1,000,000 dependents through the queue vs ON DELETE CASCADE ------------------
     // The workers run with their defaults unless an option here says otherwise (passed on as given).
     std::vector<std::string> worker_args;
-    for (char const* option : {"--batch-size", "--fan-out-rows", "--claim-batch", "--claim-hold-ms"})
+    for (char const* option : {"--batch-size", "--max-batch-size", "--batch-time-ms", "--fan-out-rows", "--claim-batch", "--claim-hold-ms"})
         if (args.has(option)) {
             worker_args.push_back(option);
             worker_args.push_back(args.text(option));
         }
     long long const batch_size = args.integer("--batch-size", 1000);
+    long long const max_batch_size = args.integer("--max-batch-size", 50 * batch_size);
+    long long const batch_time_ms = args.integer("--batch-time-ms", 50);
     long long const fan_out_rows = args.integer("--fan-out-rows", 10 * batch_size);
     long long const claim_batch = args.integer("--claim-batch", 10);
-    std::string const settings = "batch " + std::to_string(batch_size) + ", fan-out " + std::to_string(fan_out_rows) +
+    std::string const settings = "batch " + std::to_string(batch_size) + " growing to " + std::to_string(max_batch_size) +
+                                 " within " + std::to_string(batch_time_ms) + " ms, fan-out " + std::to_string(fan_out_rows) +
                                  ", claim " + std::to_string(claim_batch) + (worker_args.empty() ? " (defaults)" : "");
     report.set("queue.pg.cascade_batch_size", static_cast<double>(batch_size));
+    report.set("queue.pg.cascade_max_batch_size", static_cast<double>(max_batch_size));
+    report.set("queue.pg.cascade_batch_time_ms", static_cast<double>(batch_time_ms));
     report.set("queue.pg.cascade_fan_out_rows", static_cast<double>(fan_out_rows));
     report.set("queue.pg.cascade_claim_batch", static_cast<double>(claim_batch));
     // Interleaved runs, medians: on a shared 2-core machine one run of either can be off by half.

@@ -359,6 +359,30 @@ BOOST_AUTO_TEST_CASE(a_job_steps_through_dense_keys_and_reads_through_sparse_one
     BOOST_TEST(db.count("essays", "writer_id = 3") == 0);
 }
 
+// With max_batch_size, batches double while quick (here always: under a quarter of a minute) up to
+// it, the next job of the association starts at the size reached, and batches halve while slow (here
+// always: longer than 0 ms) down to batch_size. Without it every batch is batch_size.
+BOOST_AUTO_TEST_CASE(batches_grow_while_quick_and_shrink_while_slow) {
+    db db;
+    db.exec("DELETE FROM writers WHERE id = 3");
+    c::deferred_executor q;
+    runtime jobs(q, c::shared_session{*db}, {.batch_size = 10, .max_batch_size = 80, .batch_time = std::chrono::minutes(1)});
+    auto const run = [&](std::int64_t first) {
+        essays_of_writer_3(db, keys_from(first, first + 299));
+        auto const report = jobs.perform(essays_job{3, 3, {}}, *db);
+        BOOST_TEST(report.rows == 300u);
+        BOOST_TEST(db.count("essays", "writer_id = 3") == 0);
+        return report.batches;
+    };
+    BOOST_TEST(run(5001) == 6u);  // 10, 20, 40, 80, 80, 70
+    BOOST_TEST(run(6001) == 4u);  // 80, 80, 80, 60: where the last job ended
+    jobs.options().batch_time = std::chrono::milliseconds(0);
+    BOOST_TEST(run(7001) == 19u);  // 80, 40, 20, then 16 of 10
+    jobs.options().max_batch_size = 0;
+    jobs.options().batch_time = std::chrono::minutes(1);
+    BOOST_TEST(run(8001) == 30u);  // fixed: 30 of 10
+}
+
 // Stepping never overflows the key's type: keys at the very top of BIGINT.
 BOOST_AUTO_TEST_CASE(stepping_stops_at_the_largest_key_without_overflow) {
     db db;

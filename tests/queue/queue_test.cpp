@@ -320,6 +320,7 @@ BOOST_AUTO_TEST_CASE(jobs_that_make_jobs_write_them_in_their_batch_transactions)
     BOOST_TEST(db.jobs() == 1);
     auto o = db.worker_options();
     o.batch_size = 10;  // the boxes job commits 3 batches, each writing its boxes' folder jobs
+    o.max_batch_size = 10;
     c::worker<nested_queue::schema> w(db.queue, o);
     w.run_until([&] { return db.jobs("state IN ('ready', 'running')") == 0 && db.jobs() > 1; });
     BOOST_TEST(db.jobs("name = 'shelves.boxes' AND state = 'done'") == 1);

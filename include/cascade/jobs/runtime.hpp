@@ -21,16 +21,28 @@
 #include <cascade/soci/destroy.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
+#include <limits>
+#include <memory>
 #include <optional>
 #include <vector>
 
 namespace cascade {
 
 struct async_options {
-    /// Dependents destroyed per transaction when a job runs (default mode).
+    /// Dependents destroyed per transaction when a job runs (default mode): the first batch's size,
+    /// and the least.
     std::size_t batch_size = 1000;
+    /// Batches may grow up to this many dependents (default mode): while a batch's transaction takes
+    /// under a quarter of batch_time the next is twice as large, and one that takes longer than
+    /// batch_time halves the next (never below batch_size), so that transactions stay short however
+    /// deep the cascade under each dependent is, and cheap rows are not deleted a thousand per round
+    /// trip. The size reached carries over to this runtime's next job of the same association. At
+    /// most batch_size (the default, 0): every batch is batch_size. The queue's workers set it.
+    std::size_t max_batch_size = 0;
+    std::chrono::milliseconds batch_time{50};
     /// A default-mode job with more dependents than this splits into range jobs of about this many
     /// rows (the last up to half as many again), which the executor runs in parallel; 0 never
     /// splits. Only for integer dependent keys. The queue's workers set it (worker_options).
@@ -171,7 +183,8 @@ public:
     using executor_type = Executor;
 
     async_runtime(Executor& executor, Sessions sessions, async_options options = {})
-        : executor_(executor), sessions_(std::move(sessions)), options_(std::move(options)) {}
+        : executor_(executor), sessions_(std::move(sessions)), options_(std::move(options)),
+          learned_(std::make_unique<std::atomic<long long>[]>(detail::graph_of<Schema>.edges.size())) {}
 
     async_options& options() { return options_; }
     Executor& executor() { return executor_; }
@@ -351,8 +364,20 @@ private:
         if constexpr (Job::ranged) {
             if (options_.fan_out_rows > 0 && !job.after && !job.upto && fan_out(job, sql, pp)) return;
         }
-        long long const limit = static_cast<long long>(options_.batch_size < 1 ? 1 : options_.batch_size);
+        // the size the last job of this association reached, within today's bounds
+        long long size = within_batch_bounds(learned_size<E>().load(std::memory_order_relaxed));
+        struct remember {  // however the job ends
+            std::atomic<long long>& to;
+            long long const& size;
+            ~remember() { to.store(size, std::memory_order_relaxed); }
+        } const keep{learned_size<E>(), size};
         std::string_view const table = detail::graph_of<Schema>.model(pp.p.root.model).table;
+        auto const timed_batch = [&](detail::bound_values const& root) {
+            auto const t0 = std::chrono::steady_clock::now();
+            auto r = run_batch<Job>(job, sql, pp, root, report, false);
+            size = next_batch_size(size, std::chrono::steady_clock::now() - t0);
+            return r;
+        };
         for (int walk = 0;; ++walk) {
             bool found = false;
             std::optional<key_t> after = job.after;
@@ -366,12 +391,12 @@ private:
                     if (stepping && after && end) {
                         if (*after >= *end) break;
                         key_t const lo = *after + 1;  // no overflow: *after < *end
-                        key_t const hi = step_within(*after, limit, *end).value_or(*end);
+                        key_t const hi = step_within(*after, size, *end).value_or(*end);
                         detail::bound_values root;
                         root(job.owner_value, "destroy_async value");
                         root(lo, "key");
                         root(hi, "key");
-                        auto const r = run_batch<Job>(job, sql, pp, root, report, false);
+                        auto const r = timed_batch(root);
                         long long const n = static_cast<long long>(r.rows(table) + r.rows(table, row_action::nullified));
                         found = found || n > 0;
                         stepping = dense(lo, hi, n);
@@ -379,15 +404,16 @@ private:
                         continue;
                     }
                 }
-                auto const r = next_range(job, sql, pp, after, limit, end);
+                long long const asked = size;
+                auto const r = next_range(job, sql, pp, after, asked, end);
                 if (r.size == 0) break;
                 found = true;
                 detail::bound_values root;
                 root(job.owner_value, "destroy_async value");
                 root(r.lo, "key");
                 root(r.hi, "key");
-                run_batch<Job>(job, sql, pp, root, report, false);
-                if (r.size < limit) break;
+                timed_batch(root);
+                if (r.size < asked) break;
                 after = r.hi;
                 if constexpr (Job::ranged) stepping = walk == 0 && dense(r.lo, r.hi, r.size);
             }
@@ -609,9 +635,28 @@ private:
         return w.finish().text;
     }
 
+    /// The batch size the last job of each association ended with (0: none yet), by edge index.
+    template <class E>
+    std::atomic<long long>& learned_size() {
+        return learned_[static_cast<std::size_t>(detail::edge_index_v<Schema, E>)];
+    }
+    /// `size` within [batch_size, max_batch_size] (the options may have changed since it was learned).
+    long long within_batch_bounds(long long size) const {
+        long long const least = static_cast<long long>(options_.batch_size < 1 ? 1 : options_.batch_size);
+        long long const most = std::max(least, static_cast<long long>(options_.max_batch_size));
+        return std::clamp(size, least, most);
+    }
+    /// The size of the next batch after one of `size` dependents took `took` (see max_batch_size).
+    long long next_batch_size(long long size, std::chrono::steady_clock::duration took) const {
+        if (took * 4 < options_.batch_time) size = size > std::numeric_limits<long long>::max() / 2 ? size : size * 2;
+        else if (took > options_.batch_time) size /= 2;
+        return within_batch_bounds(size);
+    }
+
     Executor& executor_;
     Sessions sessions_;
     async_options options_;
+    std::unique_ptr<std::atomic<long long>[]> learned_;
 };
 
 }  // namespace cascade

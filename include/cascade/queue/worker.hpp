@@ -55,7 +55,13 @@ struct worker_options {
     std::chrono::milliseconds poll{std::chrono::seconds(1)};
     std::chrono::milliseconds shutdown_timeout{std::chrono::seconds(10)};
     retry_policy retry{.attempts = 25, .base = std::chrono::seconds(1), .max = std::chrono::hours(1), .jitter = 0.2};
-    std::size_t batch_size = 1000;        ///< dependents per transaction when a job runs
+    std::size_t batch_size = 1000;        ///< dependents per transaction when a job runs: the first batch's
+                                          ///< size, and the least
+    /// Batches grow while they are quick, up to this many dependents, and shrink again while they take
+    /// longer than batch_time (async_options::max_batch_size). Unset: 50 × batch_size (50,000 by
+    /// default); batch_size: every batch is batch_size.
+    std::optional<std::size_t> max_batch_size{};
+    std::chrono::milliseconds batch_time{50};
     /// Reconnecting after a lost connection: the first pause, doubled up to the second.
     std::chrono::milliseconds reconnect_min{100}, reconnect_max{std::chrono::seconds(5)};
     /// Done rows are deleted once they finished this long ago (0: never); checked every
@@ -217,7 +223,10 @@ private:
         queue_executor executor(queue_, s, options_.retry.attempts);
         async_runtime<Schema, queue_executor, shared_session> runtime(
             executor, shared_session{s},
-            {.batch_size = options_.batch_size, .fan_out_rows = options_.fan_out_rows.value_or(10 * options_.batch_size)});
+            {.batch_size = options_.batch_size,
+             .max_batch_size = options_.max_batch_size.value_or(50 * options_.batch_size),
+             .batch_time = options_.batch_time,
+             .fan_out_rows = options_.fan_out_rows.value_or(10 * options_.batch_size)});
         // prepared once per session, planned once: claims of claim_batch rows, and of one row while
         // jobs are long (see claim_hold)
         std::unique_ptr<job_queue::prepared_claim> claim_many, claim_one;
