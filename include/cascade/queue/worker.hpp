@@ -72,8 +72,10 @@ struct worker_options {
     /// failed maintenance pass (the same message at most once a minute). The example worker prints it.
     std::function<void(std::string const&)> on_problem{};
     /// A job with more dependents than this fans out into range jobs of about this many rows, which
-    /// this and the other workers run in parallel (async_options::fan_out_rows). Unset: 10 ×
-    /// batch_size (10,000 by default); 0: a job is never split.
+    /// this and the other workers run in parallel (async_options::fan_out_rows). Unset: 50 ×
+    /// batch_size (50,000 by default: what a batch may grow to, so that a range job is a few
+    /// transactions and the fixed cost of a job, its claim, owner check and final sweep, stays small
+    /// beside its rows); 0: a job is never split.
     std::optional<std::size_t> fan_out_rows{};
     std::function<void(job_event const&)> on_event{};
     /// The named queues this worker serves (`cascade::queue<"...">`, enqueue_options::queue);
@@ -226,7 +228,7 @@ private:
             {.batch_size = options_.batch_size,
              .max_batch_size = options_.max_batch_size.value_or(50 * options_.batch_size),
              .batch_time = options_.batch_time,
-             .fan_out_rows = options_.fan_out_rows.value_or(10 * options_.batch_size)});
+             .fan_out_rows = options_.fan_out_rows.value_or(50 * options_.batch_size)});
         // prepared once per session, planned once: claims of claim_batch rows, and of one row while
         // jobs are long (see claim_hold)
         std::unique_ptr<job_queue::prepared_claim> claim_many, claim_one;
