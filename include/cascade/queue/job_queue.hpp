@@ -14,6 +14,7 @@
 // (id, locked_by, attempts): a worker whose lease lapsed and whose row another took over changes nothing.
 #include <cascade/association.hpp>
 #include <cascade/soci/exchange.hpp>
+#include <cascade/soci/transaction.hpp>
 
 #include <soci/soci.h>
 
@@ -259,7 +260,7 @@ public:
     public:
         prepared_claim(job_queue const& queue, soci::session& sql, std::string worker, int n, std::chrono::milliseconds lease,
                        std::vector<std::string> const& queues = {})
-            : worker_(std::move(worker)), cap_(n < 2 ? 2 : static_cast<std::size_t>(n)), st_(sql) {
+            : sql_(sql), pg_(is_pg(sql)), worker_(std::move(worker)), cap_(n < 2 ? 2 : static_cast<std::size_t>(n)), st_(sql) {
             resize();
             st_.exchange(soci::into(ids_));
             st_.exchange(soci::into(names_));
@@ -281,11 +282,22 @@ public:
         std::vector<claimed_job> operator()() {
             resize();  // a run shrinks the vectors to the rows it got; a vector of 0 cannot take rows
             std::vector<claimed_job> out;
+            // PostgreSQL caches one plan for the prepared claim, often made while the queue was empty
+            // or its statistics old: for a table that small, scanning it whole is cheapest, and a
+            // burst of 100,000 jobs then made every claim read every row (50-150 ms) until the next
+            // ANALYZE. Within the claim's own transaction, scans that are not by index are refused, so
+            // the plan walks the indexes whatever the statistics say (two more round trips).
+            std::optional<detail::write_transaction> tx;
+            if (pg_ && !detail::in_transaction(sql_)) {
+                tx.emplace(sql_);
+                detail::execute_text(sql_, "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)");
+            }
             for (bool got = st_.execute(true); got; got = st_.fetch()) {
                 for (std::size_t i = 0; i < ids_.size(); ++i)
                     out.push_back({ids_[i], names_[i], payloads_[i], attempts_[i], maxes_[i], queues_[i], priorities_[i], run_ats_[i]});
                 if (ids_.empty()) break;
             }
+            if (tx) tx->commit();
             std::sort(out.begin(), out.end(), [](claimed_job const& a, claimed_job const& b) {
                 return std::tie(a.priority, a.run_at, a.id) < std::tie(b.priority, b.run_at, b.id);
             });
@@ -303,6 +315,8 @@ public:
             maxes_.resize(cap_);
             priorities_.resize(cap_);
         }
+        soci::session& sql_;
+        bool pg_;
         std::string worker_;
         std::size_t cap_;
         std::vector<long long> ids_, run_ats_;
@@ -373,8 +387,13 @@ public:
                // attempts saturate: a row written with 2147483647 must not make every claim overflow
                " SET state = 'running', attempts = CASE WHEN attempts < 0 THEN 1 WHEN attempts >= 2147483646 THEN 2147483647"
                " ELSE attempts + 1 END, locked_by = " + worker + ", locked_until = " + now(pg) + " + " + std::to_string(lease_ms) +
-               " WHERE id IN (SELECT id FROM (" + arms + ") c LIMIT " + limit +
-               ") RETURNING id, name, payload, attempts, max_attempts, queue, priority, run_at";
+               // PostgreSQL: the picked ids as an array, found by primary key. With `id IN (...)` the
+               // plan a worker's prepared claim caches while the table is empty or its statistics
+               // are old joins them by hashing a scan of the whole table: a burst of 100,000 jobs
+               // then made every claim read every row (50-150 ms each) until the next ANALYZE.
+               (pg ? " WHERE id = ANY(ARRAY(SELECT id FROM (" + arms + ") c LIMIT " + limit + "))"
+                   : " WHERE id IN (SELECT id FROM (" + arms + ") c LIMIT " + limit + ")") +
+               " RETURNING id, name, payload, attempts, max_attempts, queue, priority, run_at";
     }
 
     /// Marks jobs done, in one statement; only rows `worker` still holds with that attempt (a row
