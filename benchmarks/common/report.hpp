@@ -26,43 +26,48 @@ struct option {
 
 /// The command line, checked against the options the program declares before anything runs: a typo
 /// (`--batchsize`) or a missing or malformed value is a message and exit 2, not a silent full run
-/// with the defaults. `--json PATH` and `--help` are always there.
+/// with the defaults. What it read is kept by option (a word that is another option's value is that
+/// value, never an option; given twice, the last wins). `--json PATH` and `--help` are always there.
 struct args {
-    std::vector<std::string> words;
-    args(int argc, char** argv, std::string const& program, std::vector<option> options)
-        : words(argv + 1, argv + argc) {
+    args(int argc, char** argv, std::string const& program, std::vector<option> options) {
         options.push_back({"--json", option::text, "write the flat JSON summary to PATH"});
+        std::vector<std::string> const words(argv + 1, argv + argc);
         auto usage = [&](std::ostream& out) {
-            out << "usage: " << program << " [options]\n";
+            out << "usage: " << program << " [options]\n  " << std::left << std::setw(22) << "--help" << "this text\n";
             for (auto const& o : options)
-                out << "  " << std::left << std::setw(22) << (o.name + (o.value == option::integer ? " N" : o.value == option::text ? " VALUE" : "")) << o.help << '\n';
+                out << "  " << std::left << std::setw(22) << (o.name + (o.value == option::integer ? " N" : o.value == option::text ? " VALUE" : ""))
+                    << o.help << '\n';
         };
+        if (std::find(words.begin(), words.end(), "--help") != words.end() || std::find(words.begin(), words.end(), "-h") != words.end()) {
+            usage(std::cout);
+            std::exit(0);
+        }
         for (std::size_t i = 0; i < words.size(); ++i) {
-            if (words[i] == "--help" || words[i] == "-h") {
-                usage(std::cout);
-                std::exit(0);
-            }
             auto o = std::find_if(options.begin(), options.end(), [&](option const& x) { return x.name == words[i]; });
             if (o == options.end()) fail(program, "unknown option '" + words[i] + "'", usage);
-            if (o->value != option::flag && ++i == words.size()) fail(program, o->name + " needs a value", usage);
+            if (o->value == option::flag) {
+                values_[o->name] = "";
+                continue;
+            }
+            if (++i == words.size()) fail(program, o->name + " needs a value", usage);
             if (o->value == option::integer && !parse_integer(words[i]))
                 fail(program, o->name + ": '" + words[i] + "' is not an integer", usage);
+            values_[o->name] = words[i];
         }
     }
-    bool flag(std::string const& name) const { return std::find(words.begin(), words.end(), name) != words.end(); }
-    bool has(std::string const& name) const {
-        auto it = std::find(words.begin(), words.end(), name);
-        return it != words.end() && it + 1 != words.end();
-    }
+    bool flag(std::string const& name) const { return values_.count(name) > 0; }
+    bool has(std::string const& name) const { return values_.count(name) > 0; }
     std::string text(std::string const& name, std::string fallback = "") const {
-        auto it = std::find(words.begin(), words.end(), name);
-        return it != words.end() && it + 1 != words.end() ? *(it + 1) : fallback;
+        auto it = values_.find(name);
+        return it == values_.end() ? fallback : it->second;
     }
     long long integer(std::string const& name, long long fallback) const {
-        return has(name) ? *parse_integer(text(name)) : fallback;
+        auto it = values_.find(name);
+        return it == values_.end() ? fallback : *parse_integer(it->second);  // checked when read
     }
 
 private:
+    std::map<std::string, std::string> values_;
     /// The whole word as an integer: `12abc`, `-` and out-of-range values are not one.
     static std::optional<long long> parse_integer(std::string const& word) {
         std::size_t used = 0;

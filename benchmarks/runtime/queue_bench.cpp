@@ -17,7 +17,7 @@
 //   queue_bench [--json PATH] [--jobs N] [--big N (0: skip)] [--end-to-end-only] [--backlog-only] [--runs N]
 //               [--batch-size N] [--max-batch-size N] [--batch-time-ms N] [--fan-out-rows N] [--claim-batch N]
 //               [--claim-hold-ms N]   (passed to the workers when given; otherwise the workers' defaults:
-//               batches of 1,000 growing to 50,000 within 50 ms, fan-out 50 x batch size, claims of 10
+//               batches of 1,000 growing to 50,000 within 50 ms, fan-out as large, claims of 10
 //               held 20 ms)
 // The end to end comparison is the median of --runs (3) interleaved runs of each.
 #include "../../examples/queue_schema.hpp"
@@ -287,7 +287,7 @@ int main(int argc, char** argv) {
     long long const batch_size = args.integer("--batch-size", 1000);
     long long const max_batch_size = args.integer("--max-batch-size", 50 * batch_size);
     long long const batch_time_ms = args.integer("--batch-time-ms", 50);
-    long long const fan_out_rows = args.integer("--fan-out-rows", 50 * batch_size);
+    long long const fan_out_rows = args.integer("--fan-out-rows", std::max(max_batch_size, 10 * batch_size));
     long long const claim_batch = args.integer("--claim-batch", 10);
     std::string const settings = "batch " + std::to_string(batch_size) + " growing to " + std::to_string(max_batch_size) +
                                  " within " + std::to_string(batch_time_ms) + " ms, fan-out " + std::to_string(fan_out_rows) +

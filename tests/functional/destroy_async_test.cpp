@@ -359,9 +359,10 @@ BOOST_AUTO_TEST_CASE(a_job_steps_through_dense_keys_and_reads_through_sparse_one
     BOOST_TEST(db.count("essays", "writer_id = 3") == 0);
 }
 
-// With max_batch_size, batches double while quick (here always: under a quarter of a minute) up to
-// it, the next job of the association starts at the size reached, and batches halve while slow (here
-// always: longer than 0 ms) down to batch_size. Without it every batch is batch_size.
+// With max_batch_size, batches double while quick (here always: under a quarter of a minute) and full,
+// up to it; the next job of the association starts at the size reached; a failed batch halves it; a
+// slow one (here always: longer than 0 ms) shrinks it in proportion, at most eightfold at once, never
+// below batch_size. Without it every batch is batch_size.
 BOOST_AUTO_TEST_CASE(batches_grow_while_quick_and_shrink_while_slow) {
     db db;
     db.exec("DELETE FROM writers WHERE id = 3");
@@ -376,11 +377,17 @@ BOOST_AUTO_TEST_CASE(batches_grow_while_quick_and_shrink_while_slow) {
     };
     BOOST_TEST(run(5001) == 6u);  // 10, 20, 40, 80, 80, 70
     BOOST_TEST(run(6001) == 4u);  // 80, 80, 80, 60: where the last job ended
+    essays_of_writer_3(db, keys_from(7001, 7300));
+    Essay::fail_on = 7001;  // the first batch (80) fails and rolls back
+    Essay::failures_left = 1;
+    BOOST_CHECK_THROW(jobs.perform(essays_job{3, 3, {}}, *db), std::runtime_error);
+    BOOST_TEST(db.count("essays", "writer_id = 3") == 300);
+    BOOST_TEST(jobs.perform(essays_job{3, 3, {}}, *db).batches == 5u);  // 40, 80, 80, 80, 20
     jobs.options().batch_time = std::chrono::milliseconds(0);
-    BOOST_TEST(run(7001) == 19u);  // 80, 40, 20, then 16 of 10
+    BOOST_TEST(run(8001) == 23u);  // 80, then 22 of 10 (a 20-row batch found too few rows to grow)
     jobs.options().max_batch_size = 0;
     jobs.options().batch_time = std::chrono::minutes(1);
-    BOOST_TEST(run(8001) == 30u);  // fixed: 30 of 10
+    BOOST_TEST(run(9001) == 30u);  // fixed: 30 of 10
 }
 
 // Stepping never overflows the key's type: keys at the very top of BIGINT.

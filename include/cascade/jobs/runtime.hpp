@@ -185,6 +185,9 @@ public:
     async_runtime(Executor& executor, Sessions sessions, async_options options = {})
         : executor_(executor), sessions_(std::move(sessions)), options_(std::move(options)),
           learned_(std::make_unique<std::atomic<long long>[]>(detail::graph_of<Schema>.edges.size())) {}
+    // Jobs handed to the executor point at their runtime: it stays where it was made.
+    async_runtime(async_runtime const&) = delete;
+    async_runtime& operator=(async_runtime const&) = delete;
 
     async_options& options() { return options_; }
     Executor& executor() { return executor_; }
@@ -343,15 +346,16 @@ private:
         return to;
     }
 
-    /// Default mode: batches of batch_size dependents by key range, walked in key order; then walks
+    /// Default mode: batches of dependents by key range (batch_size of them, growing with
+    /// max_batch_size), walked in key order; then walks
     /// again from the start until one finds nothing (rows added while the job ran), at most
     /// final_sweeps more times. A range job does the same within (after, upto]: each batch's bounds
     /// are read among the keys of its range only (never past upto, where the index may hold many rows
     /// other range jobs deleted), and its sweeps restart from `after`. A large job without a range
     /// fans out instead (fan_out_rows).
     ///
-    /// Integer keys are stepped where they are dense: a span of batch_size consecutive integers holds
-    /// at most batch_size unique keys, so the batch (c, c + batch_size] is bounded without reading its
+    /// Integer keys are stepped where they are dense: a span of `size` consecutive integers holds at
+    /// most `size` unique keys, so the batch (c, c + size] is bounded without reading its
     /// bounds first, and the delete's own index scan is the only read. A range job steps from its
     /// start; a job without a start reads its first batch's bounds. A batch that finds less than
     /// half its span filled goes back to reading the next bounds (sparse keys would otherwise make
@@ -374,8 +378,15 @@ private:
         std::string_view const table = detail::graph_of<Schema>.model(pp.p.root.model).table;
         auto const timed_batch = [&](detail::bound_values const& root) {
             auto const t0 = std::chrono::steady_clock::now();
-            auto r = run_batch<Job>(job, sql, pp, root, report, false);
-            size = next_batch_size(size, std::chrono::steady_clock::now() - t0);
+            destroy_result r;
+            try {
+                r = run_batch<Job>(job, sql, pp, root, report, false);
+            } catch (...) {
+                size = within_batch_bounds(size / 2);  // a timeout or a lack of memory: the next try is smaller
+                throw;
+            }
+            long long const rows = static_cast<long long>(r.rows(table) + r.rows(table, row_action::nullified));
+            size = next_batch_size(size, std::chrono::steady_clock::now() - t0, rows);
             return r;
         };
         for (int walk = 0;; ++walk) {
@@ -640,16 +651,26 @@ private:
     std::atomic<long long>& learned_size() {
         return learned_[static_cast<std::size_t>(detail::edge_index_v<Schema, E>)];
     }
-    /// `size` within [batch_size, max_batch_size] (the options may have changed since it was learned).
+    /// `size` within [batch_size, max_batch_size] (the options may have changed since it was learned;
+    /// sizes beyond a long long, "no cap", are the largest one).
     long long within_batch_bounds(long long size) const {
-        long long const least = static_cast<long long>(options_.batch_size < 1 ? 1 : options_.batch_size);
-        long long const most = std::max(least, static_cast<long long>(options_.max_batch_size));
+        constexpr std::size_t top = static_cast<std::size_t>(std::numeric_limits<long long>::max());
+        long long const least = static_cast<long long>(std::clamp<std::size_t>(options_.batch_size, 1, top));
+        long long const most = std::max(least, static_cast<long long>(std::min(options_.max_batch_size, top)));
         return std::clamp(size, least, most);
     }
-    /// The size of the next batch after one of `size` dependents took `took` (see max_batch_size).
-    long long next_batch_size(long long size, std::chrono::steady_clock::duration took) const {
-        if (took * 4 < options_.batch_time) size = size > std::numeric_limits<long long>::max() / 2 ? size : size * 2;
-        else if (took > options_.batch_time) size /= 2;
+    /// The size of the next batch after one of `size` dependents that found `rows` took `took` (see
+    /// max_batch_size): a slow one shrinks it in proportion (at most eightfold at once), a quick one
+    /// doubles it, but only if it found at least half its size (a quick empty span, keys another job
+    /// deleted, says nothing about what rows cost).
+    long long next_batch_size(long long size, std::chrono::steady_clock::duration took, long long rows) const {
+        if (took > options_.batch_time) {
+            long double const share = static_cast<long double>(options_.batch_time.count()) /
+                                      static_cast<long double>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count() + 1);
+            size = std::max(size / 8, static_cast<long long>(static_cast<long double>(size) * share));
+        } else if (took * 4 < options_.batch_time && rows * 2 >= size) {
+            size = size > std::numeric_limits<long long>::max() / 2 ? size : size * 2;
+        }
         return within_batch_bounds(size);
     }
 

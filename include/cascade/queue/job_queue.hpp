@@ -285,8 +285,10 @@ public:
             // PostgreSQL caches one plan for the prepared claim, often made while the queue was empty
             // or its statistics old: for a table that small, scanning it whole is cheapest, and a
             // burst of 100,000 jobs then made every claim read every row (50-150 ms) until the next
-            // ANALYZE. Within the claim's own transaction, scans that are not by index are refused, so
-            // the plan walks the indexes whatever the statistics say (two more round trips).
+            // ANALYZE. Within the claim's own transaction the planner counts whole-table and bitmap
+            // scans as prohibitive, so the plan walks the indexes whatever the statistics say (three
+            // more round trips: BEGIN, the settings, COMMIT). Inside a caller's transaction the
+            // settings would outlive the claim: it runs without them there (the workers never do).
             std::optional<detail::write_transaction> tx;
             if (pg_ && !detail::in_transaction(sql_)) {
                 tx.emplace(sql_);

@@ -31,6 +31,7 @@
 #include <map>
 #include <mutex>
 #include <algorithm>
+#include <limits>
 #include <optional>
 #include <poll.h>
 #include <thread>
@@ -72,10 +73,10 @@ struct worker_options {
     /// failed maintenance pass (the same message at most once a minute). The example worker prints it.
     std::function<void(std::string const&)> on_problem{};
     /// A job with more dependents than this fans out into range jobs of about this many rows, which
-    /// this and the other workers run in parallel (async_options::fan_out_rows). Unset: 50 ×
-    /// batch_size (50,000 by default: what a batch may grow to, so that a range job is a few
+    /// this and the other workers run in parallel (async_options::fan_out_rows). Unset: what a batch
+    /// may grow to, and at least 10 × batch_size (50,000 by default), so that a range job is a few
     /// transactions and the fixed cost of a job, its claim, owner check and final sweep, stays small
-    /// beside its rows); 0: a job is never split.
+    /// beside its rows; 0: a job is never split.
     std::optional<std::size_t> fan_out_rows{};
     std::function<void(job_event const&)> on_event{};
     /// The named queues this worker serves (`cascade::queue<"...">`, enqueue_options::queue);
@@ -219,6 +220,12 @@ private:
         }
     }
 
+    static std::size_t times(std::size_t k, std::size_t n) {  // k × n, saturating
+        return n > std::numeric_limits<std::size_t>::max() / k ? std::numeric_limits<std::size_t>::max() : k * n;
+    }
+    /// What a job's batches may grow to: max_batch_size, or 50 × batch_size.
+    std::size_t largest_batch() const { return options_.max_batch_size.value_or(times(50, options_.batch_size)); }
+
     /// Claims, performs and settles batches on `s` until stopping or until `s` is lost (then what
     /// could not be written is left in `unsettled`).
     void serve(soci::session& s, int slot, std::vector<outcome>& unsettled) {
@@ -226,9 +233,9 @@ private:
         async_runtime<Schema, queue_executor, shared_session> runtime(
             executor, shared_session{s},
             {.batch_size = options_.batch_size,
-             .max_batch_size = options_.max_batch_size.value_or(50 * options_.batch_size),
+             .max_batch_size = largest_batch(),
              .batch_time = options_.batch_time,
-             .fan_out_rows = options_.fan_out_rows.value_or(50 * options_.batch_size)});
+             .fan_out_rows = options_.fan_out_rows.value_or(std::max(largest_batch(), times(10, options_.batch_size)))});
         // prepared once per session, planned once: claims of claim_batch rows, and of one row while
         // jobs are long (see claim_hold)
         std::unique_ptr<job_queue::prepared_claim> claim_many, claim_one;
