@@ -58,6 +58,15 @@ public:
         pid_ = -1;
         return status;
     }
+    /// Whether it has ended, without waiting (reaped then: its wait status in `status`).
+    bool exited(int* status = nullptr) {
+        if (pid_ <= 0) return true;
+        int s = 0;
+        if (waitpid(pid_, &s, WNOHANG) != pid_) return false;
+        pid_ = -1;
+        if (status) *status = s;
+        return true;
+    }
     /// Asks it to stop (SIGTERM) and waits.
     int terminate() {
         ::kill(pid_, SIGTERM);

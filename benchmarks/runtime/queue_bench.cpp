@@ -42,6 +42,17 @@ void stop_workers(std::vector<cascade_support::child_process>& workers) {
     for (auto& w : workers) w.terminate();
     workers.clear();
 }
+/// A worker that ended before it was stopped (a setting it refused: exit 2) would leave the run
+/// waiting for ever on jobs nobody takes.
+void check_workers(std::vector<cascade_support::child_process>& workers) {
+    for (auto& w : workers) {
+        int status = 0;
+        if (w.exited(&status))
+            throw std::runtime_error("a worker process ended early (exit " +
+                                     std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)) +
+                                     "); its settings: see queue_worker --help");
+    }
+}
 long long count(soci::session& s, std::string const& q) {
     long long n = -1;
     s << q, soci::into(n);
@@ -68,6 +79,12 @@ struct database {
         return d;
     }
 };
+
+/// The benchmark's own schema (queue_bench_<pid>), gone at the end of a run, whole or failed.
+void drop_schema() {
+    soci::session admin(soci::postgresql, cascade_support::postgresql_connection());
+    admin << "DROP SCHEMA IF EXISTS queue_bench_" + std::to_string(getpid()) + " CASCADE";
+}
 
 /// Jobs per second for `workers` processes draining `jobs` no-op rows.
 double noop_throughput(database& db, int workers, long long jobs) {
@@ -96,8 +113,10 @@ double noop_throughput(database& db, int workers, long long jobs) {
     // Two index probes, not a count of the whole table: with 100,000 rows a COUNT every 5 ms would take
     // a core from the workers being measured.
     while (count(*db.sql, "SELECT CASE WHEN EXISTS (SELECT 1 FROM cascade_jobs WHERE state = 'ready') OR EXISTS (SELECT 1 FROM "
-                          "cascade_jobs WHERE state = 'running') THEN 1 ELSE 0 END") > 0)
+                          "cascade_jobs WHERE state = 'running') THEN 1 ELSE 0 END") > 0) {
+        check_workers(processes);
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     double const seconds = ms_since(t0) / 1000.0;
     stop_workers(processes);
     return static_cast<double>(jobs) / seconds;
@@ -150,8 +169,15 @@ double through_queue(database& db, long long n, int workers, std::vector<std::st
     owner_ms = ms_since(t0);
     // Done when every job row is: the parent is done once its range jobs are written (or, small, once
     // its last batch has committed).
-    while (count(*db.sql, "SELECT COUNT(*) FROM cascade_jobs WHERE state <> 'done'") > 0)
+    // (a dead job would never be done: the run stops with it)
+    for (;;) {
+        long long const open = count(*db.sql, "SELECT COALESCE(SUM(CASE WHEN state = 'dead' THEN 1000000000 WHEN state <> 'done' THEN 1 ELSE 0 END), 0)"
+                                              " FROM cascade_jobs");
+        if (open >= 1000000000) throw std::runtime_error("a job went dead: " + std::to_string(open / 1000000000) + " dead row(s)");
+        if (open == 0) break;
+        check_workers(processes);
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
     double const total_ms = ms_since(t0);
     stop_workers(processes);
     if (!r || count(*db.sql, "SELECT COUNT(*) FROM books") != 0) throw std::runtime_error("the queue left rows");
@@ -201,7 +227,7 @@ double claim_ms(database& db, long long n, std::vector<std::string> const& queue
 }
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
     bench::args args(argc, argv, "queue_bench",
                      {{"--jobs", bench::option::integer, "no-op jobs per throughput run, default 20000"},
                       {"--end-to-end-only", bench::option::flag, "only the 1,000,000-dependent cascade and the fan-out"},
@@ -249,6 +275,7 @@ int main(int argc, char** argv) {
         row("PostgreSQL, enqueue, 100,000 rows in the table (median)", enqueue, "ms");
     }
     if (backlog_only) {
+        drop_schema();
         report.write(args);
         return 0;
     }
@@ -343,7 +370,20 @@ int main(int argc, char** argv) {
                     std::to_string(ms / big_native_ms).substr(0, 4));
         }
     }
-    auto admin = std::make_unique<soci::session>(soci::postgresql, cascade_support::postgresql_connection());
-    *admin << "DROP SCHEMA IF EXISTS queue_bench_" + std::to_string(getpid()) + " CASCADE";
+    drop_schema();
     report.write(args);
+    return 0;
+}
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (std::exception const& e) {
+        std::cerr << "queue_bench: " << e.what() << '\n';
+        try {
+            drop_schema();
+        } catch (...) {
+        }
+        return 1;
+    }
 }
