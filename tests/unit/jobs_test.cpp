@@ -122,4 +122,36 @@ BOOST_AUTO_TEST_CASE(random_bytes_never_escape_as_anything_but_a_typed_error) {
     BOOST_TEST(typed + decoded == 20000);
 }
 
+// The rule by which a job's batches follow their cost (async_options::max_batch_size), alone.
+BOOST_AUTO_TEST_CASE(batch_sizes_double_when_quick_and_full_keep_in_between_shrink_in_proportion) {
+    using namespace std::chrono_literals;
+    auto const b = c::detail::batch_sizing::of(1000, 50000, 50ms);
+    BOOST_TEST(b.within(0) == 1000);            // nothing learned yet: batch_size
+    BOOST_TEST(b.within(1000000) == 50000);     // learned under a larger cap
+    BOOST_TEST(b.after(1000, 10ms, 1000) == 2000);   // under a quarter of 50 ms, full: doubled
+    BOOST_TEST(b.after(1000, 10ms, 499) == 1000);    // quick but less than half full: kept
+    BOOST_TEST(b.after(1000, 10ms, 500) == 2000);    // half full is enough
+    BOOST_TEST(b.after(40000, 10ms, 40000) == 50000);  // capped
+    BOOST_TEST(b.after(4000, 20ms, 4000) == 4000);   // between a quarter and the whole target: kept
+    BOOST_TEST(b.after(4000, 50ms, 4000) == 4000);   // at the target: kept
+    BOOST_TEST(b.after(8000, 100ms, 8000) == 4000);  // twice the target: halved
+    BOOST_TEST(b.after(40000, 200ms, 40000) == 10000);  // four times: a quarter
+    BOOST_TEST(b.after(40000, 10s, 40000) == 5000);  // at most eightfold at once
+    BOOST_TEST(b.after(1000, 10s, 1000) == 1000);    // never below batch_size
+    BOOST_TEST(b.after_failure(8000) == 4000);
+    BOOST_TEST(b.after_failure(1000) == 1000);
+    // Off (the default): max_batch_size at most batch_size.
+    auto const fixed = c::detail::batch_sizing::of(1000, 0, 50ms);
+    BOOST_TEST(fixed.after(1000, 1ms, 1000) == 1000);
+    BOOST_TEST(fixed.after(1000, 10s, 1000) == 1000);
+    // Sizes beyond a long long mean no cap, not a negative size or a LIMIT 0.
+    auto const huge = c::detail::batch_sizing::of(std::numeric_limits<std::size_t>::max(), std::numeric_limits<std::size_t>::max(), 50ms);
+    BOOST_TEST(huge.least == std::numeric_limits<long long>::max());
+    BOOST_TEST(huge.after(huge.least, 1ms, huge.least) == std::numeric_limits<long long>::max());
+    auto const no_cap = c::detail::batch_sizing::of(1000, std::numeric_limits<std::size_t>::max(), 50ms);
+    BOOST_TEST(no_cap.after(std::numeric_limits<long long>::max() - 1, 1ms, std::numeric_limits<long long>::max())
+               == std::numeric_limits<long long>::max() - 1);  // no overflow when doubling
+    BOOST_TEST(c::detail::batch_sizing::of(0, 0, 50ms).within(0) == 1);  // batch_size 0 is 1
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -61,6 +61,39 @@ struct async_options {
     std::function<void(job_event const&)> on_error{};
 };
 
+namespace detail {
+
+/// The batch-size rule of async_options::max_batch_size, alone: within [least, most], doubled after a
+/// quick batch that found at least half its size, shrunk in proportion to the time over the target
+/// after a slow one (at most eightfold at once), halved after a failed one.
+struct batch_sizing {
+    long long least = 1, most = 1;
+    std::chrono::nanoseconds target{};
+
+    /// From the options (sizes beyond a long long, "no cap", are the largest one).
+    static batch_sizing of(std::size_t batch_size, std::size_t max_batch_size, std::chrono::nanoseconds batch_time) {
+        constexpr std::size_t top = static_cast<std::size_t>(std::numeric_limits<long long>::max());
+        batch_sizing b;
+        b.least = static_cast<long long>(std::clamp<std::size_t>(batch_size, 1, top));
+        b.most = std::max(b.least, static_cast<long long>(std::min(max_batch_size, top)));
+        b.target = batch_time;
+        return b;
+    }
+    long long within(long long size) const { return std::clamp(size, least, most); }
+    long long after(long long size, std::chrono::nanoseconds took, long long rows) const {
+        if (took > target) {
+            long double const share = static_cast<long double>(target.count()) / static_cast<long double>(took.count());
+            size = std::max(size / 8, static_cast<long long>(static_cast<long double>(size) * share));
+        } else if (took * 4 < target && rows * 2 >= size) {
+            size = size > std::numeric_limits<long long>::max() / 2 ? size : size * 2;
+        }
+        return within(size);
+    }
+    long long after_failure(long long size) const { return within(size / 2); }
+};
+
+}  // namespace detail
+
 /// What performing one job did.
 struct job_report {
     std::size_t rows = 0;
@@ -369,7 +402,7 @@ private:
             if (options_.fan_out_rows > 0 && !job.after && !job.upto && fan_out(job, sql, pp)) return;
         }
         // the size the last job of this association reached, within today's bounds
-        long long size = within_batch_bounds(learned_size<E>().load(std::memory_order_relaxed));
+        long long size = sizing().within(learned_size<E>().load(std::memory_order_relaxed));
         struct remember {  // however the job ends
             std::atomic<long long>& to;
             long long const& size;
@@ -382,11 +415,11 @@ private:
             try {
                 r = run_batch<Job>(job, sql, pp, root, report, false);
             } catch (...) {
-                size = within_batch_bounds(size / 2);  // a timeout or a lack of memory: the next try is smaller
+                size = sizing().after_failure(size);  // a timeout or a lack of memory: the next try is smaller
                 throw;
             }
             long long const rows = static_cast<long long>(r.rows(table) + r.rows(table, row_action::nullified));
-            size = next_batch_size(size, std::chrono::steady_clock::now() - t0, rows);
+            size = sizing().after(size, std::chrono::steady_clock::now() - t0, rows);
             return r;
         };
         for (int walk = 0;; ++walk) {
@@ -651,27 +684,9 @@ private:
     std::atomic<long long>& learned_size() {
         return learned_[static_cast<std::size_t>(detail::edge_index_v<Schema, E>)];
     }
-    /// `size` within [batch_size, max_batch_size] (the options may have changed since it was learned;
-    /// sizes beyond a long long, "no cap", are the largest one).
-    long long within_batch_bounds(long long size) const {
-        constexpr std::size_t top = static_cast<std::size_t>(std::numeric_limits<long long>::max());
-        long long const least = static_cast<long long>(std::clamp<std::size_t>(options_.batch_size, 1, top));
-        long long const most = std::max(least, static_cast<long long>(std::min(options_.max_batch_size, top)));
-        return std::clamp(size, least, most);
-    }
-    /// The size of the next batch after one of `size` dependents that found `rows` took `took` (see
-    /// max_batch_size): a slow one shrinks it in proportion (at most eightfold at once), a quick one
-    /// doubles it, but only if it found at least half its size (a quick empty span, keys another job
-    /// deleted, says nothing about what rows cost).
-    long long next_batch_size(long long size, std::chrono::steady_clock::duration took, long long rows) const {
-        if (took > options_.batch_time) {
-            long double const share = static_cast<long double>(options_.batch_time.count()) /
-                                      static_cast<long double>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count() + 1);
-            size = std::max(size / 8, static_cast<long long>(static_cast<long double>(size) * share));
-        } else if (took * 4 < options_.batch_time && rows * 2 >= size) {
-            size = size > std::numeric_limits<long long>::max() / 2 ? size : size * 2;
-        }
-        return within_batch_bounds(size);
+    /// The batch-size rule for today's options (they may have changed since a size was learned).
+    detail::batch_sizing sizing() const {
+        return detail::batch_sizing::of(options_.batch_size, options_.max_batch_size, options_.batch_time);
     }
 
     Executor& executor_;
