@@ -3,7 +3,7 @@
 //   queue_worker --backend postgresql --connection "host=... dbname=..." [--threads 2] [--claim-batch 10] [--claim-hold-ms 20]
 //                [--lease-ms 30000] [--heartbeat-ms 10000] [--poll-ms 1000] [--batch-size 1000]
 //                [--max-batch-size N (default 50 x batch size)] [--batch-time-ms 50]
-//                [--fan-out-rows N (default 50 x batch size; 0: never split a job)]
+//                [--fan-out-rows N (default: the largest batch, at least 10 x batch size; 0: never split a job)]
 //                [--retention-s 86400] [--maintenance-ms 60000] [--table cascade_jobs]
 //                [--queues a,b] [--metrics-port 9394] [--metrics-address 127.0.0.1]
 //                [--exit-when-idle] [--quiet]

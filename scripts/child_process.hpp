@@ -53,6 +53,7 @@ public:
     }
     /// Waits for the process to end; its wait status.
     int wait() {
+        if (pid_ <= 0) return 0;
         int status = 0;
         waitpid(pid_, &status, 0);
         pid_ = -1;
@@ -67,12 +68,15 @@ public:
         if (status) *status = s;
         return true;
     }
-    /// Asks it to stop (SIGTERM) and waits.
+    /// Asks it to stop (SIGTERM) and waits. A process already reaped is left alone: kill(-1, ...)
+    /// would signal every process this user may signal.
     int terminate() {
+        if (pid_ <= 0) return 0;
         ::kill(pid_, SIGTERM);
         return wait();
     }
     void kill9() {
+        if (pid_ <= 0) return;
         ::kill(group_ ? -pid_ : pid_, SIGKILL);
         wait();
     }

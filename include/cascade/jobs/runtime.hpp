@@ -35,12 +35,14 @@ struct async_options {
     /// Dependents destroyed per transaction when a job runs (default mode): the first batch's size,
     /// and the least.
     std::size_t batch_size = 1000;
-    /// Batches may grow up to this many dependents (default mode): while a batch's transaction takes
-    /// under a quarter of batch_time the next is twice as large, and one that takes longer than
-    /// batch_time halves the next (never below batch_size), so that transactions stay short however
-    /// deep the cascade under each dependent is, and cheap rows are not deleted a thousand per round
-    /// trip. The size reached carries over to this runtime's next job of the same association. At
-    /// most batch_size (the default, 0): every batch is batch_size. The queue's workers set it.
+    /// Batches may grow up to this many dependents (default mode): after a batch whose transaction
+    /// took under a quarter of batch_time and found at least half its size the next is twice as
+    /// large; after one that took longer than batch_time it shrinks in proportion (at most eightfold
+    /// at once), after a failed one it halves, never below batch_size (detail::batch_sizing). So
+    /// transactions stay short however deep the cascade under each dependent is, and cheap rows are
+    /// not deleted a thousand per round trip. The size reached carries over to this runtime's next job
+    /// of the same association. At most batch_size (the default, 0): every batch is batch_size. The
+    /// queue's workers set it.
     std::size_t max_batch_size = 0;
     std::chrono::milliseconds batch_time{50};
     /// A default-mode job with more dependents than this splits into range jobs of about this many
@@ -84,7 +86,7 @@ struct batch_sizing {
         if (took > target) {
             long double const share = static_cast<long double>(target.count()) / static_cast<long double>(took.count());
             size = std::max(size / 8, static_cast<long long>(static_cast<long double>(size) * share));
-        } else if (took * 4 < target && rows * 2 >= size) {
+        } else if (took < target / 4 && rows >= size - size / 2) {  // (no product that could overflow)
             size = size > std::numeric_limits<long long>::max() / 2 ? size : size * 2;
         }
         return within(size);
