@@ -3,12 +3,15 @@
 # level has 3 associations to models of the next level, with policies cycling through destroy,
 # delete_all, nullify, destroy, restrict_with_error, destroy; every fourth model has a callback (its
 # rows are loaded). The unit instantiates cascade::destroy for every model (all), for model 0 only
-# (root: the cost of one destroy in a big schema), or for none (schema: the schema's own cost).
-#   generate.sh N [all|root|schema] > schema_N.cpp
+# (root: the cost of one destroy in a big schema), or for none (schema: the schema's own cost). The
+# structs are adapted with CASCADE_DEFINE_STRUCT, or with BOOST_HANA_DEFINE_STRUCT (hana).
+#   generate.sh N [all|root|schema] [cascade|hana] > schema_N.cpp
 set -euo pipefail
 n=${1:?number of models}
 what=${2:-all}
 case $what in all|root|schema) ;; *) echo "generate.sh: unknown unit '$what' (all, root or schema)" >&2; exit 2 ;; esac
+case ${3:-cascade} in cascade) adapt=CASCADE_DEFINE_STRUCT ;; hana) adapt=BOOST_HANA_DEFINE_STRUCT ;;
+  *) echo "generate.sh: unknown adaptation '$3' (cascade or hana)" >&2; exit 2 ;; esac
 levels=7
 per=$(( (n + levels - 1) / levels ))
 policies=(destroy delete_all nullify destroy restrict_with_error destroy)
@@ -33,7 +36,7 @@ for (( j = 0; j < n; j++ )); do
   members="(std::int64_t, id), (std::string, name)"
   for ia in ${incoming[$j]:-}; do members+=", (std::optional<std::int64_t>, m${ia%%:*}_${ia##*:}_id)"; done
   callback=""; (( j % 4 == 3 )) && callback=" void before_destroy() {}"
-  echo "struct M$j { BOOST_HANA_DEFINE_STRUCT(M$j, $members);$callback };"
+  echo "struct M$j { $adapt(M$j, $members);$callback };"
 done
 echo 'struct schema : c::schema<'
 for (( i = 0; i < n; i++ )); do

@@ -58,7 +58,7 @@ echo 'namespace c = cascade; namespace d = cascade::dependent;'
 k=0
 for m in "${order[@]}"; do
   callback=""; (( k % 4 == 3 )) && callback=" void before_destroy() {}"
-  echo "struct $m { BOOST_HANA_DEFINE_STRUCT($m, ${members[$m]});$callback };"
+  echo "struct $m { CASCADE_DEFINE_STRUCT($m, ${members[$m]});$callback };"
   k=$(( k + 1 ))
 done
 echo 'struct schema : c::schema<'

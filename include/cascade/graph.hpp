@@ -8,7 +8,6 @@
 #include <cascade/detail/db_type.hpp>
 #include <cascade/schema.hpp>
 
-#include <boost/hana/length.hpp>
 
 #include <array>
 #include <span>
@@ -115,16 +114,15 @@ inline constexpr int model_index_v = [] {
 template <class E>
 inline constexpr value_tag edge_value_tag_v = tag_of_v<member_db_t<E::ref_member>>;
 
-/// The column names of an adapted struct, in order, read from the types of its Hana accessors (a
-/// hana::tuple of pairs of a compile-time string and a member pointer).
-template <class Accessors>
+/// The column names of an adapted struct, in order.
+template <class Columns>
 struct column_names;
-template <class... Names, class... Ptrs>
-struct column_names<boost::hana::tuple<boost::hana::pair<Names, Ptrs>...>> {
-    static constexpr std::array<std::string_view, sizeof...(Names)> value{std::string_view(Names::c_str())...};
+template <class... Cs>
+struct column_names<columns<Cs...>> {
+    static constexpr std::array<std::string_view, sizeof...(Cs)> value{Cs::name...};
 };
 template <class T>
-inline constexpr auto const& columns_of_v = column_names<std::remove_cvref_t<decltype(boost::hana::accessors<T>())>>::value;
+inline constexpr auto const& columns_of_v = column_names<columns_of_t<T>>::value;
 
 template <class E>
 constexpr edge_data make_edge() {

@@ -261,7 +261,7 @@ template <class Model>
 struct check_model {
     using rules = detail::model_rules<Model>;
     static_assert(rules::adapted,
-                  "cascade::model: the struct must be adapted with BOOST_HANA_DEFINE_STRUCT so its columns are known");
+                  "cascade::model: the struct must be adapted with CASCADE_DEFINE_STRUCT (or BOOST_HANA_DEFINE_STRUCT) so its columns are known");
     static_assert(!rules::adapted || rules::has_primary_key,
                   "cascade::model: no primary key; add a member named `id` or the option cascade::primary_key<&T::member>");
     static_assert(rules::table_clean, "cascade::model: the table name must be non-empty, without a double quote or a NUL byte");

@@ -1,3 +1,4 @@
+// Models adapted with CASCADE_DEFINE_STRUCT (the other suites use BOOST_HANA_DEFINE_STRUCT: both paths run).
 // Whole cascades: a four-level tree of mixed policies, a diamond, custom and text keys, scopes,
 // polymorphic and through associations, and pages smaller than the data.
 #include "../support/database.hpp"
@@ -13,17 +14,17 @@ namespace {
 // ---- four levels, mixed policies: publisher -> authors (destroy) -> books (destroy, callbacks)
 // ---- -> chapters (destroy) -> paragraphs (delete_all); authors -> reviews (nullify);
 // ---- books -> awards (restrict_with_error, only checked)
-struct Publisher { BOOST_HANA_DEFINE_STRUCT(Publisher, (std::int64_t, id), (std::string, name)); };
-struct Writer { BOOST_HANA_DEFINE_STRUCT(Writer, (std::int64_t, id), (std::int64_t, publisher_id)); };
+struct Publisher { CASCADE_DEFINE_STRUCT(Publisher, (std::int64_t, id), (std::string, name)); };
+struct Writer { CASCADE_DEFINE_STRUCT(Writer, (std::int64_t, id), (std::int64_t, publisher_id)); };
 struct Novel {
-    BOOST_HANA_DEFINE_STRUCT(Novel, (std::int64_t, id), (std::int64_t, writer_id), (std::string, title));
+    CASCADE_DEFINE_STRUCT(Novel, (std::int64_t, id), (std::int64_t, writer_id), (std::string, title));
     static inline std::vector<std::int64_t> seen;
     void after_destroy() { seen.push_back(id); }
 };
-struct Part { BOOST_HANA_DEFINE_STRUCT(Part, (std::int64_t, id), (std::int64_t, novel_id)); };
-struct Paragraph { BOOST_HANA_DEFINE_STRUCT(Paragraph, (std::int64_t, id), (std::int64_t, part_id)); };
-struct Critique { BOOST_HANA_DEFINE_STRUCT(Critique, (std::int64_t, id), (std::optional<std::int64_t>, writer_id)); };
-struct Prize { BOOST_HANA_DEFINE_STRUCT(Prize, (std::int64_t, id), (std::int64_t, novel_id)); };
+struct Part { CASCADE_DEFINE_STRUCT(Part, (std::int64_t, id), (std::int64_t, novel_id)); };
+struct Paragraph { CASCADE_DEFINE_STRUCT(Paragraph, (std::int64_t, id), (std::int64_t, part_id)); };
+struct Critique { CASCADE_DEFINE_STRUCT(Critique, (std::int64_t, id), (std::optional<std::int64_t>, writer_id)); };
+struct Prize { CASCADE_DEFINE_STRUCT(Prize, (std::int64_t, id), (std::int64_t, novel_id)); };
 
 using four_levels = c::schema<
     c::model<Publisher, "publishers", c::has_many<Writer, &Writer::publisher_id, d::destroy>>,
@@ -124,10 +125,10 @@ BOOST_AUTO_TEST_SUITE_END()
 namespace {
 
 // ---- a diamond: reviews are reached from an author directly and through its books -------------
-struct Owner { BOOST_HANA_DEFINE_STRUCT(Owner, (std::int64_t, id)); };
-struct Item { BOOST_HANA_DEFINE_STRUCT(Item, (std::int64_t, id), (std::int64_t, owner_id)); };
+struct Owner { CASCADE_DEFINE_STRUCT(Owner, (std::int64_t, id)); };
+struct Item { CASCADE_DEFINE_STRUCT(Item, (std::int64_t, id), (std::int64_t, owner_id)); };
 struct Note {
-    BOOST_HANA_DEFINE_STRUCT(Note, (std::int64_t, id), (std::optional<std::int64_t>, owner_id),
+    CASCADE_DEFINE_STRUCT(Note, (std::int64_t, id), (std::optional<std::int64_t>, owner_id),
                              (std::optional<std::int64_t>, item_id));
     static inline int destroyed = 0;
     void before_destroy() { ++destroyed; }
@@ -160,15 +161,15 @@ BOOST_AUTO_TEST_CASE(diamond_destroys_each_row_once) {
 namespace {
 
 // ---- text keys, a custom primary key and a non-primary referenced column ----------------------
-struct Country { BOOST_HANA_DEFINE_STRUCT(Country, (std::string, code), (std::string, name)); };
+struct Country { CASCADE_DEFINE_STRUCT(Country, (std::string, code), (std::string, name)); };
 struct City {
-    BOOST_HANA_DEFINE_STRUCT(City, (std::string, slug), (std::string, country_code));
+    CASCADE_DEFINE_STRUCT(City, (std::string, slug), (std::string, country_code));
     static inline std::vector<std::string> seen;
     void before_destroy() { seen.push_back(slug); }
 };
-struct Street { BOOST_HANA_DEFINE_STRUCT(Street, (std::int64_t, number), (std::string, city_slug)); };
-struct Account { BOOST_HANA_DEFINE_STRUCT(Account, (std::int64_t, id), (std::string, handle)); };
-struct Post { BOOST_HANA_DEFINE_STRUCT(Post, (std::int64_t, id), (std::optional<std::string>, author_handle)); };
+struct Street { CASCADE_DEFINE_STRUCT(Street, (std::int64_t, number), (std::string, city_slug)); };
+struct Account { CASCADE_DEFINE_STRUCT(Account, (std::int64_t, id), (std::string, handle)); };
+struct Post { CASCADE_DEFINE_STRUCT(Post, (std::int64_t, id), (std::optional<std::string>, author_handle)); };
 
 using keyed = c::schema<
     c::model<Country, "countries", c::primary_key<&Country::code>,
@@ -219,9 +220,9 @@ BOOST_AUTO_TEST_CASE(has_many_with_a_primary_key_option_refers_to_another_owner_
 namespace {
 
 // ---- scopes: a compile-time condition applied in SQL, its values bound -------------------------
-struct Topic { BOOST_HANA_DEFINE_STRUCT(Topic, (std::int64_t, id)); };
+struct Topic { CASCADE_DEFINE_STRUCT(Topic, (std::int64_t, id)); };
 struct Reply {
-    BOOST_HANA_DEFINE_STRUCT(Reply, (std::int64_t, id), (std::int64_t, topic_id), (bool, visible),
+    CASCADE_DEFINE_STRUCT(Reply, (std::int64_t, id), (std::int64_t, topic_id), (bool, visible),
                              (std::string, status));
 };
 using scoped = c::schema<
@@ -256,10 +257,10 @@ BOOST_AUTO_TEST_CASE(scopes_apply_in_sql_with_bound_values) {
 namespace {
 
 // ---- polymorphic: comments belong to posts or photos through a type column ---------------------
-struct Article { BOOST_HANA_DEFINE_STRUCT(Article, (std::int64_t, id)); };
-struct Photo { BOOST_HANA_DEFINE_STRUCT(Photo, (std::int64_t, id)); };
+struct Article { CASCADE_DEFINE_STRUCT(Article, (std::int64_t, id)); };
+struct Photo { CASCADE_DEFINE_STRUCT(Photo, (std::int64_t, id)); };
 struct Comment {
-    BOOST_HANA_DEFINE_STRUCT(Comment, (std::int64_t, id), (std::optional<std::int64_t>, commentable_id),
+    CASCADE_DEFINE_STRUCT(Comment, (std::int64_t, id), (std::optional<std::int64_t>, commentable_id),
                              (std::optional<std::string>, commentable_type));
 };
 using polymorphic = c::schema<
@@ -289,10 +290,10 @@ BOOST_AUTO_TEST_CASE(polymorphic_associations_match_the_type_column) {
 namespace {
 
 // ---- has_many through: the policy acts on the join rows, never on the shared targets -----------
-struct Recipe { BOOST_HANA_DEFINE_STRUCT(Recipe, (std::int64_t, id)); };
-struct Label { BOOST_HANA_DEFINE_STRUCT(Label, (std::int64_t, id), (bool, featured)); };
+struct Recipe { CASCADE_DEFINE_STRUCT(Recipe, (std::int64_t, id)); };
+struct Label { CASCADE_DEFINE_STRUCT(Label, (std::int64_t, id), (bool, featured)); };
 struct Labeling {
-    BOOST_HANA_DEFINE_STRUCT(Labeling, (std::int64_t, id), (std::int64_t, recipe_id), (std::optional<std::int64_t>, label_id));
+    CASCADE_DEFINE_STRUCT(Labeling, (std::int64_t, id), (std::int64_t, recipe_id), (std::optional<std::int64_t>, label_id));
     static inline int destroyed = 0;
     void after_destroy() { ++destroyed; }
 };
@@ -355,9 +356,9 @@ BOOST_AUTO_TEST_CASE(a_scope_on_the_target_selects_the_join_rows) {
 BOOST_AUTO_TEST_SUITE_END()
 
 namespace {
-struct Device { BOOST_HANA_DEFINE_STRUCT(Device, (std::string, uuid), (std::string, label)); };
+struct Device { CASCADE_DEFINE_STRUCT(Device, (std::string, uuid), (std::string, label)); };
 struct Reading {
-    BOOST_HANA_DEFINE_STRUCT(Reading, (std::string, uuid), (std::string, device_uuid));
+    CASCADE_DEFINE_STRUCT(Reading, (std::string, uuid), (std::string, device_uuid));
     static inline std::vector<std::string> seen;
     void before_destroy() { seen.push_back(uuid); }
 };

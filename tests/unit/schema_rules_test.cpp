@@ -80,3 +80,48 @@ BOOST_AUTO_TEST_CASE(schema_rules_hold_both_ways) {
     BOOST_TEST((c::valid_schema<rules::with_a<>>));
     BOOST_TEST((!c::valid_schema<c::schema<c::model<rules::NotAdapted, "plain">>>));
 }
+
+// ---- CASCADE_DEFINE_STRUCT: the same columns as BOOST_HANA_DEFINE_STRUCT, read without Hana's tuple,
+// ---- and still a Hana Struct for the program's own use
+#include <boost/hana/at.hpp>
+#include <boost/hana/at_key.hpp>
+#include <boost/hana/keys.hpp>
+#include <boost/hana/size.hpp>
+#include <boost/hana/string.hpp>
+
+#include <map>
+
+namespace adapted {
+struct Shelf { CASCADE_DEFINE_STRUCT(Shelf, (std::int64_t, id), (std::string, label)); };
+struct Tome {
+    CASCADE_DEFINE_STRUCT(Tome, (std::int64_t, id), (std::optional<std::int64_t>, shelf_id),
+                          (std::map<std::string, int>, notes));  // a type with a comma
+};
+struct HanaTome {
+    BOOST_HANA_DEFINE_STRUCT(HanaTome, (std::int64_t, id), (std::optional<std::int64_t>, shelf_id),
+                             (std::map<std::string, int>, notes));
+};
+static_assert(c::detail::is_adapted_v<Tome> && c::detail::is_adapted_v<HanaTome>);
+static_assert(Tome::cascade_columns::size == 3);
+static_assert(c::detail::member_name<&Tome::shelf_id>() == "shelf_id" && c::detail::member_name<&Tome::notes>() == "notes");
+static_assert(c::detail::member_name<&HanaTome::shelf_id>() == "shelf_id");
+static_assert(c::detail::columns_of_v<Tome> == c::detail::columns_of_v<HanaTome>);
+static_assert(std::is_same_v<decltype(Tome::notes), std::map<std::string, int>>);
+// a schema may mix both adaptations
+static_assert(c::valid_schema<c::schema<c::model<Shelf, "shelves", c::has_many<Tome, &Tome::shelf_id, d::nullify>>,
+                                        c::model<Tome, "tomes">>>);
+static_assert(c::valid_schema<c::schema<c::model<Shelf, "shelves", c::has_many<HanaTome, &HanaTome::shelf_id, d::destroy>>,
+                                        c::model<HanaTome, "tomes">>>);
+}  // namespace adapted
+
+BOOST_AUTO_TEST_CASE(cascade_define_struct_is_a_hana_struct_with_the_same_columns) {
+    namespace hana = boost::hana;
+    adapted::Tome t{7, 3, {{"a", 1}}};
+    BOOST_TEST(t.id == 7);
+    BOOST_TEST(*t.shelf_id == 3);
+    static_assert(hana::Struct<adapted::Tome>::value);
+    BOOST_TEST(hana::size(hana::keys(t)) == hana::size_c<3>);
+    BOOST_TEST(hana::at_key(t, BOOST_HANA_STRING("id")) == 7);
+    BOOST_TEST(hana::at_key(t, BOOST_HANA_STRING("notes")).at("a") == 1);
+    BOOST_TEST(std::string(hana::to<char const*>(hana::at_c<1>(hana::keys(t)))) == "shelf_id");
+}

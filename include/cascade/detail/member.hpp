@@ -1,11 +1,11 @@
 #pragma once
-// What a pointer to member tells at compile time: its class, its type, its name (through Boost.Hana's
-// adaptation of the struct), and whether the column it maps to may hold NULL.
+// What a pointer to member tells at compile time: its class, its type, its name (through the struct's
+// adaptation: CASCADE_DEFINE_STRUCT, or Boost.Hana's), and whether the column it maps to may hold NULL.
+#include <cascade/define_struct.hpp>
+
 #include <boost/hana/accessors.hpp>
 #include <boost/hana/define_struct.hpp>
-#include <boost/hana/for_each.hpp>
 #include <boost/hana/pair.hpp>
-#include <boost/hana/string.hpp>
 #include <boost/hana/tuple.hpp>
 #include <boost/hana/concept/struct.hpp>
 
@@ -44,48 +44,65 @@ struct unwrap_optional<std::optional<T>> { using type = T; };
 template <class T>
 using unwrap_optional_t = typename unwrap_optional<T>::type;
 
-template <class T>
-inline constexpr bool is_adapted_v = boost::hana::Struct<T>::value;
+/// A constant as a type: two member pointers are compared as types (see is_null_v for why not by value).
+template <auto V>
+struct constant_t {};
 
-/// The name Boost.Hana recorded for member pointer Ptr among an adapted struct's accessors (a
-/// hana::tuple of pairs of a compile-time string and a member_ptr), "" when none is Ptr. One fold over
-/// the accessors' types: no lambda instantiated per member and per lookup.
-template <class Accessors, class Ptr>
-struct name_among {
-    static constexpr std::string_view value{};
+/// A column read from the types of Hana's accessors (a pair of a compile-time string and a member_ptr),
+/// for structs adapted by BOOST_HANA_DEFINE_STRUCT or BOOST_HANA_ADAPT_STRUCT.
+template <class Name, class Ptr>
+struct hana_column;
+template <class Name, class P, P Pointer>
+struct hana_column<Name, boost::hana::struct_detail::member_ptr<P, Pointer>> {
+    static constexpr std::string_view name{Name::c_str()};
+    static constexpr auto pointer = Pointer;
 };
-template <class... Names, class... Ptrs, class Ptr>
-struct name_among<boost::hana::tuple<boost::hana::pair<Names, Ptrs>...>, Ptr> {
+template <class Accessors>
+struct columns_from_hana;
+template <class... Names, class... Ptrs>
+struct columns_from_hana<boost::hana::tuple<boost::hana::pair<Names, Ptrs>...>> {
+    using type = columns<hana_column<Names, Ptrs>...>;
+};
+
+/// The columns of T as cascade::columns<...>, each with a `name` and a `pointer`: T::cascade_columns
+/// when CASCADE_DEFINE_STRUCT adapted it (no Hana tuple is built), else read from Hana's accessors.
+template <class T>
+struct columns_of {
+    using type = typename columns_from_hana<std::remove_cvref_t<decltype(boost::hana::accessors<T>())>>::type;
+};
+template <class T>
+    requires requires { typename T::cascade_columns; }
+struct columns_of<T> {
+    using type = typename T::cascade_columns;
+};
+template <class T>
+using columns_of_t = typename columns_of<T>::type;
+
+template <class T>
+inline constexpr bool is_adapted_v = requires { typename T::cascade_columns; } || boost::hana::Struct<T>::value;
+
+/// The name recorded for member pointer Member among Columns, "" when none is Member. One fold over the
+/// columns' types: no lambda instantiated per member and per lookup.
+template <class Columns, auto Member>
+struct name_among;
+template <class... Cs, auto Member>
+struct name_among<columns<Cs...>, Member> {
     static constexpr std::string_view value = [] {
         std::string_view out{};
-        ((std::is_same_v<Ptrs, Ptr> ? (void)(out = Names::c_str()) : (void)0), ...);
+        ((std::is_same_v<constant_t<Cs::pointer>, constant_t<Member>> ? (void)(out = Cs::name) : (void)0), ...);
         return out;
     }();
 };
 
-/// The column name of a data member: the name Boost.Hana recorded for it, "" when the member is not
-/// part of the adapted struct.
+/// The column name of a data member: the name its struct's adaptation records for it, "" when the member
+/// is not part of the adapted struct.
 template <auto Member>
 constexpr std::string_view member_name() {
     using owner = typename member_traits<Member>::owner;
     if constexpr (is_adapted_v<owner>)
-        return name_among<std::remove_cvref_t<decltype(boost::hana::accessors<owner>())>,
-                          boost::hana::struct_detail::member_ptr<decltype(Member), Member>>::value;
+        return name_among<columns_of_t<owner>, Member>::value;
     else
         return {};
-}
-
-/// The member of T named `name` as a pointer to member is not needed; the default primary key is
-/// found by name instead.
-template <class T>
-constexpr bool has_member_named(std::string_view name) {
-    bool found = false;
-    if constexpr (is_adapted_v<T>) {
-        boost::hana::for_each(boost::hana::accessors<T>(), [&](auto pair) {
-            if (std::string_view(boost::hana::to<char const*>(boost::hana::first(pair))) == name) found = true;
-        });
-    }
-    return found;
 }
 
 }  // namespace cascade::detail

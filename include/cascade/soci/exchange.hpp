@@ -7,7 +7,6 @@
 #include <cascade/graph.hpp>
 #include <cascade/sql/dialect.hpp>
 
-#include <boost/hana/accessors.hpp>
 #include <soci/soci.h>
 
 #include <tuple>
@@ -136,27 +135,19 @@ struct column_buffer {
     std::vector<soci::indicator> nulls;
 };
 
-/// The member pointers of an adapted struct, in order, read from the types of its Hana accessors (a
-/// hana::tuple of pairs of a name and a member_ptr<decltype(&T::m), &T::m>). Plain std::tuple and
-/// pack expansions from there: Hana's algorithms cost the compiler far more per model.
-template <class Ptr>
-struct member_pointer_of;
-template <class P, P Pointer>
-struct member_pointer_of<boost::hana::struct_detail::member_ptr<P, Pointer>> {
-    static constexpr auto value = Pointer;
-    using member = typename member_traits<Pointer>::type;
-};
-template <class Accessors>
+/// The member pointers and names of an adapted struct's columns, in order, as plain std::tuple and
+/// std::array from a pack expansion: Hana's algorithms cost the compiler far more per model.
+template <class Columns>
 struct row_layout;
-template <class... Names, class... Ptrs>
-struct row_layout<boost::hana::tuple<boost::hana::pair<Names, Ptrs>...>> {
-    static constexpr std::size_t columns = sizeof...(Ptrs);
-    static constexpr std::tuple<decltype(member_pointer_of<Ptrs>::value)...> pointers{member_pointer_of<Ptrs>::value...};
-    static constexpr std::array<char const*, sizeof...(Names)> names{Names::c_str()...};
-    using buffers = std::tuple<column_buffer<typename member_pointer_of<Ptrs>::member>...>;
+template <class... Cs>
+struct row_layout<columns<Cs...>> {
+    static constexpr std::size_t columns = sizeof...(Cs);
+    static constexpr std::tuple<std::remove_const_t<decltype(Cs::pointer)>...> pointers{Cs::pointer...};
+    static constexpr std::array<std::string_view, sizeof...(Cs)> names{Cs::name...};
+    using buffers = std::tuple<column_buffer<typename member_traits<Cs::pointer>::type>...>;
 };
 template <class T>
-using row_layout_t = row_layout<std::remove_cvref_t<decltype(boost::hana::accessors<T>())>>;
+using row_layout_t = row_layout<columns_of_t<T>>;
 
 /// Column buffers for one page of T's rows and, last, the association that reached each row (an edge
 /// index, -1 for the rows destroy was called on), filled by one bulk fetch.
