@@ -4,10 +4,10 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 #include <iostream>
 
-struct Author  { BOOST_HANA_DEFINE_STRUCT(Author,  (std::int64_t, id), (std::string, name)); };
-struct Book    { BOOST_HANA_DEFINE_STRUCT(Book,    (std::int64_t, id), (std::optional<std::int64_t>, author_id), (std::string, title));
+struct Author  { CASCADE_DEFINE_STRUCT(Author,  (std::int64_t, id), (std::string, name)); };
+struct Book    { CASCADE_DEFINE_STRUCT(Book,    (std::int64_t, id), (std::optional<std::int64_t>, author_id), (std::string, title));
                  void before_destroy(cascade::destroy_context const&) { std::cout << "  destroying book " << title << '\n'; } };
-struct Chapter { BOOST_HANA_DEFINE_STRUCT(Chapter, (std::int64_t, id), (std::int64_t, book_id), (std::string, title)); };
+struct Chapter { CASCADE_DEFINE_STRUCT(Chapter, (std::int64_t, id), (std::int64_t, book_id), (std::string, title)); };
 
 namespace c = cascade;
 using schema = c::schema<

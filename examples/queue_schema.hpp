@@ -9,9 +9,9 @@
 
 namespace library {
 
-struct Author { BOOST_HANA_DEFINE_STRUCT(Author, (std::int64_t, id), (std::string, name)); };
+struct Author { CASCADE_DEFINE_STRUCT(Author, (std::int64_t, id), (std::string, name)); };
 struct Book {
-    BOOST_HANA_DEFINE_STRUCT(Book, (std::int64_t, id), (std::int64_t, author_id), (std::string, title));
+    CASCADE_DEFINE_STRUCT(Book, (std::int64_t, id), (std::int64_t, author_id), (std::string, title));
 #ifdef CASCADE_QUEUE_TEST_HOOKS
     // The tests' build only (a callback makes books load row by row): CASCADE_SLOW_BOOK_US slows each
     // book, so that a worker can be killed in the middle of a job.
@@ -24,7 +24,7 @@ struct Book {
     }
 #endif
 };
-struct Chapter { BOOST_HANA_DEFINE_STRUCT(Chapter, (std::int64_t, id), (std::int64_t, book_id)); };
+struct Chapter { CASCADE_DEFINE_STRUCT(Chapter, (std::int64_t, id), (std::int64_t, book_id)); };
 
 struct schema : cascade::schema<
                     cascade::model<Author, "authors", cascade::has_many<Book, &Book::author_id, cascade::dependent::destroy_async>>,

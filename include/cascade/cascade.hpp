@@ -3,6 +3,7 @@
 // The public API, and nothing else. The database layer (SOCI) is in <cascade/soci.hpp>.
 #include <cascade/association.hpp>
 #include <cascade/callbacks.hpp>
+#include <cascade/define_struct.hpp>
 #include <cascade/dependent.hpp>
 #include <cascade/errors.hpp>
 #include <cascade/explain.hpp>

@@ -404,3 +404,87 @@ BOOST_AUTO_TEST_CASE(trees_schemas) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// ---- the row code a destroy carries is what its root can reach: callbacks two destroy edges away, on
+// ---- the target of a belongs_to, through a self-referential cycle; none for models only delete_all'd
+namespace {
+struct Club { CASCADE_DEFINE_STRUCT(Club, (std::int64_t, id)); };
+struct Member {
+    CASCADE_DEFINE_STRUCT(Member, (std::int64_t, id), (std::int64_t, club_id), (std::optional<std::int64_t>, locker_id));
+    static inline std::vector<std::int64_t> seen;
+    void before_destroy() { seen.push_back(id); }
+};
+struct Locker {  // reached only as the target of Member's belongs_to
+    CASCADE_DEFINE_STRUCT(Locker, (std::int64_t, id));
+    static inline std::vector<std::int64_t> seen;
+    void after_destroy() { seen.push_back(id); }
+};
+struct Thread {  // replies of replies: a self-referential has_many
+    CASCADE_DEFINE_STRUCT(Thread, (std::int64_t, id), (std::optional<std::int64_t>, club_id), (std::optional<std::int64_t>, parent_id));
+    static inline std::vector<std::int64_t> seen;
+    void after_destroy() { seen.push_back(id); }
+};
+struct Flyer {  // has a callback but is only delete_all'd: no row code, and none may run
+    CASCADE_DEFINE_STRUCT(Flyer, (std::int64_t, id), (std::int64_t, club_id));
+    static inline std::vector<std::int64_t> seen;
+    void before_destroy() { seen.push_back(id); }
+};
+using clubs = c::schema<
+    c::model<Club, "clubs", c::has_many<Member, &Member::club_id, d::destroy>, c::has_many<Thread, &Thread::club_id, d::destroy>,
+             c::has_many<Flyer, &Flyer::club_id, d::delete_all>>,
+    c::model<Member, "members", c::belongs_to<Locker, &Member::locker_id, d::destroy>>,
+    c::model<Locker, "lockers">,
+    c::model<Thread, "threads", c::has_many<Thread, &Thread::parent_id, d::destroy, c::name<"replies">>>,
+    c::model<Flyer, "flyers">>;
+
+struct club_db : test::database {
+    club_db() {
+        exec("CREATE TABLE clubs (id BIGINT PRIMARY KEY)");
+        exec("CREATE TABLE lockers (id BIGINT PRIMARY KEY)");
+        exec("CREATE TABLE members (id BIGINT PRIMARY KEY, club_id BIGINT NOT NULL, locker_id BIGINT)");
+        exec("CREATE TABLE threads (id BIGINT PRIMARY KEY, club_id BIGINT, parent_id BIGINT)");
+        exec("CREATE TABLE flyers (id BIGINT PRIMARY KEY, club_id BIGINT NOT NULL)");
+        exec("INSERT INTO clubs VALUES (1), (2)");
+        exec("INSERT INTO lockers VALUES (10), (11), (20)");
+        exec("INSERT INTO members VALUES (100, 1, 10), (101, 1, 11), (200, 2, 20)");
+        exec("INSERT INTO threads VALUES (1000, 1, NULL), (1001, NULL, 1000), (1002, NULL, 1001), (2000, 2, NULL)");
+        exec("INSERT INTO flyers VALUES (7, 1), (8, 2)");
+        Member::seen.clear();
+        Locker::seen.clear();
+        Thread::seen.clear();
+        Flyer::seen.clear();
+    }
+};
+constexpr auto const& from_club = c::detail::reached_from<clubs, 0>;
+constexpr auto const& from_locker = c::detail::reached_from<clubs, 2>;
+static_assert(from_club.count == 4);  // clubs, members, threads, lockers: not flyers
+static_assert(from_locker.count == 1 && from_locker.at[0] == 2);
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(row_code)
+
+BOOST_AUTO_TEST_CASE(a_destroy_runs_every_callback_its_root_reaches_and_no_other) {
+    club_db db;
+    auto r = c::destroy<clubs, Club>(*db, 1);
+    BOOST_TEST(r.status == c::destroy_status::destroyed);
+    std::sort(Member::seen.begin(), Member::seen.end());
+    std::sort(Locker::seen.begin(), Locker::seen.end());
+    std::sort(Thread::seen.begin(), Thread::seen.end());
+    BOOST_TEST(Member::seen == (std::vector<std::int64_t>{100, 101}), tt::per_element());
+    BOOST_TEST(Locker::seen == (std::vector<std::int64_t>{10, 11}), tt::per_element());
+    BOOST_TEST(Thread::seen == (std::vector<std::int64_t>{1000, 1001, 1002}), tt::per_element());
+    BOOST_TEST(Flyer::seen.empty());
+    BOOST_TEST(db.ids("lockers") == (ids{20}), tt::per_element());
+    BOOST_TEST(db.ids("threads") == (ids{2000}), tt::per_element());
+    BOOST_TEST(db.ids("flyers") == (ids{8}), tt::per_element());
+    // another root of the same schema carries its own, smaller table
+    BOOST_TEST((c::destroy<clubs, Locker>(*db, 20).status == c::destroy_status::destroyed));
+    BOOST_TEST(Locker::seen.size() == 3u);
+    // many owners at once, by keys, use the root's table too
+    BOOST_TEST((c::destroy_all<clubs, Club>(*db, std::vector<std::int64_t>{2}).status == c::destroy_status::destroyed));
+    BOOST_TEST(Member::seen.size() == 3u);
+    BOOST_TEST(Thread::seen.size() == 4u);
+    BOOST_TEST(db.count("clubs") == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -21,7 +21,8 @@ destroy_result destroy_key_async(soci::session& sql, transaction* scope, Key con
     root(value, "key");
     static prepared_plan const& pp = prepare(graph_of<Schema>, key_root<Schema, T>());
     pending_jobs<Runtime> sink(jobs);
-    return run_destroy<Schema>(sql, scope, pp, root, options, sink, has_end_work<Schema>(root_model<Schema, T>(), Runtime::holds_jobs));
+    return run_destroy<Schema>(sql, scope, pp, root, options, sink, has_end_work<Schema>(root_model<Schema, T>(), Runtime::holds_jobs),
+                               {.rows = row_table<Schema, pending_jobs<Runtime>, root_model<Schema, T>()>.data()});
 }
 
 template <class Schema, class T, class Runtime, class Keys>
@@ -34,7 +35,7 @@ destroy_result destroy_keys_async(soci::session& sql, transaction* scope, Keys c
     static prepared_plan const& pp = prepare(graph_of<Schema>, keys_root<Schema, T>());
     pending_jobs<Runtime> sink(jobs);
     return run_destroy<Schema>(sql, scope, pp, root, options, sink, has_end_work<Schema>(root_model<Schema, T>(), Runtime::holds_jobs),
-                               {.not_found_is_empty = true});
+                               {.not_found_is_empty = true, .rows = row_table<Schema, pending_jobs<Runtime>, root_model<Schema, T>()>.data()});
 }
 
 }  // namespace detail

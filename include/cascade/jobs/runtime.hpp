@@ -601,7 +601,10 @@ private:
         };
         destroy_result const r = detail::run_destroy<Schema>(
             sql, nullptr, pp, root, o, sink, end_work,
-            {.run = {.find_root = find_root, .targets = true}, .not_found_is_empty = true}, owner_still_gone);
+            {.run = {.find_root = find_root, .targets = true},
+             .not_found_is_empty = true,
+             .rows = detail::row_table<Schema, detail::pending_jobs<async_runtime>>.data()},
+            owner_still_gone);
         if (r.status == destroy_status::restricted) throw job_restricted(Job::name, r.errors.front().message);
         if (r.status == destroy_status::aborted)
             throw record_not_destroyed(r.aborted_by->first, r.aborted_by->second, "a before_destroy callback aborted");

@@ -84,6 +84,10 @@ constexpr bool has_end_work(int m, bool jobs_after_commit) {
 struct destroy_run_options {
     run_options run{};
     bool not_found_is_empty = false;  ///< destroy_all: no row at all is a destroy of nothing
+    /// The row code per model: row_table<Schema, Sink, Root>, where Root is the model the plan starts
+    /// from when the caller knows it at compile time (only what that destroy can reach is generated), -1
+    /// (every model's) when it does not.
+    row_ops const* rows = nullptr;
 };
 
 /// Runs a prepared plan as a destroy, in the session's transaction situation (see the top of this
@@ -156,11 +160,16 @@ destroy_result run_destroy(soci::session& sql, transaction* scope, prepared_plan
     if (foreign && end_work) throw transaction_required("cascade::destroy");
     root.check();
     sql::dialect const d = dialect_of(sql);
+    row_ops const* const ops = ro.rows;
+    if (!ops) throw std::logic_error("cascade::detail::run_destroy: no row table");
+    if (int const m = missing_row_code(pp.p, ops); m >= 0)
+        throw std::logic_error("cascade: no row code for model " + std::string(graph_of<Schema>.model(m).table) +
+                               " in this destroy (a bug in cascade::detail::reached_from); nothing was changed");
     for (int attempt = 0;; ++attempt) {
         auto log = std::make_shared<commit_log<Schema>>();
         destroy_result result;
         run_context ctx{sql, d, graph_of<Schema>, result, static_cast<long long>(options.page_size), false,
-                        row_table<Schema, Sink>.data(), &sink, log.get()};
+                        ops, &sink, log.get()};
         bool const own = !scope && !foreign;
         std::optional<write_transaction> tx;
         if (own) tx.emplace(sql);
@@ -256,7 +265,8 @@ destroy_result destroy_key(soci::session& sql, transaction* scope, Key const& ke
     root(value, "key");
     static prepared_plan const& pp = prepare(graph_of<Schema>, key_root<Schema, T>());
     no_sink sink;
-    return run_destroy<Schema>(sql, scope, pp, root, options, sink, has_end_work<Schema>(root_model<Schema, T>(), false));
+    return run_destroy<Schema>(sql, scope, pp, root, options, sink, has_end_work<Schema>(root_model<Schema, T>(), false),
+                               {.rows = row_table<Schema, no_sink, root_model<Schema, T>()>.data()});
 }
 
 template <class Schema, class T, class Keys>
@@ -268,15 +278,15 @@ destroy_result destroy_keys(soci::session& sql, transaction* scope, Keys const& 
     static prepared_plan const& pp = prepare(graph_of<Schema>, keys_root<Schema, T>());
     no_sink sink;
     return run_destroy<Schema>(sql, scope, pp, root, options, sink, has_end_work<Schema>(root_model<Schema, T>(), false),
-                               {.not_found_is_empty = true});
+                               {.not_found_is_empty = true, .rows = row_table<Schema, no_sink, root_model<Schema, T>()>.data()});
 }
 
 template <class Schema, class T, class... Ws>
 destroy_result destroy_where(soci::session& sql, transaction* scope, destroy_options const& options) {
     static prepared_plan const& pp = prepare(graph_of<Schema>, where_root<Schema, T, Ws...>());
     no_sink sink;
-    return run_destroy<Schema>(sql, scope, pp, bound_values{}, options, sink,
-                               has_end_work<Schema>(root_model<Schema, T>(), false), {.not_found_is_empty = true});
+    return run_destroy<Schema>(sql, scope, pp, bound_values{}, options, sink, has_end_work<Schema>(root_model<Schema, T>(), false),
+                               {.not_found_is_empty = true, .rows = row_table<Schema, no_sink, root_model<Schema, T>()>.data()});
 }
 
 [[noreturn]] inline void throw_not_destroyed(std::string_view table, std::string key, destroy_result const& r) {
