@@ -13,15 +13,19 @@
 #     compile time should grow linearly with the schema.
 # With --baseline REV, the Hana-adapted 100-model unit is also compiled against the headers of git revision
 # REV (an older cascade) in the same run, so a change in compile time is measured, not remembered.
-#   benchmarks/compile/run.sh [--json PATH] [--baseline REV] [SIZES...]
+# Each unit is compiled --repeat times (3 by default; the baseline once): the median time and the largest
+# peak are reported, since one compile on a shared machine can be off by a third.
+#   benchmarks/compile/run.sh [--json PATH] [--baseline REV] [--repeat N] [SIZES...]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-json=""; baseline=""; sizes=()
+json=""; baseline=""; sizes=(); repeat=3
 while [ $# -gt 0 ]; do
   case "$1" in
     --json) json=${2:?--json needs a path}; shift 2 ;;
     --baseline) baseline=${2:?--baseline needs a git revision}; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --repeat) [[ ${2:-} =~ ^[1-9][0-9]?$ ]] || { echo "run.sh: --repeat needs a number of runs, 1 to 99" >&2; exit 2; }
+              repeat=$2; shift 2 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     *) [[ $1 =~ ^[0-9]+$ ]] && (( $1 >= 7 )) || { echo "run.sh: a size is a number of models >= 7, not '$1'" >&2; exit 2; }
        sizes+=("$1"); shift ;;
@@ -33,15 +37,19 @@ if [ -n "$baseline" ]; then
 fi
 work=$(mktemp -d /tmp/cascade-compile.XXXXXX); trap 'rm -rf "$work"' EXIT
 flags=(-std=c++20 -I/usr/include/postgresql -c -o /dev/null)
-measure() {  # include-dir file opt -> prints "seconds peak_mb"
-  /usr/bin/time -f "%e %M" -o "$work/time" g++ "${flags[@]}" "-I$1" "-$3" "$2" >/dev/null 2>"$work/err" \
-    || { cat "$work/err" >&2; exit 1; }
-  awk '{ printf "%.2f %.0f", $1, $2 / 1024 }' "$work/time"
+measure() {  # include-dir file opt [runs] -> prints "seconds peak_mb": the median time, the largest peak
+  local runs=${4:-$repeat}; : > "$work/times"
+  for (( r = 0; r < runs; r++ )); do
+    /usr/bin/time -f "%e %M" -o "$work/time" g++ "${flags[@]}" "-I$1" "-$3" "$2" >/dev/null 2>"$work/err" \
+      || { cat "$work/err" >&2; exit 1; }
+    cat "$work/time" >> "$work/times"
+  done
+  sort -n "$work/times" | awk '{ t[NR] = $1; if ($2 > m) m = $2 } END { printf "%.2f %.0f", t[int((NR + 1) / 2)], m / 1024 }'
 }
 declare -A result
 row() { printf '%-24s %-4s %8s %10s\n' "$@"; }
-record() {  # key-prefix label opt include file
-  local s m; read -r s m <<<"$(measure "$4" "$5" "$3")"
+record() {  # key-prefix label opt include file [runs]
+  local s m; read -r s m <<<"$(measure "$4" "$5" "$3" "${6:-}")"
   result[$1_seconds]=$s; result[$1_peak_mb]=$m
   row "$2" "-$3" "$s" "$m"
 }
@@ -87,7 +95,7 @@ if [ -n "$baseline" ]; then
   mkdir -p "$work/baseline" && git archive "$baseline" include | tar -x -C "$work/baseline"
   # older headers know only Hana's adaptation: compare with this revision's Hana-adapted unit
   [ -f "$work/schema_100_hana.cpp" ] || bash benchmarks/compile/generate.sh 100 all hana > "$work/schema_100_hana.cpp"
-  record compile.baseline.n100.o0 "100, Hana @ $(git rev-parse --short "$baseline")" O0 "$work/baseline/include" "$work/schema_100_hana.cpp"
+  record compile.baseline.n100.o0 "100, Hana @ $(git rev-parse --short "$baseline")" O0 "$work/baseline/include" "$work/schema_100_hana.cpp" 1
   result[compile.baseline.revision]="\"$(git rev-parse --short "$baseline")\""
 fi
 if [ ${#xs[@]} -ge 2 ]; then  # seconds = a + b * (models + associations)
