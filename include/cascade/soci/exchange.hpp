@@ -217,16 +217,16 @@ inline std::string next_cursor_name() {
 /// server-side cursor on PostgreSQL (inside the transaction). open() runs the query: from then on the
 /// rows are fixed even if they are deleted (PostgreSQL reads the cursor's snapshot; SQLite's sorted
 /// statements have read every row when they return the first), so a caller may delete them and still
-/// read them.
-template <class M>
-class row_stream {
+/// read them. Untyped, compiled once: the buffers a page is fetched into are bound through `bind`, so
+/// each model's row code is only its page_buffers (see row_stream).
+class row_cursor {
 public:
-    using T = typename M::type;
-    row_stream(soci::session& sql, sql::dialect d, std::string_view text, bound_values const& values, long long page)
-        : sql_(sql), dialect_(d), text_(text), values_(values), page_(page < 1 ? 1 : page), buffers_(page_) {}
-    row_stream(row_stream const&) = delete;
-    row_stream& operator=(row_stream const&) = delete;
-    ~row_stream() {
+    using binder = void (*)(void* buffers, soci::statement&);
+    row_cursor(soci::session& sql, sql::dialect d, std::string_view text, bound_values const& values, long long page)
+        : sql_(sql), dialect_(d), text_(text), values_(values), page_(page < 1 ? 1 : page) {}
+    row_cursor(row_cursor const&) = delete;
+    row_cursor& operator=(row_cursor const&) = delete;
+    ~row_cursor() {
         if (!cursor_.empty()) {
             try {
                 execute_text(sql_, "CLOSE " + cursor_);
@@ -235,8 +235,10 @@ public:
             }
         }
     }
+    long long page() const { return page_; }
+    bool done() const { return done_; }
 
-    void open() {
+    void open(binder bind, void* buffers) {
         if (dialect_ == sql::dialect::postgresql) {
             std::string name = next_cursor_name();
             execute_bound(sql_, "DECLARE " + name + " NO SCROLL CURSOR FOR " + std::string(text_), values_);
@@ -244,41 +246,34 @@ public:
             st_.emplace(sql_);
             st_->alloc();
             st_->prepare("FETCH FORWARD " + std::to_string(page_) + " FROM " + cursor_, soci::details::st_one_time_query);
-            buffers_.bind(*st_);
+            bind(buffers, *st_);
             st_->define_and_bind();
         } else {
             st_.emplace(sql_);
             st_->alloc();
             st_->prepare(std::string(text_), soci::details::st_one_time_query);
-            buffers_.bind(*st_);
+            bind(buffers, *st_);
             values_.bind(*st_);
             st_->define_and_bind();
             pending_ = st_->execute(true);
             first_ = true;
         }
     }
-    /// The next page (empty at the end).
-    bool next(std::vector<T>& rows, std::vector<int>& vias) {
-        if (done_) {
-            rows.clear();
-            vias.clear();
-            return false;
-        }
-        bool fetched = false;
-        if (dialect_ == sql::dialect::postgresql) {
-            fetched = st_->execute(true);
-        } else if (first_) {
+    /// Fetches the next page into the bound buffers: whether it returned anything.
+    bool fetch() {
+        if (dialect_ == sql::dialect::postgresql) return st_->execute(true);
+        if (first_) {
             first_ = false;
-            fetched = pending_;
-        } else {
-            fetched = st_->fetch();
+            return pending_;
         }
-        buffers_.read(fetched, rows, vias);
-        if (rows.empty() || (dialect_ == sql::dialect::postgresql && rows.size() < static_cast<std::size_t>(page_))) {
+        return st_->fetch();
+    }
+    /// After a page of `rows` rows: the last one (empty, or short of a page from a cursor) ends it.
+    void after_page(std::size_t rows) {
+        if (rows == 0 || (dialect_ == sql::dialect::postgresql && rows < static_cast<std::size_t>(page_))) {
             done_ = true;
             close();
         }
-        return !rows.empty();
     }
     /// Closes the cursor now (a finished stream holds nothing on the server).
     void close() {
@@ -294,10 +289,39 @@ private:
     std::string_view text_;
     bound_values const& values_;
     long long page_;
-    page_buffers<M> buffers_;
     std::optional<soci::statement> st_;
     std::string cursor_;
     bool pending_ = false, first_ = false, done_ = false;
+};
+
+/// The rows of model M that a row_cursor returns, a page at a time, as structs.
+template <class M>
+class row_stream {
+public:
+    using T = typename M::type;
+    row_stream(soci::session& sql, sql::dialect d, std::string_view text, bound_values const& values, long long page)
+        : buffers_(page < 1 ? 1 : page), cursor_(sql, d, text, values, page) {}
+
+    void open() {
+        cursor_.open([](void* b, soci::statement& st) { static_cast<page_buffers<M>*>(b)->bind(st); }, &buffers_);
+    }
+    /// The next page (empty at the end).
+    bool next(std::vector<T>& rows, std::vector<int>& vias) {
+        if (cursor_.done()) {
+            rows.clear();
+            vias.clear();
+            return false;
+        }
+        buffers_.read(cursor_.fetch(), rows, vias);
+        cursor_.after_page(rows.size());
+        return !rows.empty();
+    }
+    void close() { cursor_.close(); }
+
+private:
+    // The buffers outlive the cursor, whose statement is bound to them.
+    page_buffers<M> buffers_;
+    row_cursor cursor_;
 };
 
 template <class M>
