@@ -487,4 +487,22 @@ BOOST_AUTO_TEST_CASE(a_destroy_runs_every_callback_its_root_reaches_and_no_other
     BOOST_TEST(db.count("clubs") == 0);
 }
 
+BOOST_AUTO_TEST_CASE(a_row_table_that_misses_a_model_is_an_error_before_anything_changes) {
+    // The safety net under reached_from: a club's plan run with the table of a locker's destroy (no code
+    // for members or threads) must refuse, not skip their callbacks.
+    club_db db;
+    namespace dt = c::detail;
+    dt::bound_values root;
+    auto const key = dt::key_value<dt::model_for_t<clubs, Club>>(1);
+    root(key, "key");
+    auto const& pp = dt::prepare(dt::graph_of<clubs>, dt::key_root<clubs, Club>());
+    dt::no_sink sink;
+    BOOST_CHECK_THROW(dt::run_destroy<clubs>(*db, nullptr, pp, root, {}, sink, false,
+                                             {.rows = dt::row_table<clubs, dt::no_sink, 2>.data()}),
+                      std::logic_error);
+    BOOST_TEST(db.count("clubs") == 2);
+    BOOST_TEST(db.count("members") == 3);
+    BOOST_TEST(Member::seen.empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

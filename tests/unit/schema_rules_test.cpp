@@ -112,6 +112,11 @@ static_assert(c::valid_schema<c::schema<c::model<Shelf, "shelves", c::has_many<T
                                         c::model<Tome, "tomes">>>);
 static_assert(c::valid_schema<c::schema<c::model<Shelf, "shelves", c::has_many<HanaTome, &HanaTome::shelf_id, d::destroy>>,
                                         c::model<HanaTome, "tomes">>>);
+// a struct derived from an adapted one has its own adaptation or none, never its base's columns
+struct Annotated : Tome { BOOST_HANA_DEFINE_STRUCT(Annotated, (std::string, note)); };
+struct Plain : Tome { int more; };
+static_assert(c::detail::columns_of_v<Annotated>.size() == 1 && c::detail::columns_of_v<Annotated>[0] == "note");
+static_assert(!c::detail::is_adapted_v<Plain>);
 }  // namespace adapted
 
 BOOST_AUTO_TEST_CASE(cascade_define_struct_is_a_hana_struct_with_the_same_columns) {
@@ -124,4 +129,9 @@ BOOST_AUTO_TEST_CASE(cascade_define_struct_is_a_hana_struct_with_the_same_column
     BOOST_TEST(hana::at_key(t, BOOST_HANA_STRING("id")) == 7);
     BOOST_TEST(hana::at_key(t, BOOST_HANA_STRING("notes")).at("a") == 1);
     BOOST_TEST(std::string(hana::to<char const*>(hana::at_c<1>(hana::keys(t)))) == "shelf_id");
+    BOOST_TEST(hana::equal(t, adapted::Tome{7, 3, {{"a", 1}}}));
+    // a class defined in a function (which may have no member template) can be adapted too
+    struct Local { CASCADE_DEFINE_STRUCT(Local, (std::int64_t, id), (std::string, name)); };
+    static_assert(c::detail::member_name<&Local::name>() == "name");
+    BOOST_TEST(hana::at_key(Local{1, "x"}, BOOST_HANA_STRING("name")) == "x");
 }

@@ -71,7 +71,7 @@ struct columns_of {
     using type = typename columns_from_hana<std::remove_cvref_t<decltype(boost::hana::accessors<T>())>>::type;
 };
 template <class T>
-    requires requires { typename T::cascade_columns; }
+    requires has_cascade_columns_v<T>
 struct columns_of<T> {
     using type = typename T::cascade_columns;
 };
@@ -79,7 +79,7 @@ template <class T>
 using columns_of_t = typename columns_of<T>::type;
 
 template <class T>
-inline constexpr bool is_adapted_v = requires { typename T::cascade_columns; } || boost::hana::Struct<T>::value;
+inline constexpr bool is_adapted_v = has_cascade_columns_v<T> || boost::hana::Struct<T>::value;
 
 /// The name recorded for member pointer Member among Columns, "" when none is Member. One fold over the
 /// columns' types: no lambda instantiated per member and per lookup.

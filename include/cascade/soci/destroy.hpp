@@ -162,9 +162,7 @@ destroy_result run_destroy(soci::session& sql, transaction* scope, prepared_plan
     sql::dialect const d = dialect_of(sql);
     row_ops const* const ops = ro.rows;
     if (!ops) throw std::logic_error("cascade::detail::run_destroy: no row table");
-    if (int const m = missing_row_code(pp.p, ops); m >= 0)
-        throw std::logic_error("cascade: no row code for model " + std::string(graph_of<Schema>.model(m).table) +
-                               " in this destroy (a bug in cascade::detail::reached_from); nothing was changed");
+    if (int const m = missing_row_code(pp.p, ops); m >= 0) throw_missing_row_code(graph_of<Schema>, m);
     for (int attempt = 0;; ++attempt) {
         auto log = std::make_shared<commit_log<Schema>>();
         destroy_result result;

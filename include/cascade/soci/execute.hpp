@@ -58,6 +58,7 @@ struct run_context {
         int edge;
         std::vector<std::string> pending, done;  ///< sorted, without duplicates
     };
+
     std::vector<targets_of_edge> targets{};
     targets_of_edge& targets_of(int edge) {
         for (auto& t : targets)
@@ -65,6 +66,23 @@ struct run_context {
         return targets.emplace_back(targets_of_edge{edge, {}, {}});
     }
 };
+
+/// The first model the plan destroys with callbacks (or rows to load) but the row table has no code for,
+/// -1 when none: a mismatch between the table (see row_table) and the plan, reported rather than run.
+inline int missing_row_code(plan const& p, row_ops const* ops) {
+    for (auto const& node : p.nodes) {
+        if (node.removed) continue;  // delete_all'd rows: no callbacks
+        auto const& m = p.g->model(node.model);
+        auto const& o = ops[static_cast<std::size_t>(node.model)];
+        if ((m.loads_rows && !o.load) || (m.after_destroy && !o.after) || (m.commit_callbacks && !o.arm)) return node.model;
+    }
+    return -1;
+}
+
+[[noreturn]] inline void throw_missing_row_code(graph const& g, int model) {
+    throw std::logic_error("cascade: no row code for model " + std::string(g.model(model).table) +
+                           " in this destroy (a bug in cascade::detail::reached_from); nothing was changed");
+}
 
 enum class run_outcome { done, not_found, restricted };
 
@@ -255,6 +273,8 @@ inline run_outcome run_targets(run_context& ctx) {
             r.scopes = g.scopes_of(e);
             r.constants = g.constants;
             auto const& pp = prepare(g, r);
+            if (!ctx.dry)
+                if (int const m = missing_row_code(pp.p, ctx.ops); m >= 0) throw_missing_row_code(g, m);
             if (run_plan(ctx, pp, values, {.find_root = false, .targets = false}) == run_outcome::restricted)
                 return run_outcome::restricted;
         } else {

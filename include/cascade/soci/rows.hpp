@@ -227,16 +227,4 @@ struct row_table_of {
 template <class Schema, class Sink, int Root = -1>
 inline constexpr auto const& row_table = row_table_of<Schema, Sink, Root>::value;
 
-/// The first model the plan destroys with callbacks (or rows to load) but the row table has no code for,
-/// -1 when none: a mismatch between reached_from and the plan, reported rather than run.
-inline int missing_row_code(plan const& p, row_ops const* ops) {
-    for (auto const& node : p.nodes) {
-        if (node.removed) continue;  // delete_all'd rows: no callbacks
-        auto const& m = p.g->model(node.model);
-        auto const& o = ops[static_cast<std::size_t>(node.model)];
-        if ((m.loads_rows && !o.load) || (m.after_destroy && !o.after) || (m.commit_callbacks && !o.arm)) return node.model;
-    }
-    return -1;
-}
-
 }  // namespace cascade::detail
