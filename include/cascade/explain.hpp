@@ -59,7 +59,7 @@ struct explain_printer {
             line(st.depth, head);
             for (auto const& e : p.g->edges_of(p.node(n).model))
                 if (e.action == policy_action::defer)
-                    line(st.depth + 1, label(p.g->index_of(e)) + " -> " + std::string(p.g->model(e.has_side() ? e.acted : e.target).table) +
+                    line(st.depth + 1, label(p.g->index_of(e)) + " -> " + std::string(p.g->model(e.reaches()).table) +
                                            ": a job per destroyed row, handed over after the commit");
         }
     }

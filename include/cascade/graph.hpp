@@ -44,6 +44,12 @@ struct edge_data {
     value_tag ref_tag{};                   ///< how fk and ref values are exchanged
     int first_scope = 0, scopes = 0;       ///< into graph::scopes; on `acted`, or on the target of a through
     constexpr bool has_side() const { return kind != association_kind::belongs_to; }
+    /// The model whose rows this association acts on when its owner's rows go: the acted model on the has
+    /// side, the target of a belongs_to.
+    constexpr int reaches() const { return has_side() ? acted : target; }
+    /// Whether destroying the owner's rows destroys those rows in turn, with their callbacks and cascade
+    /// (dependent::destroy): what reach_of and the row table of a root follow.
+    constexpr bool carries_cascade() const { return action == policy_action::destroy; }
 };
 
 /// `column = constant`, ANDed to the rows an edge reaches (cascade::where).
@@ -296,13 +302,13 @@ inline constexpr auto reach_of = [] {
     // would take as many rounds as the schema is deep.
     std::array<int, N + 1> first{};
     std::array<int, E + 1> owners{};
-    auto const next_of = [](edge_data const& e) { return static_cast<std::size_t>(e.has_side() ? e.acted : e.target); };
+    auto const next_of = [](edge_data const& e) { return static_cast<std::size_t>(e.reaches()); };
     for (auto const& e : A::edges)
-        if (e.action == policy_action::destroy) ++first[next_of(e) + 1];
+        if (e.carries_cascade()) ++first[next_of(e) + 1];
     for (std::size_t i = 0; i < N; ++i) first[i + 1] += first[i];
     std::array<int, N + 1> fill = first;
     for (auto const& e : A::edges)
-        if (e.action == policy_action::destroy) owners[static_cast<std::size_t>(fill[next_of(e)]++)] = e.owner;
+        if (e.carries_cascade()) owners[static_cast<std::size_t>(fill[next_of(e)]++)] = e.owner;
     auto const spread = [&](bool reach_flags::*flag) {
         std::array<int, N + 1> todo{};
         std::size_t top = 0;

@@ -135,15 +135,14 @@ struct column_buffer {
     std::vector<soci::indicator> nulls;
 };
 
-/// The member pointers and names of an adapted struct's columns, in order, as plain std::tuple and
-/// std::array from a pack expansion: Hana's algorithms cost the compiler far more per model.
+/// The member pointers of an adapted struct's columns, in order, as a plain std::tuple from a pack
+/// expansion (their names: columns_of_v): Hana's algorithms cost the compiler far more per model.
 template <class Columns>
 struct row_layout;
 template <class... Cs>
 struct row_layout<columns<Cs...>> {
     static constexpr std::size_t columns = sizeof...(Cs);
     static constexpr std::tuple<std::remove_const_t<decltype(Cs::pointer)>...> pointers{Cs::pointer...};
-    static constexpr std::array<std::string_view, sizeof...(Cs)> names{Cs::name...};
     using buffers = std::tuple<column_buffer<typename member_traits<Cs::pointer>::type>...>;
 };
 template <class T>
@@ -199,7 +198,7 @@ private:
             auto& slot = rows[i].*pointer;
             if (b.nulls[i] == soci::i_null) {
                 if constexpr (is_optional_v<member_t>) slot = std::nullopt;
-                else throw unexpected_null(M::table, layout::names[I]);
+                else throw unexpected_null(M::table, columns_of_v<T>[I]);
             } else {
                 slot = from_db<member_t>(b.values[i]);
             }

@@ -179,8 +179,8 @@ inline constexpr auto reached_from = [] {
             auto const& m = A::models[static_cast<std::size_t>(out.at[next])];
             for (int k = m.first_edge; k < m.first_edge + m.edges; ++k) {
                 auto const& e = A::edges[static_cast<std::size_t>(k)];
-                if (e.action != policy_action::destroy) continue;
-                auto const to = static_cast<std::size_t>(e.has_side() ? e.acted : e.target);
+                if (!e.carries_cascade()) continue;
+                auto const to = static_cast<std::size_t>(e.reaches());
                 if (seen[to]) continue;
                 seen[to] = true;
                 out.at[out.count++] = static_cast<int>(to);
