@@ -117,7 +117,8 @@ public:
                     r.set(http::field::allow, "GET, HEAD");
                     return r;
                 }
-                auto s = session_of(req);
+                // a HEAD draws no page, so it leaves the flash for the GET that does
+                auto s = session_of(req, req.method() == http::verb::get);
                 return page(req, s);
             }
             bool const known = path == "/login" || path == "/logout" || path.rfind("/jobs/", 0) == 0;
@@ -269,8 +270,9 @@ private:
         return diff == 0;
     }
 
-    /// The session the request's cookie names, if it is live: (id, copy).
-    std::optional<std::pair<std::string, session>> session_of(request const& req) {
+    /// The session the request's cookie names, if it is live: (id, copy). `shows_flash`: this answer
+    /// shows the flash, which is then cleared (shown once).
+    std::optional<std::pair<std::string, session>> session_of(request const& req, bool shows_flash = true) {
         auto const cookie = req.find(boost::beast::http::field::cookie);
         if (cookie == req.end()) return {};
         std::string_view const all(cookie->value().data(), cookie->value().size());
@@ -287,7 +289,7 @@ private:
                 auto const it = sessions_.find(id);
                 if (it == sessions_.end()) return {};
                 auto copy = *it;
-                it->second.flash.clear();  // shown once
+                if (shows_flash) it->second.flash.clear();
                 return copy;
             }
             at = end;
