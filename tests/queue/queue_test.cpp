@@ -230,6 +230,50 @@ BOOST_AUTO_TEST_CASE(two_racing_destroys_of_one_owner_leave_one_job) {
     BOOST_TEST(db.jobs() == 1);
 }
 
+namespace handles {
+// Members keyed by a handle a person chose (any text), their notes keyed by a slug (any text), and
+// their comments by an integer: the shapes whose job keys a chosen text could make collide.
+struct Member { CASCADE_DEFINE_STRUCT(Member, (std::string, handle)); };
+struct Note { CASCADE_DEFINE_STRUCT(Note, (std::string, slug), (std::string, member_handle)); };
+struct Comment { CASCADE_DEFINE_STRUCT(Comment, (std::int64_t, id), (std::string, member_handle)); };
+struct schema : c::schema<c::model<Member, "members", c::primary_key<&Member::handle>,
+                                   c::has_many<Note, &Note::member_handle, c::dependent::destroy_async, c::snapshot_ids<2>>,
+                                   c::has_many<Comment, &Comment::member_handle, c::dependent::destroy_async>>,
+                          c::model<Note, "notes", c::primary_key<&Note::slug>>, c::model<Comment, "comments">> {};
+using notes_job = c::destroy_association_job<schema, Member, "notes">;
+using comments_job = c::destroy_association_job<schema, Member, "comments">;
+}  // namespace handles
+
+BOOST_AUTO_TEST_CASE(no_owner_key_can_spell_another_jobs_dedup_key) {
+    queue_db db;
+    db.exec("CREATE TABLE members (handle TEXT PRIMARY KEY)");
+    db.exec("CREATE TABLE notes (slug TEXT PRIMARY KEY, member_handle TEXT NOT NULL)");
+    db.exec("CREATE TABLE comments (id BIGINT PRIMARY KEY, member_handle TEXT NOT NULL)");
+    // "a" with notes "b|c..d", "z" and "a|b" with notes "c", "d..z": unescaped, both jobs were
+    // "members.notes|a|b|c..d..z#2", and the second destroy's job was dropped as the first's twin.
+    db.exec("INSERT INTO members VALUES ('a'), ('a|b')");
+    db.exec("INSERT INTO notes VALUES ('b|c..d', 'a'), ('z', 'a'), ('c', 'a|b'), ('d..z', 'a|b')");
+    db.exec("INSERT INTO comments VALUES (1, 'a'), (2, 'a|b')");
+    using handles_runtime = c::async_runtime<handles::schema, c::queue_executor, c::shared_session>;
+    c::queue_executor executor(db.queue, *db);
+    handles_runtime jobs(executor, c::shared_session{*db});
+    BOOST_REQUIRE((c::destroy<handles::schema, handles::Member>(*db, std::string("a"), jobs)));
+    BOOST_REQUIRE((c::destroy<handles::schema, handles::Member>(*db, std::string("a|b"), jobs)));
+    BOOST_TEST(db.count("members") == 0);
+    BOOST_TEST(db.jobs("name = 'members.notes' AND state = 'ready'") == 2);  // each destroy's notes have their job
+    BOOST_TEST(db.jobs("name = 'members.comments' AND state = 'ready'") == 2);
+    // The same for a range job of an owner against an owner whose key spells the range.
+    handles::comments_job plain{"o|(1..5]", "o|(1..5]", {}, std::nullopt, std::nullopt};
+    handles::comments_job ranged{"o", "o", {}, 1, 5};
+    BOOST_TEST(c::queue_executor::dedup_key(plain) != c::queue_executor::dedup_key(ranged));
+    // Integer keys and keys without the three characters keep the key they always had (no twin is
+    // missed across an upgrade).
+    BOOST_TEST(c::queue_executor::dedup_key(ranged) == "members.comments|o|(1..5]");
+    BOOST_TEST(c::queue_executor::dedup_key(handles::notes_job{"ann", "ann", {"x", "y"}, std::nullopt, std::nullopt}) ==
+               "members.notes|ann|x..y#2");
+    BOOST_TEST(c::queue_executor::dedup_key(plain) == "members.comments|o\\|(1\\.\\.5]");
+}
+
 BOOST_AUTO_TEST_CASE(shutdown_releases_what_it_claimed_within_the_soft_timeout) {
     queue_db db;
     for (int i = 0; i < 6; ++i) db.queue.enqueue(*db, "test.sleep", "300", "sleep" + std::to_string(i), 25);

@@ -5,6 +5,8 @@
 #include <cascade/queue/job_queue.hpp>
 
 #include <string>
+#include <string_view>
+#include <type_traits>
 
 namespace cascade {
 
@@ -31,21 +33,47 @@ public:
     }
 
     /// One live job per (job, owner, batch): two racing destroys of one owner leave one job, while the
-    /// range jobs a large job fans out into (each its own key range) are a row each.
+    /// range jobs a large job fans out into (each its own key range) are a row each. The key is
+    /// `name|owner[|first..last#count][|(after..upto]]`; a text key has its backslashes, `|` and `.` escaped
+    /// with a backslash, so that no owner's key can spell another job's key (unescaped, the owner "a|b" with
+    /// notes "c", "d..z" and the owner "a" with notes "b|c..d", "z" made the same key, and the second
+    /// destroy's job was dropped as a duplicate: its dependents stayed). Integer keys are unchanged.
     template <class Job>
     static std::string dedup_key(Job const& job) {
-        std::string key = std::string(Job::name) + "|" + detail::key_string(job.owner_key);
-        if (!job.ids.empty())
-            key += "|" + detail::key_string(job.ids.front()) + ".." + detail::key_string(job.ids.back()) + "#" +
-                   std::to_string(job.ids.size());
-        if (job.after || job.upto)
-            key += "|(" + (job.after ? detail::key_string(*job.after) : std::string()) + ".." +
-                   (job.upto ? detail::key_string(*job.upto) : std::string()) + "]";
+        std::string key(Job::name);
+        key += '|';
+        append_key(key, job.owner_key);
+        if (!job.ids.empty()) {
+            key += '|';
+            append_key(key, job.ids.front());
+            key += "..";
+            append_key(key, job.ids.back());
+            key += "#" + std::to_string(job.ids.size());
+        }
+        if (job.after || job.upto) {
+            key += "|(";
+            if (job.after) append_key(key, *job.after);
+            key += "..";
+            if (job.upto) append_key(key, *job.upto);
+            key += ']';
+        }
         return key;
     }
     job_queue const& queue() const { return queue_; }
 
 private:
+    template <class K>
+    static void append_key(std::string& out, K const& k) {
+        if constexpr (std::is_convertible_v<K const&, std::string_view>) {
+            for (char ch : std::string_view(k)) {
+                if (ch == '\\' || ch == '|' || ch == '.') out += '\\';
+                out += ch;
+            }
+        } else {
+            out += std::to_string(k);
+        }
+    }
+
     job_queue const& queue_;
     soci::session& sql_;
     int max_attempts_;
