@@ -156,6 +156,26 @@ public:
     /// queues, priorities or pauses, and their claims sort the ready rows until they are replaced).
     void install(soci::session& sql) const {
         bool const pg = is_pg(sql);
+        // Every statement is "if (not) exists", so that installing again is safe; PostgreSQL tells the
+        // client of each one it skips ("relation ... already exists, skipping"), which an operator would
+        // read as a problem. Those notices are silenced for the install and the setting put back.
+        std::string level;
+        if (pg) {
+            sql << "SELECT current_setting('client_min_messages')", soci::into(level);
+            sql << "SET client_min_messages TO warning";
+        }
+        struct restore {
+            soci::session& sql;
+            std::string const& level;
+            ~restore() {
+                if (level.empty()) return;
+                try {
+                    sql << "SET client_min_messages TO " + level;  // a word the server itself gave
+                } catch (...) {
+                    // a failed install's transaction: the error that ended it is the one to see
+                }
+            }
+        } const put_back{sql, level};
         sql << "CREATE TABLE IF NOT EXISTS " + table_ + " (id " +
                    (pg ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT") +
                    ", name TEXT NOT NULL, payload TEXT NOT NULL, dedup_key TEXT NOT NULL,"
@@ -185,11 +205,7 @@ public:
         // The claim index of the first version (state, run_at, id): nothing reads it any more, every write paid for it.
         sql << "DROP INDEX IF EXISTS " + table_ + "_claim";
         // The previous version's ready index (run_at, id): no claim reads it now, every write paid for it.
-        // (PostgreSQL: looked up first, so that a new install prints no notice about it.)
-        long long old_index = 1;
-        std::string const old_name = table_ + "_ready";  // bound values must outlive the statement
-        if (pg) sql << "SELECT COUNT(*) FROM (SELECT to_regclass(:i) AS r) x WHERE r IS NOT NULL", soci::use(old_name), soci::into(old_index);
-        if (old_index > 0) sql << "DROP INDEX IF EXISTS " + table_ + "_ready";
+        sql << "DROP INDEX IF EXISTS " + table_ + "_ready";
     }
 
     /// Throws queue_not_installed unless the table has what this version reads and writes (a
