@@ -141,11 +141,19 @@ BOOST_AUTO_TEST_CASE(a_tree_under_destroy_async_the_jobs_carry_the_recursion_on)
 }
 
 namespace cycle {
-struct Folder { BOOST_HANA_DEFINE_STRUCT(Folder, (std::int64_t, id), (std::optional<std::int64_t>, shortcut_id)); };
+struct Folder {
+    BOOST_HANA_DEFINE_STRUCT(Folder, (std::int64_t, id), (std::optional<std::int64_t>, shortcut_id));
+    static inline int after = 0;
+    void after_destroy() { ++after; }
+};
 struct Shortcut {
     BOOST_HANA_DEFINE_STRUCT(Shortcut, (std::int64_t, id), (std::optional<std::int64_t>, folder_id));
-    static inline int destroyed = 0;
+    static inline int destroyed = 0, after = 0, by_shortcuts = 0;
     void before_destroy() { ++destroyed; }
+    void after_destroy(c::destroy_context const& ctx) {
+        ++after;
+        if (ctx.destroyed_by_association && ctx.destroyed_by_association->name == "shortcuts") ++by_shortcuts;
+    }
 };
 // A folder holds shortcuts; a shortcut can hold folders: destroying one destroys all it reaches.
 struct schema : c::schema<c::model<Folder, "folders", c::has_many<Shortcut, &Shortcut::folder_id, d::destroy>>,
@@ -160,7 +168,7 @@ BOOST_AUTO_TEST_CASE(a_cycle_through_two_models) {
     // holds folder 1 (a cycle in the rows too). Folder 4 and shortcut 40 are elsewhere.
     db.exec("INSERT INTO folders VALUES (1, 20), (2, 10), (3, 20), (4, NULL)");
     db.exec("INSERT INTO shortcuts VALUES (10, 1), (11, 1), (20, 2), (40, 4)");
-    cycle::Shortcut::destroyed = 0;
+    cycle::Shortcut::destroyed = cycle::Shortcut::after = cycle::Shortcut::by_shortcuts = cycle::Folder::after = 0;
     auto const preview = c::dry_run<cycle::schema, cycle::Folder>(*db, 2);
     auto const r = c::destroy<cycle::schema, cycle::Folder>(*db, 2);
     BOOST_TEST(r.status == c::destroy_status::destroyed);
@@ -168,6 +176,11 @@ BOOST_AUTO_TEST_CASE(a_cycle_through_two_models) {
     BOOST_TEST(db.ids("folders") == (ids{4}), tt::per_element());
     BOOST_TEST(db.ids("shortcuts") == (ids{40}), tt::per_element());
     BOOST_TEST(cycle::Shortcut::destroyed == 3);
+    // after_destroy too, for every row of each model of the cycle, whichever is deleted first, and
+    // each knows the association that destroyed it
+    BOOST_TEST(cycle::Shortcut::after == 3);
+    BOOST_TEST(cycle::Shortcut::by_shortcuts == 3);
+    BOOST_TEST(cycle::Folder::after == 3);
     BOOST_TEST(r.rows("folders") == 3u);
     BOOST_TEST(r.rows("shortcuts") == 3u);
     BOOST_TEST(preview.rows("folders") == 3u);
@@ -231,6 +244,35 @@ BOOST_AUTO_TEST_CASE(destroy_all_of_10000_owners_in_one_call) {
     auto const none = c::destroy_all<many::schema, many::Author>(*db, std::vector<std::int64_t>{});
     BOOST_TEST(none.status == c::destroy_status::destroyed);
     BOOST_TEST(none.total() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(destroy_all_leaves_the_rows_of_keys_that_name_no_owner) {
+    test::database db;
+    db.exec("CREATE TABLE authors (id BIGINT PRIMARY KEY, banned BOOLEAN NOT NULL)");
+    db.exec("CREATE TABLE books (id BIGINT PRIMARY KEY, author_id BIGINT NOT NULL)");
+    db.exec("CREATE TABLE chapters (id BIGINT PRIMARY KEY, book_id BIGINT NOT NULL)");
+    db.exec("CREATE TABLE prizes (id BIGINT PRIMARY KEY, author_id BIGINT NOT NULL)");
+    // Author 1 with book 10; no author 999 or 998, but rows that name them (a table without foreign
+    // keys, an import): a book of 999 with a chapter, a prize of 998.
+    db.exec("INSERT INTO authors VALUES (1, FALSE)");
+    db.exec("INSERT INTO books VALUES (10, 1), (20, 999)");
+    db.exec("INSERT INTO chapters VALUES (100, 10), (200, 20)");
+    db.exec("INSERT INTO prizes VALUES (3, 998)");
+    std::vector<std::int64_t> const keys{1, 999, 998};
+    many::Book::destroyed = 0;
+    auto const preview = c::dry_run_all<many::schema, many::Author>(*db, keys);
+    auto const r = c::destroy_all<many::schema, many::Author>(*db, keys);
+    // as Rails' Author.where(id: [1, 999, 998]).destroy_all: only author 1 is destroyed, with its own
+    BOOST_TEST(r.status == c::destroy_status::destroyed);
+    BOOST_TEST(db.ids("authors") == (ids{}), tt::per_element());
+    BOOST_TEST(db.ids("books") == (ids{20}), tt::per_element());
+    BOOST_TEST(db.ids("chapters") == (ids{200}), tt::per_element());
+    BOOST_TEST(db.ids("prizes") == (ids{3}), tt::per_element());
+    BOOST_TEST(many::Book::destroyed == 1);
+    BOOST_TEST(r.rows("books") == 1u);
+    BOOST_TEST(preview.status == c::destroy_status::destroyed);
+    BOOST_TEST(preview.rows("books") == 1u);
+    BOOST_TEST(preview.rows("chapters") == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -219,23 +219,47 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
             case step_kind::remove: {
                 auto const& node = p.node(step.node);
                 auto const& m = g.model(node.model);
-                bound_values extra;
-                if (p.multi_group(node.group)) extra(member_keys[static_cast<std::size_t>(step.node)], "key list");
+                bool const multi = p.multi_group(node.group);
+                // The delete of step k (this one, or a later member of the same group).
+                auto const remove_step = [&](std::size_t k) {
+                    auto const& sk = S.steps[k];
+                    auto const& nk = p.node(p.steps[k].node);
+                    bound_values extra;
+                    if (multi) extra(member_keys[static_cast<std::size_t>(p.steps[k].node)], "key list");
+                    auto const n = execute_bound(ctx.sql, sk.main.text, bind(sk.main, g, p.root, root, extra));
+                    ctx.result.add(g.model(nk.model).table, row_action::deleted, static_cast<std::size_t>(n));
+                    // The rows are deleted: from now on they hear after_commit or after_rollback.
+                    if (!nk.removed && ctx.ops[nk.model].arm) ctx.ops[nk.model].arm(ctx);
+                };
                 if (ctx.dry) {
+                    bound_values extra;
+                    if (multi) extra(member_keys[static_cast<std::size_t>(step.node)], "key list");
                     long long n = 0;
                     query_bound(ctx.sql, st.count.text, bind(st.count, g, p.root, root, extra), n);
                     ctx.result.add(m.table, row_action::deleted, static_cast<std::size_t>(n));
                     break;
                 }
-                auto const& ops = ctx.ops[node.model];
-                auto const remove = [&] {
-                    auto const n = execute_bound(ctx.sql, st.main.text, bind(st.main, g, p.root, root, extra));
-                    ctx.result.add(m.table, row_action::deleted, static_cast<std::size_t>(n));
-                    // The rows are deleted: from now on they hear after_commit or after_rollback.
-                    if (!node.removed && ops.arm) ops.arm(ctx);
+                // A group of several models (a cycle through them) deletes member by member, by the keys
+                // captured before any went; a member's after_destroy rows are found through the group's
+                // sets, which the first delete breaks. So every member's rows are opened before any
+                // delete (one inside the other), then the members are deleted, then each hears
+                // after_destroy (the last opened first).
+                std::size_t end = i + 1;
+                if (multi)
+                    while (end < p.steps.size() && p.steps[end].kind == step_kind::remove && p.node(p.steps[end].node).group == node.group) ++end;
+                auto const remove_all = [&] {
+                    for (std::size_t k = i; k < end; ++k) remove_step(k);
                 };
-                if (!st.snapshot.empty() && ops.after) ops.after(ctx, st.snapshot.text, bind(st.snapshot, g, p.root, root), action_ref(remove));
-                else remove();
+                auto const open_from = [&](auto const& self, std::size_t k) -> void {
+                    if (k == end) return remove_all();
+                    auto const& sk = S.steps[k];
+                    auto const& ops = ctx.ops[p.node(p.steps[k].node).model];
+                    auto const inner = [&] { self(self, k + 1); };
+                    if (!sk.snapshot.empty() && ops.after) ops.after(ctx, sk.snapshot.text, bind(sk.snapshot, g, p.root, root), action_ref(inner));
+                    else inner();
+                };
+                open_from(open_from, i);
+                i = end - 1;
                 break;
             }
             case step_kind::nullify: {

@@ -266,17 +266,15 @@ private:
         auto const& owner = p_.model_of(from);
         root_spec const& r = p_.root;
         bool const root_in_place = from == 0 && p_.root_inline();
+        // A child of one root row by the root's own column: compared with the bound value itself (the
+        // root row was found first). Not for a list of keys: a key that names no row would reach the
+        // rows that still hold it (orphans, a dangling belongs_to), which are not this destroy's.
         bool const direct = root_in_place && r.edge < 0 && r.scopes.empty() && r.bound == root_spec::bounds::none &&
-                            r.column == e.ref;
+                            r.column == e.ref && !r.list;
         if (direct) {
-            // A child of the root by the root's own column: compared with the bound value itself.
-            if (r.list) {
-                in_list(w, d_, alias, e.fk, {param::source::root, 0});
-            } else {
-                w.column(alias, e.fk);
-                w += " = ";
-                w.value({param::source::root, 0});
-            }
+            w.column(alias, e.fk);
+            w += " = ";
+            w.value({param::source::root, 0});
         } else if (e.ref == owner.key && !root_in_place && !inline_node(from)) {
             needed[static_cast<std::size_t>(from)] = true;
             w.column(alias, e.fk);
