@@ -2,11 +2,10 @@
 // The executor of the durable queue: a job becomes a row of the queue table, written in the same
 // transaction as the owner's delete (the outbox). A rollback leaves no row; a crash right after the
 // commit still leaves the job. Workers (queue/worker.hpp) run the rows.
+#include <cascade/detail/sha256.hpp>
 #include <cascade/queue/job_queue.hpp>
 
 #include <string>
-#include <string_view>
-#include <type_traits>
 
 namespace cascade {
 
@@ -23,7 +22,8 @@ public:
         enqueue_options o;
         if constexpr (requires { Job::queue; }) o.queue = std::string(Job::queue);
         if constexpr (requires { Job::priority; }) o.priority = Job::priority;
-        queue_.enqueue(sql, std::string(Job::name), job.to_json(), dedup_key(job), max_attempts_, o);
+        std::string const payload = job.to_json();
+        queue_.enqueue(sql, std::string(Job::name), payload, dedup_key_of<Job>(job, payload), max_attempts_, o);
     }
     /// Queues a job task (its job's row, outside any transaction of the caller's).
     template <class Task>
@@ -32,46 +32,35 @@ public:
         enqueue_in(sql_, task.job());
     }
 
-    /// One live job per (job, owner, batch): two racing destroys of one owner leave one job, while the
-    /// range jobs a large job fans out into (each its own key range) are a row each. The key is
-    /// `name|owner[|first..last#count][|(after..upto]]`; a text key has its backslashes, `|` and `.` escaped
-    /// with a backslash, so that no owner's key can spell another job's key (unescaped, the owner "a|b" with
-    /// notes "c", "d..z" and the owner "a" with notes "b|c..d", "z" made the same key, and the second
-    /// destroy's job was dropped as a duplicate: its dependents stayed). Integer keys are unchanged.
+    /// One live job per piece of work: `name|owner|sha256(payload)`. Two jobs share a key exactly when
+    /// they would do the same work (the same job, owner, batch or key range), so two racing destroys of
+    /// one owner leave one job, while the range jobs a large job fans out into are a row each. The
+    /// owner's key is there for a person reading the table (its first 64 bytes); the digest decides.
+    /// A key built from the owner's key and the batch's ends, as before, let a text key spell another
+    /// job's key (the owner "a|b" and the owner "a" with other notes made one key, and the second
+    /// destroy's job was dropped as a duplicate), and a long text key made an index entry PostgreSQL
+    /// refuses, failing the destroy.
     template <class Job>
     static std::string dedup_key(Job const& job) {
-        std::string key(Job::name);
-        key += '|';
-        append_key(key, job.owner_key);
-        if (!job.ids.empty()) {
-            key += '|';
-            append_key(key, job.ids.front());
-            key += "..";
-            append_key(key, job.ids.back());
-            key += "#" + std::to_string(job.ids.size());
-        }
-        if (job.after || job.upto) {
-            key += "|(";
-            if (job.after) append_key(key, *job.after);
-            key += "..";
-            if (job.upto) append_key(key, *job.upto);
-            key += ']';
-        }
-        return key;
+        return dedup_key_of<Job>(job, job.to_json());
     }
     job_queue const& queue() const { return queue_; }
 
 private:
-    template <class K>
-    static void append_key(std::string& out, K const& k) {
-        if constexpr (std::is_convertible_v<K const&, std::string_view>) {
-            for (char ch : std::string_view(k)) {
-                if (ch == '\\' || ch == '|' || ch == '.') out += '\\';
-                out += ch;
-            }
-        } else {
-            out += std::to_string(k);
+    template <class Job>
+    static std::string dedup_key_of(Job const& job, std::string const& payload) {
+        std::string key(Job::name);
+        key += '|';
+        std::string owner = detail::key_string(job.owner_key);
+        if (owner.size() > 64) {
+            std::size_t cut = 64;
+            while (cut > 0 && (static_cast<unsigned char>(owner[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+            owner.resize(cut);
         }
+        key += owner;
+        key += '|';
+        key += detail::sha256_hex(payload);
+        return key;
     }
 
     job_queue const& queue_;
