@@ -1007,6 +1007,30 @@ BOOST_AUTO_TEST_CASE(named_queues_and_priorities_come_from_the_association_and_t
     BOOST_CHECK_THROW(c::worker<schema>(db.queue, bad), c::bad_queue_name);
 }
 
+BOOST_AUTO_TEST_CASE(worker_options_that_cannot_work_are_refused_before_anything_runs) {
+    queue_db db;
+    db.queue.enqueue(*db, "test.sleep", "0", "untouched", 3);
+    auto refused = [&](auto change, std::string const& says) {
+        auto o = db.worker_options();
+        change(o);
+        try {
+            c::worker<schema> w(db.queue, o);
+            BOOST_FAIL("accepted: " << says);
+        } catch (c::bad_worker_options const& e) {
+            BOOST_TEST(std::string(e.what()).find(says) != std::string::npos, e.what());
+        }
+    };
+    // a lease shorter than the heartbeat (the default is 10 s) would lapse under every running job
+    refused([](c::worker_options& o) { o.lease = std::chrono::seconds(5); }, "heartbeat (10000 ms) must be shorter than lease (5000 ms)");
+    refused([](c::worker_options& o) { o.threads = 0; }, "threads is 0");
+    refused([](c::worker_options& o) { o.claim_batch = -1; }, "claim_batch is -1");
+    refused([](c::worker_options& o) { o.poll = std::chrono::milliseconds(0); }, "poll is 0 ms");
+    refused([](c::worker_options& o) { o.lease = std::chrono::hours(48); }, "lease is 172800000 ms");
+    refused([](c::worker_options& o) { o.batch_size = 100, o.max_batch_size = 10; }, "max_batch_size (10) is less than batch_size (100)");
+    refused([](c::worker_options& o) { o.retention = std::chrono::milliseconds(-1); }, "retention is negative");
+    BOOST_TEST(db.jobs("state = 'ready'") == 1);
+}
+
 BOOST_AUTO_TEST_CASE(a_more_urgent_job_enqueued_later_is_claimed_and_run_first) {
     queue_db db;
     auto enqueue_all = [&] {

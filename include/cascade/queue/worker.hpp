@@ -88,14 +88,56 @@ struct worker_options {
     std::string metrics_address = "127.0.0.1";
 };
 
+/// worker_options that cannot work: a heartbeat not shorter than the lease (every running job's lease
+/// would lapse and other workers would run it again, burning its attempts), a count or a duration that
+/// is zero or negative, or a duration over a day (milliseconds would overflow in the database's clock
+/// arithmetic). Names the option and what it needs. Nothing was started.
+struct bad_worker_options : error {
+    explicit bad_worker_options(std::string const& why) : error("cascade: worker_options: " + why) {}
+};
+
+namespace detail {
+inline void check_worker_options(worker_options const& o) {
+    using ms = std::chrono::milliseconds;
+    ms const day = std::chrono::hours(24);
+    auto const positive = [&](char const* name, ms v, ms most) {
+        if (v <= ms(0) || v > most)
+            throw bad_worker_options(std::string(name) + " is " + std::to_string(v.count()) + " ms; it must be more than 0 and at most " +
+                                     std::to_string(most.count()) + " ms");
+    };
+    if (o.threads < 1) throw bad_worker_options("threads is " + std::to_string(o.threads) + "; it must be at least 1");
+    if (o.claim_batch < 1) throw bad_worker_options("claim_batch is " + std::to_string(o.claim_batch) + "; it must be at least 1");
+    if (o.batch_size < 1) throw bad_worker_options("batch_size is 0; it must be at least 1");
+    if (o.max_batch_size && *o.max_batch_size < o.batch_size)
+        throw bad_worker_options("max_batch_size (" + std::to_string(*o.max_batch_size) + ") is less than batch_size (" +
+                                 std::to_string(o.batch_size) + ")");
+    positive("lease", o.lease, day);
+    positive("heartbeat", o.heartbeat, day);
+    positive("poll", o.poll, day);
+    positive("batch_time", o.batch_time, day);
+    positive("maintenance_every", o.maintenance_every, day);
+    positive("reconnect_min", o.reconnect_min, day);
+    positive("reconnect_max", o.reconnect_max, day);
+    if (o.heartbeat >= o.lease)
+        throw bad_worker_options("heartbeat (" + std::to_string(o.heartbeat.count()) + " ms) must be shorter than lease (" +
+                                 std::to_string(o.lease.count()) +
+                                 " ms): a lease not renewed in time lapses while its job runs, and another worker runs it again");
+    if (o.claim_hold < ms(0)) throw bad_worker_options("claim_hold is negative");
+    if (o.shutdown_timeout < ms(0)) throw bad_worker_options("shutdown_timeout is negative");
+    if (o.retention < ms(0)) throw bad_worker_options("retention is negative (0 keeps done rows)");
+}
+}  // namespace detail
+
 template <class Schema>
 class worker {
 public:
     /// A job the application handles itself, by name: f(payload, session).
     using handler = std::function<void(std::string_view, soci::session&)>;
 
-    /// Checks the options (bad_queue_name, metrics_server_error); nothing runs before start().
+    /// Checks the options (bad_worker_options, bad_queue_name, metrics_server_error); nothing runs before
+    /// start().
     worker(job_queue queue, worker_options options) : queue_(std::move(queue)), options_(std::move(options)) {
+        detail::check_worker_options(options_);
         if (options_.id.empty()) {
             char host[256]{};
             gethostname(host, sizeof host - 1);
