@@ -60,9 +60,15 @@ struct model_rules {
         if constexpr (adapted && !is_null_v<primary_key_of<M>>) return member_of_v<primary_key_of<M>, T>;
         else return false;
     }();
+    /// Keys are matched exactly and travel as integers or text (key lists, jobs, belongs_to targets):
+    /// a floating-point key would be cut to an integer there, and name another row.
+    static constexpr bool key_exact = [] {
+        if constexpr (has_primary_key) return tag_of_v<key_db_t<M>> != value_tag::real;
+        else return true;
+    }();
     static constexpr bool table_clean = clean_text(M::table, true);
     static constexpr bool polymorphic_name_clean = clean_text(polymorphic_name_of<M>, false);
-    static constexpr bool ok = adapted && has_primary_key && table_clean && polymorphic_name_clean;
+    static constexpr bool ok = adapted && has_primary_key && key_exact && table_clean && polymorphic_name_clean;
 };
 
 template <class Schema, class Owner, class A>
@@ -264,6 +270,9 @@ struct check_model {
                   "cascade::model: the struct must be adapted with CASCADE_DEFINE_STRUCT (or BOOST_HANA_DEFINE_STRUCT) so its columns are known");
     static_assert(!rules::adapted || rules::has_primary_key,
                   "cascade::model: no primary key; add a member named `id` or the option cascade::primary_key<&T::member>");
+    static_assert(rules::key_exact,
+                  "cascade::model: the primary key is a floating-point member; keys are matched exactly and travel as "
+                  "integers or text (a key 1.5 would name row 1): use an integer or a string key");
     static_assert(rules::table_clean, "cascade::model: the table name must be non-empty, without a double quote or a NUL byte");
     static_assert(rules::polymorphic_name_clean, "cascade::polymorphic_name: the name may not contain a NUL byte");
     static constexpr bool ok = rules::ok;

@@ -10,6 +10,7 @@ struct Author { BOOST_HANA_DEFINE_STRUCT(Author, (std::int64_t, id), (std::strin
 struct Book { BOOST_HANA_DEFINE_STRUCT(Book, (std::int64_t, id), (std::optional<std::int64_t>, author_id), (std::string, title)); };
 struct Chapter { BOOST_HANA_DEFINE_STRUCT(Chapter, (std::int64_t, id), (std::int64_t, book_id)); };
 struct Ledger { BOOST_HANA_DEFINE_STRUCT(Ledger, (std::int64_t, number)); };
+struct Reading { BOOST_HANA_DEFINE_STRUCT(Reading, (double, at), (std::int64_t, serial)); };
 
 namespace c = cascade;
 namespace d = cascade::dependent;
