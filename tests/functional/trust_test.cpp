@@ -605,9 +605,68 @@ struct schema : c::schema<c::model<Owner, "owners", c::has_many<Note, &Note::rev
                                    c::has_many<Note, &Note::owner_id, d::destroy>>,
                           c::model<Item, "items", c::has_many<Note, &Note::item_id, d::destroy>>,
                           c::model<Note, "notes">> {};
+
+// belongs_to targets whose own plans meet rows this destroy deletes: a profile and its user each
+// destroy the other (Rails' has_one/belongs_to pair, both dependent: :destroy); a book destroys its
+// author, who restricts destroying books; a badge deletes its giver and its holder, one person.
+struct User { BOOST_HANA_DEFINE_STRUCT(User, (std::int64_t, id)); };
+struct Profile { BOOST_HANA_DEFINE_STRUCT(Profile, (std::int64_t, id), (std::int64_t, user_id)); };
+struct Writer { BOOST_HANA_DEFINE_STRUCT(Writer, (std::int64_t, id)); };
+struct Volume { BOOST_HANA_DEFINE_STRUCT(Volume, (std::int64_t, id), (std::int64_t, writer_id)); };
+struct Person { BOOST_HANA_DEFINE_STRUCT(Person, (std::int64_t, id)); };
+struct Badge { BOOST_HANA_DEFINE_STRUCT(Badge, (std::int64_t, id), (std::int64_t, giver_id), (std::int64_t, holder_id)); };
+struct targets_schema
+    : c::schema<c::model<User, "users", c::has_one<Profile, &Profile::user_id, d::destroy>>,
+                c::model<Profile, "profiles", c::belongs_to<User, &Profile::user_id, d::destroy>>,
+                c::model<Writer, "writers", c::has_many<Volume, &Volume::writer_id, d::restrict_with_error>>,
+                c::model<Volume, "volumes", c::belongs_to<Writer, &Volume::writer_id, d::destroy>>,
+                c::model<Person, "people">,
+                c::model<Badge, "badges", c::belongs_to<Person, &Badge::giver_id, d::delete_, c::name<"giver">>,
+                         c::belongs_to<Person, &Badge::holder_id, d::delete_, c::name<"holder">>>> {};
 }  // namespace preview
 
 BOOST_AUTO_TEST_SUITE(trust)
+
+BOOST_AUTO_TEST_CASE(dry_run_counts_exactly_what_destroy_does_when_a_belongs_to_target_leads_back) {
+    test::database db;
+    db.exec("CREATE TABLE users (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE profiles (id BIGINT PRIMARY KEY, user_id BIGINT NOT NULL)");
+    db.exec("CREATE TABLE writers (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE volumes (id BIGINT PRIMARY KEY, writer_id BIGINT NOT NULL)");
+    db.exec("CREATE TABLE people (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE badges (id BIGINT PRIMARY KEY, giver_id BIGINT NOT NULL, holder_id BIGINT NOT NULL)");
+    db.exec("INSERT INTO users VALUES (1), (2)");
+    db.exec("INSERT INTO profiles VALUES (10, 1), (20, 2)");
+    db.exec("INSERT INTO writers VALUES (1)");
+    db.exec("INSERT INTO volumes VALUES (10, 1)");  // the writer's only volume
+    db.exec("INSERT INTO people VALUES (5), (6)");
+    db.exec("INSERT INTO badges VALUES (1, 5, 5), (2, 6, 6)");
+    auto const same = [&](c::destroy_result const& preview, c::destroy_result const& done, std::vector<char const*> tables) {
+        BOOST_TEST(preview.status == done.status);
+        for (auto table : tables) BOOST_TEST(preview.rows(table) == done.rows(table), table);
+    };
+    // the profile, then its user, whose has_one finds the profile already gone: one profile, not two
+    auto const p1 = c::dry_run<preview::targets_schema, preview::Profile>(*db, 10);
+    auto const d1 = c::destroy<preview::targets_schema, preview::Profile>(*db, 10);
+    same(p1, d1, {"profiles", "users"});
+    BOOST_TEST(d1.rows("profiles") == 1u);
+    BOOST_TEST(d1.rows("users") == 1u);
+    // the volume, then its writer, whose restriction no volume stands in the way of any more
+    auto const p2 = c::dry_run<preview::targets_schema, preview::Volume>(*db, 10);
+    auto const d2 = c::destroy<preview::targets_schema, preview::Volume>(*db, 10);
+    BOOST_TEST(d2.status == c::destroy_status::destroyed);
+    same(p2, d2, {"volumes", "writers"});
+    BOOST_TEST(db.count("writers") == 0);
+    // one person, giver and holder: deleted once
+    auto const p3 = c::dry_run<preview::targets_schema, preview::Badge>(*db, 1);
+    auto const d3 = c::destroy<preview::targets_schema, preview::Badge>(*db, 1);
+    same(p3, d3, {"badges", "people"});
+    BOOST_TEST(d3.rows("people") == 1u);
+    BOOST_TEST(db.ids("people") == (ids{6}), tt::per_element());
+    // and the dry run changed nothing: what is left is what the destroys left
+    BOOST_TEST(db.ids("profiles") == (ids{20}), tt::per_element());
+    BOOST_TEST(db.ids("badges") == (ids{2}), tt::per_element());
+}
 
 BOOST_AUTO_TEST_CASE(dry_run_counts_exactly_what_destroy_does_on_a_diamond) {
     test::database db;
@@ -638,6 +697,7 @@ BOOST_AUTO_TEST_SUITE(dry_run_property)
 
 BOOST_AUTO_TEST_CASE(trust_schemas) {
     test::check_dry_run_matches_destroy<nul::schema>();
+    test::check_dry_run_matches_destroy<preview::targets_schema>();
     test::check_dry_run_matches_destroy<joined::schema>();
     test::check_dry_run_matches_destroy<joined::async_schema>();
     test::check_dry_run_matches_destroy<scoped_parent::schema<d::destroy>>();

@@ -53,6 +53,9 @@ struct run_context {
     row_ops const* ops = nullptr;     ///< per model (a destroy); null in a dry run
     void* sink = nullptr;             ///< where destroy_async jobs go (typed in the row ops)
     void* log = nullptr;              ///< the commit log (typed in the row ops)
+    /// Write, without row code (no callbacks, no jobs), to be rolled back: the dry run of a plan whose
+    /// belongs_to targets' own plans may meet rows it deletes, which only writing shows exactly.
+    bool preview = false;
     /// belongs_to targets found, per edge: list elements to handle, and those handled already.
     struct targets_of_edge {
         int edge;
@@ -182,7 +185,7 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
         if (!query_bound(ctx.sql, st.text, bind(st, g, p.root, root), owner_key)) continue;
         auto const& e = g.edge(step.edge);
         std::string_view const owner = g.model(e.owner).table;
-        if (e.raises && !ctx.dry) throw delete_restriction_error(owner, owner_key, e.name);
+        if (e.raises && !ctx.dry && !ctx.preview) throw delete_restriction_error(owner, owner_key, e.name);
         ctx.result.errors.push_back({owner, std::move(owner_key), e.name, restriction_message(e)});
     }
     if (!ctx.result.errors.empty()) return run_outcome::restricted;
@@ -194,7 +197,9 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
             case step_kind::restrict_check:
             case step_kind::enter: break;
             case step_kind::load_rows:
-                if (!ctx.dry) ctx.ops[p.node(step.node).model].load(ctx, st.main.text, bind(st.main, g, p.root, root));
+                // (a destroy checked before it began that every model it loads has its code; a preview has none)
+                if (!ctx.dry && ctx.ops[p.node(step.node).model].load)
+                    ctx.ops[p.node(step.node).model].load(ctx, st.main.text, bind(st.main, g, p.root, root));
                 break;
             case step_kind::capture_targets: {
                 auto& t = ctx.targets_of(step.edge);
@@ -297,7 +302,7 @@ inline run_outcome run_targets(run_context& ctx) {
             r.scopes = g.scopes_of(e);
             r.constants = g.constants;
             auto const& pp = prepare(g, r);
-            if (!ctx.dry)
+            if (!ctx.dry && !ctx.preview)
                 if (int const m = missing_row_code(pp.p, ctx.ops); m >= 0) throw_missing_row_code(g, m);
             if (run_plan(ctx, pp, values, {.find_root = false, .targets = false}) == run_outcome::restricted)
                 return run_outcome::restricted;
