@@ -337,6 +337,27 @@ BOOST_AUTO_TEST_CASE(a_job_asked_for_again_while_it_runs_runs_once_more) {
     BOOST_TEST(db.jobs("dedup_key = 'same' AND state = 'ready' AND rerun = 0") == 1);
 }
 
+BOOST_AUTO_TEST_CASE(a_lapsed_job_is_claimed_alone_so_a_job_that_kills_its_worker_takes_no_other_down) {
+    queue_db db;
+    for (int i = 0; i < 3; ++i) db.queue.enqueue(*db, "test.sleep", "0", "batch" + std::to_string(i), 25);
+    auto const first = db.queue.claim(*db, "crashed:1", 10, std::chrono::seconds(30));
+    BOOST_REQUIRE(first.size() == 3u);
+    // its worker died with all three (one of them made it crash): their leases lapse
+    db.exec("UPDATE cascade_jobs SET locked_until = id WHERE locked_by = 'crashed:1'");  // lapsed long ago, in id order
+    for (int i = 0; i < 3; ++i) db.queue.enqueue(*db, "test.sleep", "0", "due" + std::to_string(i), 25);
+    // each claim takes one lapsed job, alone, though more rows are runnable and it asks for ten
+    for (int i = 0; i < 3; ++i) {
+        auto const taken = db.queue.claim(*db, "next:" + std::to_string(i), 10, std::chrono::seconds(30));
+        BOOST_REQUIRE(taken.size() == 1u);
+        BOOST_TEST(taken[0].id == first[static_cast<std::size_t>(i)].id);
+        BOOST_TEST(taken[0].attempts == 2);
+    }
+    // then the due ones, as a batch
+    auto const due = db.queue.claim(*db, "next:3", 10, std::chrono::seconds(30));
+    BOOST_TEST(due.size() == 3u);
+    BOOST_TEST(db.jobs("dedup_key LIKE 'due%' AND attempts = 1") == 3);
+}
+
 BOOST_AUTO_TEST_CASE(shutdown_releases_what_it_claimed_within_the_soft_timeout) {
     queue_db db;
     for (int i = 0; i < 6; ++i) db.queue.enqueue(*db, "test.sleep", "300", "sleep" + std::to_string(i), 25);

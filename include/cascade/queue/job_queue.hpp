@@ -266,8 +266,8 @@ public:
     }
 
     /// Claims up to `n` runnable jobs for `worker` from `queues` (every queue when empty), in one
-    /// statement that also counts the attempt and sets the lease: rows whose lease lapsed (or that
-    /// have none) first, then ready rows that are due, by priority (smaller first), run time and id.
+    /// statement that also counts the attempt and sets the lease: a row whose lease lapsed (or that
+    /// has none) first and alone, else ready rows that are due, by priority (smaller first), run time and id.
     /// Paused queues are left alone. Every walk reads a partial index in order and stops after n rows,
     /// so a claim costs the same with 1,000 or 1,000,000 rows queued, whatever other queues or paused
     /// queues hold (the clock is read once, as a scalar subquery). PostgreSQL: FOR UPDATE SKIP
@@ -351,8 +351,8 @@ public:
 
     /// The claim's statement: `worker` is SQL (a placeholder, or a literal for EXPLAIN); the numbers
     /// are the caller's integers; the queue names are checked and written as quoted literals.
-    ///  - lapsed: running rows whose lease lapsed, by lease (`_lease` index), in the worker's
-    ///    unpaused queues;
+    ///  - lapsed: a running row whose lease lapsed, by lease (`_lease` index), in the worker's
+    ///    unpaused queues: the oldest, alone (no due row is claimed with it);
     ///  - due, one queue: `_queue_claim (queue, priority, run_at, id)` from the queue's first entry;
     ///  - due, several queues: the same walk per queue, n rows each, the first n of them (a sort of
     ///    at most n rows per queue, never of the backlog);
@@ -380,8 +380,12 @@ public:
         std::string ctes = "lapsed AS (SELECT id FROM " + table_ + " WHERE state = 'running' AND (locked_until IS NULL OR locked_until < " +
                            clock + ") AND attempts < max_attempts" + (queues.empty() ? std::string() : " AND queue IN (" + served + ")") +
                            " AND NOT EXISTS (SELECT 1 FROM " + paused + " p WHERE p.queue = " + table_ + ".queue)" +
-                           " ORDER BY locked_until LIMIT " + limit + lock + ")";
-        std::string arms = "SELECT id FROM lapsed UNION ALL SELECT id FROM due";
+                           " ORDER BY locked_until LIMIT 1" + lock + ")";
+        // A lapsed row is taken alone: its worker died or hung while holding it, maybe because of
+        // it (a job that crashes its process), and taken with others it would take them down with
+        // it again, each time charging them an attempt, until they died beside it.
+        std::string const alone = " WHERE NOT EXISTS (SELECT 1 FROM lapsed)";
+        std::string arms = "SELECT id FROM lapsed UNION ALL SELECT id FROM due" + alone;
         bool recursive = false;
         if (queues.size() == 1) {
             ctes += ", due AS (" + one_queue(literal(pg, queues[0]), "id", true) + ")";
@@ -405,7 +409,7 @@ public:
                                               " ORDER BY i.priority, i.run_at, i.id LIMIT " + limit + ")";
             ctes += ", due_unpaused AS (SELECT d.id FROM " + each + " WHERE q.name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM " + paused +
                     " p WHERE p.queue = q.name) ORDER BY d.priority, d.run_at, d.id LIMIT " + limit + ")";
-            arms += " UNION ALL SELECT id FROM due_unpaused";
+            arms += " UNION ALL SELECT id FROM due_unpaused" + alone;
         }
         return std::string(recursive ? "WITH RECURSIVE " : "WITH ") + ctes + " UPDATE " + table_ +
                // attempts saturate: a row written with 2147483647 must not make every claim overflow
