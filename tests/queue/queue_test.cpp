@@ -358,6 +358,29 @@ BOOST_AUTO_TEST_CASE(a_lapsed_job_is_claimed_alone_so_a_job_that_kills_its_worke
     BOOST_TEST(db.jobs("dedup_key LIKE 'due%' AND attempts = 1") == 3);
 }
 
+BOOST_AUTO_TEST_CASE(a_handler_that_leaves_a_transaction_open_fails_and_stalls_nothing) {
+    queue_db db;
+    db.queue.enqueue(*db, "test.open", "0", "open", 3);
+    db.queue.enqueue(*db, "test.sleep", "0", "after", 3, std::chrono::milliseconds(300));
+    auto o = db.worker_options();
+    o.claim_batch = 1;
+    c::worker<schema> w(db.queue, o);
+    w.handle("test.open", [](std::string_view, soci::session& s) {
+        s << "BEGIN";
+        s << "INSERT INTO authors VALUES (99, 'written by a handler that never commits')";
+    });
+    w.handle("test.sleep", [](std::string_view, soci::session&) {});
+    w.start();
+    // the next job runs and is recorded; the open one failed, its write undone, and is retried
+    BOOST_TEST(eventually([&] { return db.jobs("dedup_key = 'after' AND state = 'done'") == 1; }, std::chrono::seconds(10)));
+    BOOST_TEST(eventually([&] { return db.jobs("dedup_key = 'open' AND attempts >= 1 AND state <> 'running'") == 1; },
+                          std::chrono::seconds(10)));
+    w.stop();
+    BOOST_TEST(db.text("SELECT last_error FROM cascade_jobs WHERE dedup_key = 'open'").find("inside a transaction it had not ended") !=
+               std::string::npos);
+    BOOST_TEST(db.count("authors", "id = 99") == 0);
+}
+
 BOOST_AUTO_TEST_CASE(shutdown_releases_what_it_claimed_within_the_soft_timeout) {
     queue_db db;
     for (int i = 0; i < 6; ++i) db.queue.enqueue(*db, "test.sleep", "300", "sleep" + std::to_string(i), 25);

@@ -34,6 +34,7 @@
 #include <limits>
 #include <optional>
 #include <poll.h>
+#include <stdexcept>
 #include <thread>
 #include <unistd.h>
 
@@ -470,6 +471,31 @@ private:
                 o.error = "a job handler threw something that is not a std::exception";
             }
             e.will_retry = !o.final && job.attempts < job.max_attempts;
+        }
+        // A handler that returns (or throws) inside a transaction it began would have this thread's
+        // settle and every later claim run inside it, never committed: the rows it claims locked for
+        // good on PostgreSQL, the whole database's writes on SQLite. Rolled back here; returning so
+        // fails the attempt (what it wrote is gone).
+        bool left_open = false;
+        try {
+            left_open = detail::in_transaction(s);
+        } catch (...) {
+            // a dead connection: the thread reconnects
+        }
+        if (left_open) {
+            try {
+                s << "ROLLBACK";
+            } catch (...) {
+            }
+            if (o.what == outcome::kind::done) {
+                --performed_;
+                ++failed_;
+                o.what = outcome::kind::failed;
+                o.error = "the job returned inside a transaction it had not ended; it was rolled back (a handler must commit or roll back what it begins)";
+                e.what = job_event::kind::failed;
+                e.error = std::make_exception_ptr(std::runtime_error(o.error));
+                e.will_retry = job.attempts < job.max_attempts;
+            }
         }
         e.duration = std::chrono::steady_clock::now() - t0;
         if (options_.on_event) {
