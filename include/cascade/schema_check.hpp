@@ -71,6 +71,12 @@ struct model_rules {
     static constexpr bool ok = adapted && has_primary_key && key_exact && table_clean && polymorphic_name_clean;
 };
 
+/// Whether every scope's member is a column of Struct (the rows the scope filters).
+template <class Struct, class Wheres>
+struct scopes_on;
+template <class Struct, class... Ws>
+struct scopes_on<Struct, list<Ws...>> : std::bool_constant<(member_of_v<where_traits<Ws>::member, Struct> && ...)> {};
+
 template <class Schema, class Owner, class A>
 struct association_rules {
     using acted_struct_t = typename acted_struct<A>::type;
@@ -98,9 +104,21 @@ struct association_rules {
     static constexpr bool queue_name_clean = queue_name_problem(queue_option<options_of_t<A>>::value) == nullptr;
     static constexpr bool scope_values_clean = clean_scopes<filter_t<is_where, options_of_t<A>>>::value;
     static constexpr bool name_clean = clean_text(name_option<options_of_t<A>>::value, false);
+    /// A scope filters the rows it names by a column of theirs, found by name: a member of another
+    /// struct would filter by whatever column of that name the rows have. The rows: the dependents
+    /// (has_many, has_one), the target (belongs_to, and through the join model of has_many_through).
+    static constexpr bool scopes_placed =
+        scopes_on<std::conditional_t<through, typename A::target, acted_struct_t>, filter_t<is_where, options_of_t<A>>>::value;
+    /// primary_key<> on an association names the column the foreign key refers to: the owner's
+    /// (has_many, has_one, has_many_through), the target's (belongs_to).
+    static constexpr bool ref_placed = [] {
+        if constexpr (is_null_v<primary_key_option<options_of_t<A>>::value>) return true;
+        else return member_of_v<primary_key_option<options_of_t<A>>::value, std::conditional_t<belongs, typename A::target, typename Owner::type>>;
+    }();
     static constexpr bool ok = target_in_schema && join_in_schema && policy_valid && foreign_key_placed &&
                                source_key_placed && nullify_nullable && type_column_placed && targets_option_placed &&
-                               queue_options_placed && queue_name_clean && scope_values_clean && name_clean;
+                               queue_options_placed && queue_name_clean && scope_values_clean && name_clean && scopes_placed &&
+                               ref_placed;
 };
 
 // ---- names: one association of a name per model, one model per table ------------------------------------
@@ -315,6 +333,13 @@ struct check_association {
     static_assert(rules::scope_values_clean,
                   "cascade::where: a text value contains a NUL byte, which SOCI's PostgreSQL backend would cut short");
     static_assert(rules::name_clean, "cascade::name: the name may not contain a NUL byte");
+    static_assert(rules::scopes_placed,
+                  "cascade::where: the member must be an adapted column of the rows the scope filters: the dependent "
+                  "model (has_many, has_one) or the target (belongs_to, has_many_through); a member of another struct "
+                  "would filter by whatever column of that name they have");
+    static_assert(rules::ref_placed,
+                  "cascade::primary_key on an association: the member must be an adapted column of the owner (has_many, "
+                  "has_one, has_many_through) or of the target (belongs_to), the column the foreign key refers to");
     static constexpr bool ok = rules::ok;
 };
 
