@@ -246,6 +246,44 @@ BOOST_AUTO_TEST_CASE(destroy_all_of_10000_owners_in_one_call) {
     BOOST_TEST(none.total() == 0u);
 }
 
+namespace racing {
+struct Author { BOOST_HANA_DEFINE_STRUCT(Author, (std::int64_t, id), (bool, banned)); };
+/// Its first before_destroy commits, from another session, a ban of author 7: a row that comes to
+/// match the condition while the destroy runs.
+struct Book {
+    BOOST_HANA_DEFINE_STRUCT(Book, (std::int64_t, id), (std::int64_t, author_id));
+    static inline soci::session* other = nullptr;
+    static inline long long destroyed = 0;
+    void before_destroy() {
+        if (destroyed++ == 0 && other) *other << "UPDATE authors SET banned = TRUE WHERE id = 7";
+    }
+};
+struct schema : c::schema<c::model<Author, "authors", c::has_many<Book, &Book::author_id, d::destroy>>, c::model<Book, "books">> {};
+}  // namespace racing
+
+BOOST_AUTO_TEST_CASE(destroy_all_by_a_condition_destroys_the_rows_that_matched_when_it_began) {
+    test::database db;
+    db.exec("CREATE TABLE authors (id BIGINT PRIMARY KEY, banned BOOLEAN NOT NULL)");
+    db.exec("CREATE TABLE books (id BIGINT PRIMARY KEY, author_id BIGINT NOT NULL)");
+    db.exec("INSERT INTO authors VALUES (1, TRUE), (2, TRUE), (7, FALSE)");
+    db.exec("INSERT INTO books VALUES (10, 1), (20, 2), (70, 7)");
+    // SQLite has one writer: no other session can commit while the destroy runs, so there the ban
+    // comes after it; on PostgreSQL it is committed in the middle of it.
+    std::unique_ptr<soci::session> other;
+    if (test::is_postgresql()) other = db.connect();
+    racing::Book::other = other.get();
+    racing::Book::destroyed = 0;
+    auto const r = c::destroy_all<racing::schema, racing::Author, c::where<&racing::Author::banned, true>>(*db);
+    racing::Book::other = nullptr;
+    BOOST_TEST(r.status == c::destroy_status::destroyed);
+    BOOST_TEST(r.rows("authors") == 2u);
+    BOOST_TEST(r.rows("books") == 2u);
+    BOOST_TEST(racing::Book::destroyed == 2);  // every book deleted heard its callback
+    // author 7, banned during the destroy, is not its business: it and its book stay, together
+    BOOST_TEST(db.ids("authors") == (ids{7}), tt::per_element());
+    BOOST_TEST(db.ids("books") == (ids{70}), tt::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(destroy_all_leaves_the_rows_of_keys_that_name_no_owner) {
     test::database db;
     db.exec("CREATE TABLE authors (id BIGINT PRIMARY KEY, banned BOOLEAN NOT NULL)");

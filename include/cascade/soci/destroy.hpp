@@ -279,11 +279,39 @@ destroy_result destroy_keys(soci::session& sql, transaction* scope, Keys const& 
                                {.not_found_is_empty = true, .rows = row_table<Schema, no_sink, root_model<Schema, T>()>.data()});
 }
 
+/// The root of a destroy by condition once its rows are known: their keys, and the condition still.
+template <class Schema, class T, class... Ws>
+root_spec where_keys_root() {
+    root_spec r = where_root<Schema, T, Ws...>();
+    r.column = graph_of<Schema>.model(r.model).key;
+    r.list = true;
+    return r;
+}
+/// The keys of the rows of T that match the condition now, as one bound list. A destroy by condition
+/// fixes its rows so when it starts and runs on the list (checking the condition too): on PostgreSQL
+/// each statement sees what other transactions committed before it began, and with the condition
+/// alone, a row that came to match while the destroy ran was deleted by its last statement, after
+/// the ones that destroy the dependents (left as orphans, or a foreign key refused) and without its
+/// callbacks. Rails' where(...).destroy_all loads its rows first too.
+template <class Schema, class T, class... Ws>
+std::string keys_where(soci::session& sql) {
+    using M = model_for_t<Schema, T>;
+    static prepared_plan const& pp = prepare(graph_of<Schema>, where_root<Schema, T, Ws...>());
+    sql::dialect const d = dialect_of(sql);
+    auto const& st = pp.in(d).root_keys;
+    std::vector<key_db_t<M>> keys;
+    query_column(sql, st.text, bind(st, graph_of<Schema>, pp.p.root, bound_values{}), keys, 10000);
+    return key_list<M>(keys, d);
+}
+
 template <class Schema, class T, class... Ws>
 destroy_result destroy_where(soci::session& sql, transaction* scope, destroy_options const& options) {
-    static prepared_plan const& pp = prepare(graph_of<Schema>, where_root<Schema, T, Ws...>());
+    std::string const list = keys_where<Schema, T, Ws...>(sql);
+    bound_values root;
+    root(list, "key list");
+    static prepared_plan const& pp = prepare(graph_of<Schema>, where_keys_root<Schema, T, Ws...>());
     no_sink sink;
-    return run_destroy<Schema>(sql, scope, pp, bound_values{}, options, sink, has_end_work<Schema>(root_model<Schema, T>(), false),
+    return run_destroy<Schema>(sql, scope, pp, root, options, sink, has_end_work<Schema>(root_model<Schema, T>(), false),
                                {.not_found_is_empty = true, .rows = row_table<Schema, no_sink, root_model<Schema, T>()>.data()});
 }
 

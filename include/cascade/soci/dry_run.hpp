@@ -108,9 +108,13 @@ template <class Schema, class T, class Where, class... Wheres>
     requires(detail::is_where<Where>::value && (detail::is_where<Wheres>::value && ...))
 destroy_result dry_run_all(soci::session& sql) {
     if constexpr (check_schema<Schema>::ok) {
+        // as the destroy: the rows that match now, by key, the condition still checked
+        std::string const list = detail::keys_where<Schema, T, Where, Wheres...>(sql);
+        detail::bound_values root;
+        root(list, "key list");
         static detail::prepared_plan const& pp =
-            detail::prepare(detail::graph_of<Schema>, detail::where_root<Schema, T, Where, Wheres...>());
-        return detail::run_dry<Schema>(sql, pp, detail::bound_values{}, true);
+            detail::prepare(detail::graph_of<Schema>, detail::where_keys_root<Schema, T, Where, Wheres...>());
+        return detail::run_dry<Schema>(sql, pp, root, true);
     } else {
         return {};
     }
