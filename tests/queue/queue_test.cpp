@@ -244,23 +244,28 @@ struct schema : c::schema<c::model<Member, "members", c::primary_key<&Member::ha
                           c::model<Note, "notes", c::primary_key<&Note::slug>>, c::model<Comment, "comments">> {};
 using notes_job = c::destroy_association_job<schema, Member, "notes">;
 using comments_job = c::destroy_association_job<schema, Member, "comments">;
+
+/// The queue's table and the members' tables, and a destroy's runtime writing jobs to the queue.
+struct db : queue_db {
+    c::queue_executor executor{queue, **this};
+    c::async_runtime<schema, c::queue_executor, c::shared_session> runtime{executor, c::shared_session{**this}};
+    db() {
+        exec("CREATE TABLE members (handle TEXT PRIMARY KEY)");
+        exec("CREATE TABLE notes (slug TEXT PRIMARY KEY, member_handle TEXT NOT NULL)");
+        exec("CREATE TABLE comments (id BIGINT PRIMARY KEY, member_handle TEXT NOT NULL)");
+    }
+};
 }  // namespace handles
 
 BOOST_AUTO_TEST_CASE(no_owner_key_can_spell_another_jobs_dedup_key) {
-    queue_db db;
-    db.exec("CREATE TABLE members (handle TEXT PRIMARY KEY)");
-    db.exec("CREATE TABLE notes (slug TEXT PRIMARY KEY, member_handle TEXT NOT NULL)");
-    db.exec("CREATE TABLE comments (id BIGINT PRIMARY KEY, member_handle TEXT NOT NULL)");
+    handles::db db;
     // "a" with notes "b|c..d", "z" and "a|b" with notes "c", "d..z": unescaped, both jobs were
     // "members.notes|a|b|c..d..z#2", and the second destroy's job was dropped as the first's twin.
     db.exec("INSERT INTO members VALUES ('a'), ('a|b')");
     db.exec("INSERT INTO notes VALUES ('b|c..d', 'a'), ('z', 'a'), ('c', 'a|b'), ('d..z', 'a|b')");
     db.exec("INSERT INTO comments VALUES (1, 'a'), (2, 'a|b')");
-    using handles_runtime = c::async_runtime<handles::schema, c::queue_executor, c::shared_session>;
-    c::queue_executor executor(db.queue, *db);
-    handles_runtime jobs(executor, c::shared_session{*db});
-    BOOST_REQUIRE((c::destroy<handles::schema, handles::Member>(*db, std::string("a"), jobs)));
-    BOOST_REQUIRE((c::destroy<handles::schema, handles::Member>(*db, std::string("a|b"), jobs)));
+    BOOST_REQUIRE((c::destroy<handles::schema, handles::Member>(*db, std::string("a"), db.runtime)));
+    BOOST_REQUIRE((c::destroy<handles::schema, handles::Member>(*db, std::string("a|b"), db.runtime)));
     BOOST_TEST(db.count("members") == 0);
     BOOST_TEST(db.jobs("name = 'members.notes' AND state = 'ready'") == 2);  // each destroy's notes have their job
     BOOST_TEST(db.jobs("name = 'members.comments' AND state = 'ready'") == 2);
@@ -288,7 +293,7 @@ BOOST_AUTO_TEST_CASE(no_owner_key_can_spell_another_jobs_dedup_key) {
     std::string const long_slug = text_of("long-", 2);
     db.exec("INSERT INTO members VALUES ('" + long_handle + "')");
     db.exec("INSERT INTO notes VALUES ('" + long_slug + "', '" + long_handle + "')");
-    BOOST_REQUIRE((c::destroy<handles::schema, handles::Member>(*db, long_handle, jobs)));
+    BOOST_REQUIRE((c::destroy<handles::schema, handles::Member>(*db, long_handle, db.runtime)));
     BOOST_TEST(db.jobs("name = 'members.notes' AND state = 'ready'") == 3);
     BOOST_TEST(db.text("SELECT dedup_key FROM cascade_jobs WHERE payload LIKE '%long-%'") ==
                "members.notes|" + std::string(63, 'x') + "|" +
@@ -296,18 +301,12 @@ BOOST_AUTO_TEST_CASE(no_owner_key_can_spell_another_jobs_dedup_key) {
 }
 
 BOOST_AUTO_TEST_CASE(a_job_asked_for_again_while_it_runs_runs_once_more) {
-    queue_db db;
-    db.exec("CREATE TABLE members (handle TEXT PRIMARY KEY)");
-    db.exec("CREATE TABLE notes (slug TEXT PRIMARY KEY, member_handle TEXT NOT NULL)");
-    db.exec("CREATE TABLE comments (id BIGINT PRIMARY KEY, member_handle TEXT NOT NULL)");
-    using handles_runtime = c::async_runtime<handles::schema, c::queue_executor, c::shared_session>;
-    c::queue_executor executor(db.queue, *db);
-    handles_runtime jobs(executor, c::shared_session{*db});
+    handles::db db;
     // bob is destroyed; a worker takes his comments job and is past its last look at the comments
     db.exec("INSERT INTO members VALUES ('bob')");
     db.exec("INSERT INTO notes VALUES ('hello', 'bob')");
     db.exec("INSERT INTO comments VALUES (1, 'bob')");
-    BOOST_REQUIRE((c::destroy<handles::schema, handles::Member>(*db, std::string("bob"), jobs)));
+    BOOST_REQUIRE((c::destroy<handles::schema, handles::Member>(*db, std::string("bob"), db.runtime)));
     auto claimed = db.queue.claim(*db, "w1", 10, std::chrono::seconds(30), {"default"});
     BOOST_REQUIRE(claimed.size() == 2u);  // his notes job and his comments job
     // meanwhile a new bob signs up, comments and is destroyed: the same job, for new rows
@@ -316,7 +315,7 @@ BOOST_AUTO_TEST_CASE(a_job_asked_for_again_while_it_runs_runs_once_more) {
     db.exec("INSERT INTO members VALUES ('bob')");
     db.exec("INSERT INTO notes VALUES ('hello', 'bob')");  // a slug used again, too
     db.exec("INSERT INTO comments VALUES (2, 'bob')");
-    BOOST_REQUIRE((c::destroy<handles::schema, handles::Member>(*db, std::string("bob"), jobs)));
+    BOOST_REQUIRE((c::destroy<handles::schema, handles::Member>(*db, std::string("bob"), db.runtime)));
     BOOST_TEST(db.jobs() == 2);  // still one row per job: the running ones are marked
     BOOST_TEST(db.jobs("rerun = 1") == 2);
     BOOST_TEST(db.queue.complete(*db, "w1", claimed) == 2);
