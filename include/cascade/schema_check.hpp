@@ -113,7 +113,11 @@ struct association_rules {
     /// (has_many, has_one, has_many_through), the target's (belongs_to).
     static constexpr bool ref_placed = [] {
         if constexpr (is_null_v<primary_key_option<options_of_t<A>>::value>) return true;
-        else return member_of_v<primary_key_option<options_of_t<A>>::value, std::conditional_t<belongs, typename A::target, typename Owner::type>>;
+        else if constexpr (!member_of_v<primary_key_option<options_of_t<A>>::value,
+                                        std::conditional_t<belongs, typename A::target, typename Owner::type>>)
+            return false;
+        else  // an integer or text, as keys are (key lists, jobs): a floating-point value would be cut
+            return tag_of_v<member_db_t<primary_key_option<options_of_t<A>>::value>> != value_tag::real;
     }();
     static constexpr bool ok = target_in_schema && join_in_schema && policy_valid && foreign_key_placed &&
                                source_key_placed && nullify_nullable && type_column_placed && targets_option_placed &&
@@ -339,7 +343,8 @@ struct check_association {
                   "would filter by whatever column of that name they have");
     static_assert(rules::ref_placed,
                   "cascade::primary_key on an association: the member must be an adapted column of the owner (has_many, "
-                  "has_one, has_many_through) or of the target (belongs_to), the column the foreign key refers to");
+                  "has_one, has_many_through) or of the target (belongs_to), the column the foreign key refers to, "
+                  "holding an integer or a string (not a floating-point value)");
     static constexpr bool ok = rules::ok;
 };
 

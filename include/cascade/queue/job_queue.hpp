@@ -183,8 +183,7 @@ public:
                    " attempts INTEGER NOT NULL DEFAULT 0,"
                    " max_attempts INTEGER NOT NULL, run_at BIGINT NOT NULL, locked_by TEXT, locked_until BIGINT,"
                    " last_error TEXT, errors TEXT NOT NULL DEFAULT '', created_at BIGINT NOT NULL, finished_at BIGINT," +
-                   columns_added_later[0].definition + ", " + columns_added_later[1].definition + ", " +
-                   columns_added_later[2].definition + ")";
+                   columns_added_later[0].definition + ", " + columns_added_later[1].definition + ")";
         // A table of an older cascade: the same columns, added at its end (so both shapes are one).
         for (auto const& c : columns_added_later) {
             if (has_column(sql, c.name)) continue;
@@ -214,7 +213,7 @@ public:
     void check_installed(soci::session& sql) const {
         try {
             long long n = 0;
-            sql << "SELECT COUNT(*) FROM (SELECT queue, priority, rerun FROM " + table_ + " WHERE 1 = 0) c", soci::into(n);
+            sql << "SELECT COUNT(*) FROM (SELECT queue, priority FROM " + table_ + " WHERE 1 = 0) c", soci::into(n);
             sql << "SELECT COUNT(*) FROM (SELECT queue FROM " + paused_table() + " WHERE 1 = 0) p", soci::into(n);
         } catch (std::exception const& e) {
             throw queue_not_installed(table_, e.what());
@@ -222,12 +221,9 @@ public:
     }
 
     /// Inserts a job row in the caller's transaction (the outbox): gone with a rollback, kept by a
-    /// commit, whatever happens to the process next. A live row with the same dedup key stands for
-    /// it: a ready one will do the work; a running one may be past the rows this job is for (a key
-    /// used again: an owner destroyed, made anew with new dependents, destroyed again), so it is
-    /// marked to run once more when it finishes. Returns whether a row was inserted or so marked
-    /// (false: a ready twin will do it). On PostgreSQL an insert also NOTIFYs idle workers (delivered
-    /// at commit).
+    /// commit, whatever happens to the process next. A ready row with the same dedup key stands for it
+    /// (returns false); a running one does not (see below). Returns whether a row was inserted. On
+    /// PostgreSQL the insert also NOTIFYs idle workers (delivered at commit).
     bool enqueue(soci::session& sql, std::string const& name, std::string const& payload, std::string const& dedup_key,
                  int max_attempts, std::chrono::milliseconds delay = std::chrono::milliseconds(0)) const {
         enqueue_options o;
@@ -250,19 +246,38 @@ public:
         long long const when = options.run_at ? *options.run_at : options.delay.count();
         int const priority = options.priority;
         std::string const run_at = options.run_at ? std::string(":r") : now(pg) + " + :r";
-        soci::statement st = (sql.prepare << "INSERT INTO " + table_ +
-                                                 " (name, payload, dedup_key, state, attempts, max_attempts, run_at, created_at, queue,"
-                                                 " priority) VALUES (:n, :p, :k, 'ready', 0, :m, " + run_at + ", " + now(pg) +
-                                                 ", :q, :pr) ON CONFLICT (dedup_key) WHERE state IN ('ready', 'running') DO UPDATE SET"
-                                                 " rerun = 1 WHERE " + table_ + ".state = 'running'",
-                              soci::use(name), soci::use(payload), soci::use(dedup_key), soci::use(max_attempts), soci::use(when),
-                              soci::use(options.queue), soci::use(priority));
-        st.execute(true);
-        bool const written = st.get_affected_rows() > 0;
-        // The queue's name rides along: a worker serving other queues need not wake. (A marked twin
-        // needs no wake-up: its worker is at it.)
-        if (written && pg) sql << "NOTIFY " + channel() + ", " + literal(true, options.queue);
-        return written;
+        // A ready twin has not begun: it will find the rows this job is for. A running twin may be past
+        // them (an owner's key used again: destroyed, made anew with new dependents and destroyed again
+        // while the first job runs; dropped, those dependents stayed for good), so the job goes in under
+        // its key's next generation (`key|2`, `key|3`, ...), where a ready twin stands for it again.
+        // Nothing is written to the twin: a row a worker holds must not be locked by a caller's
+        // transaction (an upsert's DO UPDATE holds it until the caller commits, and the worker's
+        // heartbeat and completion wait for it, or deadlock with it).
+        std::string key = dedup_key;
+        for (int generation = 1, tries = 0;; ++tries) {
+            soci::statement st = (sql.prepare << "INSERT INTO " + table_ +
+                                                     " (name, payload, dedup_key, state, attempts, max_attempts, run_at, created_at, queue,"
+                                                     " priority) VALUES (:n, :p, :k, 'ready', 0, :m, " + run_at + ", " + now(pg) +
+                                                     ", :q, :pr) ON CONFLICT (dedup_key) WHERE state IN ('ready', 'running') DO NOTHING",
+                                  soci::use(name), soci::use(payload), soci::use(key), soci::use(max_attempts), soci::use(when),
+                                  soci::use(options.queue), soci::use(priority));
+            st.execute(true);
+            if (st.get_affected_rows() > 0) {
+                // The queue's name rides along: a worker serving other queues need not wake.
+                if (pg) sql << "NOTIFY " + channel() + ", " + literal(true, options.queue);
+                return true;
+            }
+            std::string state;
+            soci::indicator ind = soci::i_null;
+            sql << "SELECT MIN(state) FROM " + table_ + " WHERE dedup_key = :k AND state IN ('ready', 'running')", soci::use(key),
+                soci::into(state, ind);
+            if (ind != soci::i_null && state == "ready") return false;   // ('ready' < 'running': one ready row is enough)
+            if (ind != soci::i_null || tries >= 3) {                       // running (or gone and back, again and again)
+                key = dedup_key + "|" + std::to_string(++generation);
+                tries = -1;
+            }
+            // else: the twin finished between the two statements: the same key again
+        }
     }
 
     /// Claims up to `n` runnable jobs for `worker` from `queues` (every queue when empty), in one
@@ -425,17 +440,11 @@ public:
     }
 
     /// Marks jobs done, in one statement; only rows `worker` still holds with that attempt (a row
-    /// whose lease lapsed and that another worker took over is theirs). A job asked for again while
-    /// it ran (`rerun`) goes back to ready instead, due now, with fresh attempts. Returns how many.
+    /// whose lease lapsed and that another worker took over is theirs). Returns how many.
     long long complete(soci::session& sql, std::string const& worker, std::vector<claimed_job> const& jobs) const {
         if (jobs.empty()) return 0;
-        std::string const at = now(is_pg(sql));
-        // (every expression reads the row as it was before the update, on both engines)
-        soci::statement st = (sql.prepare << "UPDATE " + table_ + " SET state = CASE WHEN rerun <> 0 THEN 'ready' ELSE 'done' END,"
-                                                 " finished_at = CASE WHEN rerun <> 0 THEN NULL ELSE " + at + " END,"
-                                                 " attempts = CASE WHEN rerun <> 0 THEN 0 ELSE attempts END,"
-                                                 " run_at = CASE WHEN rerun <> 0 THEN " + at + " ELSE run_at END, rerun = 0,"
-                                                 " locked_by = NULL, locked_until = NULL WHERE state = 'running' AND locked_by = :w AND " +
+        soci::statement st = (sql.prepare << "UPDATE " + table_ + " SET state = 'done', finished_at = " + now(is_pg(sql)) +
+                                                 ", locked_by = NULL, locked_until = NULL WHERE state = 'running' AND locked_by = :w AND " +
                                                  held(jobs),
                               soci::use(worker));
         st.execute(true);
@@ -455,9 +464,8 @@ public:
         std::string const line = "attempt " + std::to_string(job.attempts) + ": " + message + "\n";
         std::string const state = dead ? "dead" : "ready";
         long long const delay_ms = retry_in.count();
-        // A rerun asked for meanwhile is the same work: the retry does it, or (dead) the operator's.
         sql << "UPDATE " + table_ + " SET state = :s, last_error = :e, errors = errors || :line, run_at = " + now(pg) +
-                   " + :d, rerun = 0, locked_by = NULL, locked_until = NULL, finished_at = CASE WHEN :s2 = 'dead' THEN " + now(pg) +
+                   " + :d, locked_by = NULL, locked_until = NULL, finished_at = CASE WHEN :s2 = 'dead' THEN " + now(pg) +
                    " ELSE NULL END WHERE id = :id AND state = 'running' AND locked_by = :w AND attempts = :a",
             soci::use(state), soci::use(message), soci::use(line), soci::use(delay_ms), soci::use(state), soci::use(job.id),
             soci::use(worker), soci::use(job.attempts);
@@ -478,7 +486,7 @@ public:
     /// idle workers are woken for them, as for a new job.
     void release(soci::session& sql, std::string const& worker, std::vector<claimed_job> const& jobs) const {
         if (jobs.empty()) return;
-        sql << "UPDATE " + table_ + " SET state = 'ready', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, rerun = 0,"
+        sql << "UPDATE " + table_ + " SET state = 'ready', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END,"
                    " locked_by = NULL, locked_until = NULL WHERE state = 'running' AND locked_by = :w AND " + held(jobs),
             soci::use(worker);
         if (!is_pg(sql)) return;
@@ -610,7 +618,7 @@ public:
             if (ind != soci::i_null) throw job_has_live_twin(id, twin);
         }
         soci::statement st = (sql.prepare << "UPDATE " + table_ + " SET state = 'ready', attempts = 0, run_at = " +
-                                                 now(is_pg(sql)) + ", finished_at = NULL, rerun = 0, locked_by = NULL, locked_until = NULL"
+                                                 now(is_pg(sql)) + ", finished_at = NULL, locked_by = NULL, locked_until = NULL"
                                                  " WHERE state = 'dead' AND (:id < 0 OR id = :id2) AND NOT EXISTS (SELECT 1 FROM " +
                                                  table_ + " l WHERE l.dedup_key = " + table_ + ".dedup_key AND l.state IN ('ready', 'running'))"
                                                  " AND (:id3 >= 0 OR id = (SELECT MAX(d.id) FROM " + table_ + " d WHERE d.dedup_key = " +
@@ -717,11 +725,8 @@ private:
         char const* name;
         char const* definition;
     };
-    static constexpr column_added_later columns_added_later[3] = {
-        {"queue", "queue TEXT NOT NULL DEFAULT 'default'"},
-        {"priority", "priority INTEGER NOT NULL DEFAULT 0"},
-        // 1: the job was asked for again while it ran (see enqueue): it runs once more when it finishes
-        {"rerun", "rerun INTEGER NOT NULL DEFAULT 0"}};
+    static constexpr column_added_later columns_added_later[2] = {
+        {"queue", "queue TEXT NOT NULL DEFAULT 'default'"}, {"priority", "priority INTEGER NOT NULL DEFAULT 0"}};
     /// Whether the table has the column (resolved as the statements resolve the table's name).
     bool has_column(soci::session& sql, char const* column) const {
         long long n = 0;

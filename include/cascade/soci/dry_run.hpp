@@ -7,7 +7,10 @@
 // after this one's deletes and may meet rows it deleted (a profile and its user that each destroy the
 // other; a book that destroys its author, who restricts destroying books; one person as a badge's
 // giver and holder). Their dry run does the destroy, without callbacks or jobs, and rolls it back:
-// exact, at the price of the destroy's row locks for its duration.
+// exact, at the price of the destroy's row locks for its duration; it needs a transaction that may
+// write (not a READ ONLY one, not a hot standby), and the database's own delete triggers fire (their
+// writes are rolled back too; sequences they advance stay advanced). A dry run by a condition reads
+// the matching keys first, as the destroy does, then counts in its snapshot.
 #include <cascade/soci/destroy.hpp>
 
 namespace cascade {
