@@ -71,12 +71,16 @@ struct transaction_required : error {
 ///    removes the dependents), or make the association dependent::destroy or delete_all. Not ON DELETE
 ///    CASCADE: the database would delete the dependents at once, without callbacks or their own
 ///    cascades, and destroy_async would find nothing to do (rails#40777).
+///  - `association` names a declared association between the two tables (PostgreSQL names them): rows
+///    its policy did not reach still refer (outside its scope, written meanwhile), or a belongs_to
+///    target that other rows still refer to.
 ///  - `association` empty: a table refers to the deleted rows through a key no association of the
-///    schema declares; declare it, or give the constraint ON DELETE CASCADE / SET NULL.
+///    schema declares (or SQLite, which names no table); declare it, or give the constraint ON DELETE
+///    CASCADE / SET NULL.
 struct foreign_key_violation : error {
     std::string constraint;   ///< the constraint's name (PostgreSQL; SQLite does not say)
     std::string table;        ///< the table whose rows refer to the deleted ones (PostgreSQL)
-    std::string association;  ///< "authors.books": the destroy_async association it blocks, if one
+    std::string association;  ///< "authors.books": the association between the two tables, if one
     foreign_key_violation(std::string what, std::string constraint_, std::string table_, std::string association_)
         : error(std::move(what)), constraint(std::move(constraint_)), table(std::move(table_)),
           association(std::move(association_)) {}

@@ -63,7 +63,7 @@ enum class step_kind : unsigned char {
     restrict_check,   ///< edge's rows of node that would survive: an error (before any write)
     enter,            ///< the handling of node's set (and its group's) begins: explain prints a heading
     load_rows,        ///< stream node's rows: before_destroy, jobs, the commit log
-    capture_targets,  ///< belongs_to edge of node: the rows it refers to, destroyed after this plan
+    capture_targets,  ///< belongs_to edge of node: the rows it refers to, destroyed once node's rows are deleted
     capture_keys,     ///< a group of several models: read each member's keys before any goes
     remove,           ///< delete node's set (then after_destroy on its rows)
     nullify,          ///< clear edge's foreign key on the rows of node that survive
@@ -267,7 +267,7 @@ constexpr plan make_plan(graph const& g, root_spec const& root) {
         if (p.nodes[next].removed) continue;
         int const n = static_cast<int>(next);
         for (auto const& e : g.edges_of(p.nodes[next].model)) {
-            if (!e.has_side()) continue;  // belongs_to targets: destroyed after the plan, by their own
+            if (!e.has_side()) continue;  // belongs_to targets: destroyed by their own plan, after the rows referring
             int const ei = g.index_of(e);
             switch (e.action) {
                 case policy_action::destroy: raw.push_back({node_for(p.destroyed_of, e.acted, false), ei, n}); break;

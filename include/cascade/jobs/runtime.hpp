@@ -601,7 +601,7 @@ private:
         };
         destroy_result const r = detail::run_destroy<Schema>(
             sql, nullptr, pp, root, o, sink, end_work,
-            {.run = {.find_root = find_root, .targets = true},
+            {.run = {.find_root = find_root},
              .not_found_is_empty = true,
              .rows = detail::row_table<Schema, detail::pending_jobs<async_runtime>>.data()},
             owner_still_gone);

@@ -109,6 +109,24 @@ struct nothing_inside {
     void operator()(soci::session&) const {}
 };
 
+/// The associations of the schema between the table whose delete was refused and the table whose rows
+/// refer to it ("owner.name", joined by " or "), empty when none is declared or the
+/// database did not name both tables (SQLite).
+template <class Schema>
+std::string declared_between(std::string_view deleted, std::string_view referring) {
+    auto const& g = graph_of<Schema>;
+    std::string out;
+    if (deleted.empty() || referring.empty()) return out;
+    for (auto const& e : g.edges) {
+        bool const has_side = e.has_side() && g.model(e.owner).table == deleted && g.model(e.acted).table == referring;
+        bool const belongs = !e.has_side() && g.model(e.target).table == deleted && g.model(e.owner).table == referring;
+        if (!has_side && !belongs) continue;
+        if (!out.empty()) out += " or ";
+        out += std::string(g.model(e.owner).table) + "." + std::string(e.name);
+    }
+    return out;
+}
+
 /// Rethrows a failure of the cascade; the database's foreign key refusal becomes
 /// cascade::foreign_key_violation, naming the destroy_async association it blocks when there is one.
 template <class Schema>
@@ -135,7 +153,7 @@ template <class Schema>
     else constraint += refusal->constraint + "\"";
     std::string const on = refusal->table.empty() ? std::string() : " on " + refusal->table;
     std::string what;
-    if (!association.empty())
+    if (!association.empty()) {
         what = "cascade: " + constraint + on + " refused to delete an owner before its dependents, but " +
                association +
                " is dependent::destroy_async: its job deletes the dependents after the owner is gone. Fix: drop the "
@@ -143,11 +161,18 @@ template <class Schema>
                "dependent::destroy or delete_all. Not ON DELETE CASCADE: the database would delete the dependents at "
                "once, without their callbacks and cascades, and the job would find nothing (rails#40777). Nothing was "
                "changed";
-    else
+    } else if (auto const declared = declared_between<Schema>(refusal->deleted, refusal->table); !declared.empty()) {
+        association = declared;
+        what = "cascade: " + constraint + on + " refused to delete rows of " + refusal->deleted +
+               " that rows of " + refusal->table + " still refer to, through " + declared +
+               ": rows its policy does not reach (outside its scope, or written meanwhile by a callback or another "
+               "session), or, for a belongs_to, a target other rows still refer to. Nothing was changed";
+    } else {
         what = "cascade: " + constraint + on +
                " refused a delete: rows refer to the destroyed rows through a key no association of the schema "
                "declares. Declare it (has_many or has_one with a dependent policy), or give the constraint ON DELETE "
                "CASCADE or SET NULL. Nothing was changed";
+    }
     throw foreign_key_violation(std::move(what), refusal->constraint, refusal->table, std::move(association));
 }
 

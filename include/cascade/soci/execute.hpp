@@ -56,17 +56,17 @@ struct run_context {
     /// Write, without row code (no callbacks, no jobs), to be rolled back: the dry run of a plan whose
     /// belongs_to targets' own plans may meet rows it deletes, which only writing shows exactly.
     bool preview = false;
-    /// belongs_to targets found, per edge: list elements to handle, and those handled already.
-    struct targets_of_edge {
+    /// belongs_to targets handled already by this destroy, per edge (list elements, sorted): each
+    /// target once, however many plans find it.
+    struct handled_targets {
         int edge;
-        std::vector<std::string> pending, done;  ///< sorted, without duplicates
+        std::vector<std::string> done;
     };
-
-    std::vector<targets_of_edge> targets{};
-    targets_of_edge& targets_of(int edge) {
+    std::vector<handled_targets> targets{};
+    std::vector<std::string>& targets_done(int edge) {
         for (auto& t : targets)
-            if (t.edge == edge) return t;
-        return targets.emplace_back(targets_of_edge{edge, {}, {}});
+            if (t.edge == edge) return t.done;
+        return targets.emplace_back(handled_targets{edge, {}}).done;
     }
 };
 
@@ -91,7 +91,6 @@ enum class run_outcome { done, not_found, restricted };
 
 struct run_options {
     bool find_root = true;  ///< count (and lock) the root rows first: none is not_found
-    bool targets = true;    ///< then destroy the belongs_to targets found, by their own plans
 };
 
 /// The values of a statement: from the root's values, the schema's constants, the root's own
@@ -163,7 +162,12 @@ inline std::string restriction_message(edge_data const& e) {
                : "Cannot delete record because dependent " + std::string(e.name) + " exist";
 }
 
-run_outcome run_targets(run_context& ctx);
+/// belongs_to targets one plan found, per edge, not yet handled.
+struct pending_targets {
+    int edge;
+    std::vector<std::string> keys;  ///< list elements, sorted, without duplicates
+};
+run_outcome run_targets(run_context& ctx, pending_targets& pending);
 
 /// Runs plan `pp` with the root's values `root`.
 inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_values const& root, run_options o = {}) {
@@ -190,6 +194,16 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
     }
     if (!ctx.result.errors.empty()) return run_outcome::restricted;
     std::vector<std::string> member_keys(p.nodes.size());
+    std::vector<pending_targets> targets;
+    // The targets the rows of node n refer to, once those rows are deleted: before any row the targets
+    // refer to goes (a plain REFERENCES holds throughout), as Rails destroys them in each row's
+    // after_destroy.
+    auto const targets_after = [&](int n) {
+        for (auto& t : targets)
+            if (g.edge(t.edge).owner == p.node(n).model && !t.keys.empty())
+                if (run_targets(ctx, t) == run_outcome::restricted) return run_outcome::restricted;
+        return run_outcome::done;
+    };
     for (std::size_t i = 0; i < p.steps.size(); ++i) {
         auto const& step = p.steps[i];
         auto const& st = S.steps[i];
@@ -202,13 +216,8 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
                     ctx.ops[p.node(step.node).model].load(ctx, st.main.text, bind(st.main, g, p.root, root));
                 break;
             case step_kind::capture_targets: {
-                auto& t = ctx.targets_of(step.edge);
-                std::vector<std::string> found;
-                read_elements(ctx, st.main.text, bind(st.main, g, p.root, root), g.edge(step.edge).ref_tag, found);
-                for (auto& f : found)
-                    if (!std::binary_search(t.done.begin(), t.done.end(), f)) t.pending.push_back(std::move(f));
-                std::sort(t.pending.begin(), t.pending.end());
-                t.pending.erase(std::unique(t.pending.begin(), t.pending.end()), t.pending.end());
+                auto& t = targets.emplace_back(pending_targets{step.edge, {}});
+                read_elements(ctx, st.main.text, bind(st.main, g, p.root, root), g.edge(step.edge).ref_tag, t.keys);
                 break;
             }
             case step_kind::capture_keys: {
@@ -264,6 +273,8 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
                     else inner();
                 };
                 open_from(open_from, i);
+                for (std::size_t k = i; k < end; ++k)
+                    if (targets_after(p.steps[k].node) == run_outcome::restricted) return run_outcome::restricted;
                 i = end - 1;
                 break;
             }
@@ -277,45 +288,46 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
             }
         }
     }
-    return o.targets ? run_targets(ctx) : run_outcome::done;
+    return run_outcome::done;
 }
 
-/// The rows belongs_to dependents refer to, after the plan that found them: destroyed by the plan of
-/// their own model (which may find more), or deleted. Each target once.
-inline run_outcome run_targets(run_context& ctx) {
+/// The rows a belongs_to edge's dependents refer to, once those dependents are deleted: destroyed by
+/// the plan of their own model (which handles the targets it finds the same way), or deleted. Each
+/// target once per destroy.
+inline run_outcome run_targets(run_context& ctx, pending_targets& pending) {
     auto const& g = ctx.g;
-    for (;;) {
-        auto it = std::find_if(ctx.targets.begin(), ctx.targets.end(), [](auto const& t) { return !t.pending.empty(); });
-        if (it == ctx.targets.end()) return run_outcome::done;
-        auto const& e = g.edge(it->edge);
-        std::string const list = list_of(it->pending, ctx.dialect);
-        it->done.insert(it->done.end(), it->pending.begin(), it->pending.end());
-        std::sort(it->done.begin(), it->done.end());
-        it->pending.clear();
-        bound_values values;
-        values(list, "key list");
-        if (e.action == policy_action::destroy) {
-            root_spec r;
-            r.model = e.target;
-            r.column = e.ref;
-            r.list = true;
-            r.scopes = g.scopes_of(e);
-            r.constants = g.constants;
-            auto const& pp = prepare(g, r);
-            if (!ctx.dry && !ctx.preview)
-                if (int const m = missing_row_code(pp.p, ctx.ops); m >= 0) throw_missing_row_code(g, m);
-            if (run_plan(ctx, pp, values, {.find_root = false, .targets = false}) == run_outcome::restricted)
-                return run_outcome::restricted;
-        } else {
-            auto const st = sql::plan_writer::remove_targets(g, e, ctx.dialect, ctx.dry);
-            root_spec none;
-            auto const v = bind(st, g, none, bound_values{}, values);
-            long long n = 0;
-            if (ctx.dry) query_bound(ctx.sql, st.text, v, n);
-            else n = execute_bound(ctx.sql, st.text, v);
-            ctx.result.add(g.model(e.target).table, row_action::deleted, static_cast<std::size_t>(n));
-        }
+    auto& done = ctx.targets_done(pending.edge);
+    std::vector<std::string> keys;
+    std::set_difference(pending.keys.begin(), pending.keys.end(), done.begin(), done.end(), std::back_inserter(keys));
+    pending.keys.clear();
+    if (keys.empty()) return run_outcome::done;
+    std::vector<std::string> merged;
+    std::merge(done.begin(), done.end(), keys.begin(), keys.end(), std::back_inserter(merged));
+    done = std::move(merged);
+    auto const& e = g.edge(pending.edge);
+    std::string const list = list_of(keys, ctx.dialect);
+    bound_values values;
+    values(list, "key list");
+    if (e.action == policy_action::destroy) {
+        root_spec r;
+        r.model = e.target;
+        r.column = e.ref;
+        r.list = true;
+        r.scopes = g.scopes_of(e);
+        r.constants = g.constants;
+        auto const& pp = prepare(g, r);
+        if (!ctx.dry && !ctx.preview)
+            if (int const m = missing_row_code(pp.p, ctx.ops); m >= 0) throw_missing_row_code(g, m);
+        return run_plan(ctx, pp, values, {.find_root = false});
     }
+    auto const st = sql::plan_writer::remove_targets(g, e, ctx.dialect, ctx.dry);
+    root_spec none;
+    auto const v = bind(st, g, none, bound_values{}, values);
+    long long n = 0;
+    if (ctx.dry) query_bound(ctx.sql, st.text, v, n);
+    else n = execute_bound(ctx.sql, st.text, v);
+    ctx.result.add(g.model(e.target).table, row_action::deleted, static_cast<std::size_t>(n));
+    return run_outcome::done;
 }
 
 }  // namespace cascade::detail
