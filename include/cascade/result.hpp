@@ -51,7 +51,11 @@ struct table_count {
 
 struct destroy_result {
     destroy_status status = destroy_status::destroyed;
+    /// One per restricted owner and association: the first 100 owners of each association, in key
+    /// order (Django's RestrictedError carries every object; Rails returns each record with its errors).
     std::vector<restriction> errors;
+    /// Restricted owners beyond the first 100 of an association, counted but not listed in errors.
+    std::size_t unlisted_restrictions = 0;
     std::vector<table_count> counts;
     /// For aborted: the model and key whose before_destroy aborted.
     std::optional<std::pair<std::string_view, std::string>> aborted_by;

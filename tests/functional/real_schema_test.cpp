@@ -87,3 +87,179 @@ BOOST_AUTO_TEST_CASE(a_refusal_names_the_declared_association) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// ---- after_rollback: every row whose destroy began --------------------------------------------------
+namespace rollback {
+struct log {
+    static inline std::vector<std::string> before, rolled_back;
+    static void clear() { before.clear(), rolled_back.clear(); }
+};
+struct Author {
+    BOOST_HANA_DEFINE_STRUCT(Author, (std::int64_t, id));
+    void before_destroy() { log::before.push_back("a" + std::to_string(id)); }
+    void after_rollback() { log::rolled_back.push_back("a" + std::to_string(id)); }
+};
+struct Book {
+    BOOST_HANA_DEFINE_STRUCT(Book, (std::int64_t, id), (std::int64_t, author_id));
+    void before_destroy() { log::before.push_back("b" + std::to_string(id)); }
+    void after_rollback() { log::rolled_back.push_back("b" + std::to_string(id)); }
+};
+struct Chapter {
+    BOOST_HANA_DEFINE_STRUCT(Chapter, (std::int64_t, id), (std::int64_t, book_id));
+    bool before_destroy() {
+        log::before.push_back("c" + std::to_string(id));
+        return id != 22;  // chapter 22 refuses
+    }
+    void after_rollback() { log::rolled_back.push_back("c" + std::to_string(id)); }
+};
+struct schema : c::schema<c::model<Author, "authors", c::has_many<Book, &Book::author_id, d::destroy>>,
+                          c::model<Book, "books", c::has_many<Chapter, &Chapter::book_id, d::destroy>>,
+                          c::model<Chapter, "chapters">> {};
+}  // namespace rollback
+
+BOOST_AUTO_TEST_SUITE(real_schemas)
+
+// Rails runs after_rollback on the records whose row it deleted; its row-by-row order has deleted the
+// earlier siblings' whole subtrees when a later one refuses. cascade deletes no row of a set before all
+// of them and their dependents passed before_destroy, so it runs after_rollback on every row whose
+// before_destroy passed: each side effect taken there can be undone. Not the refusing row.
+BOOST_AUTO_TEST_CASE(after_rollback_reaches_every_row_whose_destroy_began) {
+    test::database db;
+    db.exec("CREATE TABLE authors (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE books (id BIGINT PRIMARY KEY, author_id BIGINT NOT NULL)");
+    db.exec("CREATE TABLE chapters (id BIGINT PRIMARY KEY, book_id BIGINT NOT NULL)");
+    db.exec("INSERT INTO authors VALUES (1)");
+    db.exec("INSERT INTO books VALUES (10, 1), (11, 1)");
+    db.exec("INSERT INTO chapters VALUES (20, 10), (21, 10), (22, 11), (23, 11)");
+    rollback::log::clear();
+    auto const r = c::destroy<rollback::schema, rollback::Author>(*db, 1);
+    BOOST_TEST(r.status == c::destroy_status::aborted);
+    BOOST_TEST(r.aborted_by->second == "22");
+    BOOST_TEST(rollback::log::before == (std::vector<std::string>{"a1", "b10", "b11", "c20", "c21", "c22"}),
+               tt::per_element());
+    BOOST_TEST(rollback::log::rolled_back == (std::vector<std::string>{"a1", "b10", "b11", "c20", "c21"}),
+               tt::per_element());
+    BOOST_TEST(db.count("chapters") == 4);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---- restrictions name every restricted owner -------------------------------------------------------
+namespace restricted {
+struct Author { BOOST_HANA_DEFINE_STRUCT(Author, (std::int64_t, id)); };
+struct Book { BOOST_HANA_DEFINE_STRUCT(Book, (std::int64_t, id), (std::int64_t, author_id)); };
+struct schema : c::schema<c::model<Author, "authors", c::has_many<Book, &Book::author_id, d::restrict_with_error>>,
+                          c::model<Book, "books">> {};
+}  // namespace restricted
+
+BOOST_AUTO_TEST_SUITE(real_schemas)
+
+BOOST_AUTO_TEST_CASE(destroy_all_names_each_restricted_owner_the_first_hundred_and_counts_the_rest) {
+    test::database db;
+    db.exec("CREATE TABLE authors (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE books (id BIGINT PRIMARY KEY, author_id BIGINT NOT NULL)");
+    std::vector<long long> keys;
+    for (long long a = 1; a <= 10000; ++a) keys.push_back(a);
+    db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000) "
+            "INSERT INTO authors SELECT i FROM n");
+    db.exec("INSERT INTO books VALUES (1, 17), (2, 17), (3, 4711), (4, 9000)");  // three restricted authors
+    auto const three = c::destroy_all<restricted::schema, restricted::Author>(*db, keys);
+    BOOST_TEST(three.status == c::destroy_status::restricted);
+    std::vector<std::string> named;
+    for (auto const& e : three.errors) named.push_back(e.key);
+    BOOST_TEST(named == (std::vector<std::string>{"17", "4711", "9000"}), tt::per_element());
+    BOOST_TEST(three.unlisted_restrictions == 0u);
+    BOOST_TEST(db.count("authors") == 10000);
+    // 150 restricted: the first 100 named, the other 50 counted
+    db.exec("INSERT INTO books SELECT 100 + id, id FROM authors WHERE id BETWEEN 1001 AND 1147");
+    auto const many = c::destroy_all<restricted::schema, restricted::Author>(*db, keys);
+    BOOST_TEST(many.errors.size() == 100u);
+    BOOST_TEST(many.errors.front().key == "17");
+    BOOST_TEST(many.unlisted_restrictions == 50u);
+    auto const preview = c::dry_run_all<restricted::schema, restricted::Author>(*db, keys);
+    BOOST_TEST(preview.errors.size() == 100u);
+    BOOST_TEST(preview.unlisted_restrictions == 50u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---- callbacks in a tree run in tree order ----------------------------------------------------------
+namespace comment_tree {
+struct Comment {
+    BOOST_HANA_DEFINE_STRUCT(Comment, (std::int64_t, id), (std::optional<std::int64_t>, parent_id));
+    static inline std::vector<std::int64_t> before, after;
+    void before_destroy() { before.push_back(id); }
+    void after_destroy() { after.push_back(id); }
+};
+struct schema : c::schema<c::model<Comment, "comments", c::has_many<Comment, &Comment::parent_id, d::destroy, c::name<"replies">>>> {};
+}  // namespace comment_tree
+
+BOOST_AUTO_TEST_SUITE(real_schemas)
+
+// Keys against the tree's order: the root is 10, its replies 7 and 12, 7's reply 3, 3's reply 1. A guard in
+// before_destroy sees each parent before its replies; after_destroy hears the replies before their parent.
+BOOST_AUTO_TEST_CASE(callbacks_in_a_tree_run_parents_first_before_and_children_first_after) {
+    test::database db;
+    db.exec("CREATE TABLE comments (id BIGINT PRIMARY KEY, parent_id BIGINT REFERENCES comments (id))");
+    db.exec("INSERT INTO comments VALUES (10, NULL), (7, 10), (12, 10), (3, 7), (1, 3), (99, NULL)");
+    comment_tree::Comment::before.clear();
+    comment_tree::Comment::after.clear();
+    auto const r = c::destroy<comment_tree::schema, comment_tree::Comment>(*db, 10);
+    BOOST_TEST(r.status == c::destroy_status::destroyed);
+    BOOST_TEST(comment_tree::Comment::before == (std::vector<std::int64_t>{10, 7, 12, 3, 1}), tt::per_element());
+    BOOST_TEST(comment_tree::Comment::after == (std::vector<std::int64_t>{1, 3, 12, 7, 10}), tt::per_element());
+    BOOST_TEST(db.ids("comments") == (ids{99}), tt::per_element());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---- a row that joins a loaded set stays ----------------------------------------------------------
+// A post's comments are loaded (before_destroy), then deleted. A comment written meanwhile, by another
+// session (PostgreSQL, READ COMMITTED: the DELETE sees it) or by a callback in this one, was never
+// loaded: it must not be deleted unheard. No foreign key stops it (polymorphic comments have none).
+namespace late_row {
+struct Post {
+    BOOST_HANA_DEFINE_STRUCT(Post, (std::int64_t, id));
+};
+struct Comment {
+    BOOST_HANA_DEFINE_STRUCT(Comment, (std::int64_t, id), (std::int64_t, post_id));
+    static inline std::vector<std::int64_t> before, after, committed;
+    static inline std::function<void(soci::session&)> meanwhile;
+    void before_destroy(c::destroy_context const& ctx) {
+        before.push_back(id);
+        if (meanwhile) std::exchange(meanwhile, nullptr)(ctx.session);  // once, between the load and the delete
+    }
+    void after_destroy() { after.push_back(id); }
+    void after_commit() { committed.push_back(id); }
+};
+struct schema : c::schema<c::model<Post, "posts", c::has_many<Comment, &Comment::post_id, d::destroy>>,
+                          c::model<Comment, "comments">> {};
+}  // namespace late_row
+
+BOOST_AUTO_TEST_SUITE(real_schemas)
+
+BOOST_AUTO_TEST_CASE(a_row_that_joins_a_loaded_set_is_not_deleted_unheard) {
+    using late_row::Comment;
+    test::database db;
+    db.exec("CREATE TABLE posts (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE comments (id BIGINT PRIMARY KEY, post_id BIGINT NOT NULL)");
+    db.exec("INSERT INTO posts VALUES (1), (2)");
+    db.exec("INSERT INTO comments VALUES (10, 1), (11, 1), (20, 2)");
+    Comment::before.clear(), Comment::after.clear(), Comment::committed.clear();
+    std::unique_ptr<soci::session> other;
+    if (test::is_postgresql()) {
+        other = db.connect();  // another session, committing at once
+        Comment::meanwhile = [&](soci::session&) { *other << "INSERT INTO comments VALUES (12, 1)"; };
+    } else {
+        Comment::meanwhile = [](soci::session& s) { s << "INSERT INTO comments VALUES (12, 1)"; };
+    }
+    auto const r = c::destroy<late_row::schema, late_row::Post>(*db, 1);
+    BOOST_TEST(r.status == c::destroy_status::destroyed);
+    BOOST_TEST(Comment::before == (std::vector<std::int64_t>{10, 11}), tt::per_element());
+    BOOST_TEST(Comment::after == (std::vector<std::int64_t>{10, 11}), tt::per_element());
+    BOOST_TEST(Comment::committed == (std::vector<std::int64_t>{10, 11}), tt::per_element());
+    BOOST_TEST(r.rows("comments") == 2u);
+    BOOST_TEST(db.ids("comments") == (ids{12, 20}), tt::per_element());  // the late row stays, as in Rails
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -95,7 +95,15 @@ BOOST_AUTO_TEST_CASE(polymorphic_nullify_clears_both_columns) {
 
 BOOST_AUTO_TEST_CASE(a_restriction_checks_only_rows_that_survive) {
     BOOST_TEST((step<schema, Author>(step_kind::restrict_check, "awards").main.text ==
-                R"(SELECT t0."book_id" FROM "awards" t0 WHERE t0."book_id" IN (SELECT r."id" FROM "books" r WHERE (r."author_id" = :p1)) LIMIT 1)"));
+                R"(SELECT DISTINCT t0."book_id" FROM "awards" t0 WHERE t0."book_id" IN (SELECT r."id" FROM "books" r WHERE (r."author_id" = :p1)) ORDER BY 1 LIMIT 101)"));
+    // every restricted owner is counted, beyond the 100 named
+    BOOST_TEST((step<schema, Author>(step_kind::restrict_check, "awards").count.text ==
+                R"(SELECT COUNT(DISTINCT t0."book_id") FROM "awards" t0 WHERE t0."book_id" IN (SELECT r."id" FROM "books" r WHERE (r."author_id" = :p1)))"));
+}
+
+BOOST_AUTO_TEST_CASE(a_loaded_set_is_deleted_by_the_keys_it_loaded) {
+    auto const& s = step<schema, Author>(step_kind::remove, "books");
+    BOOST_TEST(s.by_keys.text == R"(DELETE FROM "books" AS t0 WHERE t0."id" IN (SELECT value FROM json_each(:p1)))");
 }
 
 BOOST_AUTO_TEST_CASE(the_root_is_locked_on_postgresql_only) {

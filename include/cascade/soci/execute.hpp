@@ -53,6 +53,12 @@ struct run_context {
     row_ops const* ops = nullptr;     ///< per model (a destroy); null in a dry run
     void* sink = nullptr;             ///< where destroy_async jobs go (typed in the row ops)
     void* log = nullptr;              ///< the commit log (typed in the row ops)
+    /// Where a load puts the keys of the rows it loaded (list elements), when it is not null: the set's
+    /// DELETE then removes exactly those rows.
+    std::vector<std::string>* loaded_keys = nullptr;
+    /// The rows being loaded or read after their delete are a recursive set of one model (a tree):
+    /// their callbacks run in tree order (parents first for before_destroy, children first after).
+    bool tree = false;
     /// Write, without row code (no callbacks, no jobs), to be rolled back: the dry run of a plan whose
     /// belongs_to targets' own plans may meet rows it deletes, which only writing shows exactly.
     bool preview = false;
@@ -119,6 +125,15 @@ inline bound_values bind(sql::statement const& st, graph const& g, root_spec con
     return v;
 }
 
+/// A value as an element of a list value (for `IN (list)`), without the list's brackets.
+template <class V>
+std::string list_element(sql::dialect d, V const& v) {
+    std::string element;
+    if constexpr (std::is_convertible_v<V const&, std::string_view>) sql::append_list_element(element, d, std::string_view(v));
+    else sql::append_list_element(element, d, static_cast<long long>(v));
+    return element.substr(1);
+}
+
 /// Reads one column of values as list elements of the dialect (for a later `IN (list)`).
 inline void read_elements(run_context& ctx, std::string_view text, bound_values const& values, value_tag tag,
                           std::vector<std::string>& out) {
@@ -169,6 +184,12 @@ struct pending_targets {
 };
 run_outcome run_targets(run_context& ctx, pending_targets& pending);
 
+/// Whether node n's set is a tree: recursive over associations of its own model alone.
+inline bool is_tree(plan const& p, int n) {
+    int const group = p.node(n).group;
+    return group >= 0 && !p.multi_group(group);
+}
+
 /// Runs plan `pp` with the root's values `root`.
 inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_values const& root, run_options o = {}) {
     auto const& S = pp.in(ctx.dialect);
@@ -185,15 +206,27 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
         auto const& step = p.steps[i];
         if (step.kind != step_kind::restrict_check) continue;
         auto const& st = S.steps[i].main;
-        std::string owner_key;
-        if (!query_bound(ctx.sql, st.text, bind(st, g, p.root, root), owner_key)) continue;
+        std::vector<std::string> owner_keys;
+        query_column(ctx.sql, st.text, bind(st, g, p.root, root), owner_keys, sql::restricted_listed + 1);
+        if (owner_keys.empty()) continue;
         auto const& e = g.edge(step.edge);
         std::string_view const owner = g.model(e.owner).table;
-        if (e.raises && !ctx.dry && !ctx.preview) throw delete_restriction_error(owner, owner_key, e.name);
-        ctx.result.errors.push_back({owner, std::move(owner_key), e.name, restriction_message(e)});
+        if (e.raises && !ctx.dry && !ctx.preview) throw delete_restriction_error(owner, owner_keys.front(), e.name);
+        if (owner_keys.size() > sql::restricted_listed) {
+            owner_keys.resize(sql::restricted_listed);
+            auto const& count = S.steps[i].count;
+            long long all = 0;
+            query_bound(ctx.sql, count.text, bind(count, g, p.root, root), all);
+            ctx.result.unlisted_restrictions += static_cast<std::size_t>(all) - sql::restricted_listed;
+        }
+        for (auto& key : owner_keys) ctx.result.errors.push_back({owner, std::move(key), e.name, restriction_message(e)});
     }
     if (!ctx.result.errors.empty()) return run_outcome::restricted;
     std::vector<std::string> member_keys(p.nodes.size());
+    // Per node whose rows were loaded (callbacks, jobs): their keys. Its DELETE removes exactly those
+    // rows, as Rails and Django delete the records they loaded: a row that joined the set since (another
+    // session's insert, a callback's) was never called and stays.
+    std::vector<std::optional<std::vector<std::string>>> loaded(p.nodes.size());
     std::vector<pending_targets> targets;
     // The targets the rows of node n refer to, once those rows are deleted: before any row the targets
     // refer to goes (a plain REFERENCES holds throughout), as Rails destroys them in each row's
@@ -212,8 +245,15 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
             case step_kind::enter: break;
             case step_kind::load_rows:
                 // (a destroy checked before it began that every model it loads has its code; a preview has none)
-                if (!ctx.dry && ctx.ops[p.node(step.node).model].load)
+                if (!ctx.dry && ctx.ops[p.node(step.node).model].load) {
+                    ctx.tree = is_tree(p, step.node);
+                    auto& keys = loaded[static_cast<std::size_t>(step.node)].emplace();
+                    ctx.loaded_keys = &keys;
                     ctx.ops[p.node(step.node).model].load(ctx, st.main.text, bind(st.main, g, p.root, root));
+                    ctx.loaded_keys = nullptr;
+                    std::sort(keys.begin(), keys.end());
+                    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+                }
                 break;
             case step_kind::capture_targets: {
                 auto& t = targets.emplace_back(pending_targets{step.edge, {}});
@@ -235,12 +275,22 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
                 auto const& m = g.model(node.model);
                 bool const multi = p.multi_group(node.group);
                 // The delete of step k (this one, or a later member of the same group).
+                // The keys a step deletes by: its loaded rows', or a group member's captured keys.
+                std::vector<std::string> by_keys(p.steps.size());
+                auto const keys_of = [&](std::size_t k) -> std::string const* {
+                    auto const n = static_cast<std::size_t>(p.steps[k].node);
+                    if (loaded[n]) return &(by_keys[k] = list_of(*loaded[n], ctx.dialect));
+                    if (multi) return &member_keys[n];
+                    return nullptr;
+                };
                 auto const remove_step = [&](std::size_t k) {
                     auto const& sk = S.steps[k];
                     auto const& nk = p.node(p.steps[k].node);
                     bound_values extra;
-                    if (multi) extra(member_keys[static_cast<std::size_t>(p.steps[k].node)], "key list");
-                    auto const n = execute_bound(ctx.sql, sk.main.text, bind(sk.main, g, p.root, root, extra));
+                    auto const* keys = keys_of(k);
+                    if (keys) extra(*keys, "key list");
+                    auto const& del = keys && !multi ? sk.by_keys : sk.main;
+                    auto const n = execute_bound(ctx.sql, del.text, bind(del, g, p.root, root, extra));
                     ctx.result.add(g.model(nk.model).table, row_action::deleted, static_cast<std::size_t>(n));
                     // The rows are deleted: from now on they hear after_commit or after_rollback.
                     if (!nk.removed && ctx.ops[nk.model].arm) ctx.ops[nk.model].arm(ctx);
@@ -269,8 +319,16 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
                     auto const& sk = S.steps[k];
                     auto const& ops = ctx.ops[p.node(p.steps[k].node).model];
                     auto const inner = [&] { self(self, k + 1); };
-                    if (!sk.snapshot.empty() && ops.after) ops.after(ctx, sk.snapshot.text, bind(sk.snapshot, g, p.root, root), action_ref(inner));
-                    else inner();
+                    if (!sk.snapshot.empty() && ops.after) {
+                        ctx.tree = is_tree(p, p.steps[k].node);
+                        bound_values extra;
+                        auto const* keys = loaded[static_cast<std::size_t>(p.steps[k].node)] ? keys_of(k) : nullptr;
+                        if (keys) extra(*keys, "key list");
+                        auto const& snap = keys ? sk.snapshot_by_keys : sk.snapshot;
+                        ops.after(ctx, snap.text, bind(snap, g, p.root, root, extra), action_ref(inner));
+                    } else {
+                        inner();
+                    }
                 };
                 open_from(open_from, i);
                 for (std::size_t k = i; k < end; ++k)

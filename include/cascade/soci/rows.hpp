@@ -5,7 +5,10 @@
 // executor through a table of functions (no virtual call, and no code per path of a plan).
 #include <cascade/soci/execute.hpp>
 
+#include <algorithm>
+#include <iterator>
 #include <tuple>
+#include <unordered_map>
 
 namespace cascade::detail {
 
@@ -13,9 +16,10 @@ template <class M>
 struct has_commit_callbacks
     : std::bool_constant<has_after_commit<typename M::type> || has_after_rollback<typename M::type>> {};
 
-/// The destroyed rows of models with after_commit or after_rollback, kept until the outermost
-/// transaction ends. A row joins when its set is loaded; it hears the end only once it was deleted
-/// (`arm`): a destroy that stops before deleting it leaves it out, as Rails does.
+/// The rows of models with after_commit or after_rollback whose destroy began, kept until the
+/// outermost transaction ends. A row joins when its before_destroy passed (or, without one, when its
+/// set is loaded); after_commit runs on the rows deleted (`arm`), after_rollback on every row that
+/// joined (the row whose before_destroy aborted is not one: it refused its destroy).
 template <class Models>
 struct commit_log_of;
 template <class... Ms>
@@ -28,10 +32,10 @@ struct commit_log_of<list<Ms...>> {
     std::tuple<rows_of<Ms>...> logs;
 
     template <class M>
-    void record(std::vector<typename M::type> const& page, std::vector<association_info const*> const& by) {
+    void record(std::vector<typename M::type> const& page, std::vector<association_info const*> const& by, std::size_t n) {
         if constexpr (contains_v<M, list<Ms...>>) {
             auto& log = std::get<rows_of<M>>(logs).rows;
-            for (std::size_t i = 0; i < page.size(); ++i) log.emplace_back(page[i], by[i]);
+            for (std::size_t i = 0; i < n; ++i) log.emplace_back(page[i], by[i]);
         }
     }
     template <class M>
@@ -42,21 +46,26 @@ struct commit_log_of<list<Ms...>> {
         }
     }
     // Braced lists rather than folds: flat for any number of models (see detail::any_of).
+    /// The deleted rows (armed), after the commit.
     void after_commit(soci::session& sql) {
         [[maybe_unused]] int const in_order[]{
-            0, (run_each<Ms>(sql, [](auto& r, destroy_context const& c) { run_after_commit(r, c); }), 0)...};
+            0, (run_each<Ms>(sql, true, [](auto& r, destroy_context const& c) { run_after_commit(r, c); }), 0)...};
     }
+    /// Every row whose destroy began, after a rollback: their before_destroy may have taken a side
+    /// effect to undo, though the set-based order deletes no row of a set before every row of it and
+    /// of its dependents has passed before_destroy.
     void after_rollback(soci::session& sql) {
         [[maybe_unused]] int const in_order[]{
-            0, (run_each<Ms>(sql, [](auto& r, destroy_context const& c) { run_after_rollback(r, c); }), 0)...};
+            0, (run_each<Ms>(sql, false, [](auto& r, destroy_context const& c) { run_after_rollback(r, c); }), 0)...};
     }
-    bool empty() const { return all_of({(std::get<rows_of<Ms>>(logs).armed == 0)...}); }
+    bool empty() const { return all_of({(std::get<rows_of<Ms>>(logs).rows.empty())...}); }
 
 private:
     template <class M, class F>
-    void run_each(soci::session& sql, F f) {
+    void run_each(soci::session& sql, bool armed_only, F f) {
         auto& log = std::get<rows_of<M>>(logs);
-        for (std::size_t i = 0; i < log.armed; ++i) f(log.rows[i].first, destroy_context{sql, log.rows[i].second});
+        std::size_t const n = armed_only ? log.armed : log.rows.size();
+        for (std::size_t i = 0; i < n; ++i) f(log.rows[i].first, destroy_context{sql, log.rows[i].second});
     }
 };
 /// Named by the schema alone (see detail::arrays).
@@ -84,7 +93,8 @@ struct model_rows {
         std::vector<T> rows;
         std::vector<int> vias;
         std::vector<association_info const*> by;
-        while (stream.next(rows, vias)) {
+        bool const tree = ctx.tree;
+        while (tree ? read_tree<M>(stream, rows, vias, false) : stream.next(rows, vias)) {
             by.resize(rows.size());
             for (std::size_t i = 0; i < rows.size(); ++i) {
                 by[i] = vias[i] >= 0 ? &ctx.g.infos[static_cast<std::size_t>(vias[i])] : nullptr;
@@ -93,13 +103,103 @@ struct model_rows {
                     try {
                         go_on = run_before_destroy(rows[i], destroy_context{ctx.sql, by[i]});
                     } catch (abort_destroy const&) {
+                    } catch (...) {
+                        record<M>(ctx, rows, by, i);  // the rows before it began their destroy
+                        throw;
                     }
-                    if (!go_on) throw aborted_signal{M::table, key_string(key_of<M>(rows[i]))};
+                    if (!go_on) {
+                        record<M>(ctx, rows, by, i);
+                        throw aborted_signal{M::table, key_string(key_of<M>(rows[i]))};
+                    }
                 }
             }
             jobs<M>(ctx, rows);
-            if constexpr (has_commit_callbacks<M>::value) static_cast<commit_log<Schema>*>(ctx.log)->template record<M>(rows, by);
+            record<M>(ctx, rows, by, rows.size());
+            if (ctx.loaded_keys)
+                for (auto const& r : rows) ctx.loaded_keys->push_back(list_element(ctx.dialect, key_of<M>(r)));
         }
+    }
+
+    /// A recursive set of one model (a tree: comments and their replies) as one page, in tree order:
+    /// every row after the rows of the set it hangs from (through the model's own destroy
+    /// associations), level by level, key order within a level; `children_first` reverses it
+    /// (after_destroy). Rows in a cycle of the data come last, in key order. The whole set is held at
+    /// once. Returns false once the stream is read.
+    template <class M>
+    static bool read_tree(row_stream<M>& stream, std::vector<typename M::type>& rows, std::vector<int>& vias,
+                          bool children_first) {
+        std::vector<typename M::type> all, page;
+        std::vector<int> all_vias, page_vias;
+        while (stream.next(page, page_vias)) {
+            std::move(page.begin(), page.end(), std::back_inserter(all));
+            all_vias.insert(all_vias.end(), page_vias.begin(), page_vias.end());
+        }
+        if (all.empty()) return false;
+        auto order = tree_order<M>(all);
+        if (children_first) std::reverse(order.begin(), order.end());
+        rows.clear();
+        vias.clear();
+        for (std::size_t i : order) {
+            rows.push_back(std::move(all[i]));
+            vias.push_back(all_vias[i]);
+        }
+        return true;
+    }
+    template <class M>
+    static std::vector<std::size_t> tree_order(std::vector<typename M::type> const& rows) {
+        std::size_t const n = rows.size();
+        std::vector<std::vector<std::size_t>> children(n);
+        std::vector<std::size_t> parents(n, 0);
+        for_each_type<edges_t<Schema, M>>([&]<class E>() {
+            if constexpr (std::is_same_v<typename E::acted, M> && !E::belongs && !E::through &&
+                          E::policy::action == policy_action::destroy) {
+                std::unordered_map<std::string, std::vector<std::size_t>> by_ref;
+                // a value as text, or none for NULL
+                auto const text = [](auto const& v) -> std::optional<std::string> {
+                    if constexpr (is_optional_v<std::remove_cvref_t<decltype(v)>>) {
+                        if (!v) return std::nullopt;
+                        return key_string(*v);
+                    } else {
+                        return key_string(v);
+                    }
+                };
+                for (std::size_t i = 0; i < n; ++i)
+                    if (auto ref = text(rows[i].*E::ref_member)) by_ref[*ref].push_back(i);
+                for (std::size_t i = 0; i < n; ++i) {
+                    auto const fk = text(rows[i].*E::fk_member);
+                    if (!fk) continue;
+                    auto const it = by_ref.find(*fk);
+                    if (it == by_ref.end()) continue;
+                    for (std::size_t parent : it->second) {
+                        if (parent == i) continue;
+                        children[parent].push_back(i);
+                        ++parents[i];
+                    }
+                }
+            }
+        });
+        std::vector<std::size_t> order;
+        order.reserve(n);
+        for (std::size_t i = 0; i < n; ++i)
+            if (parents[i] == 0) order.push_back(i);  // rows come in key order
+        for (std::size_t at = 0; at < order.size(); ++at) {
+            auto& next = children[order[at]];
+            std::sort(next.begin(), next.end());
+            for (std::size_t c : next)
+                if (--parents[c] == 0) order.push_back(c);
+        }
+        for (std::size_t i = 0; i < n && order.size() < n; ++i)
+            if (parents[i] > 0) order.push_back(i);
+        return order;
+    }
+
+    /// The first `n` rows of a page began their destroy (their before_destroy passed, or they have
+    /// none): they hear after_rollback if the destroy rolls back, after_commit once they are deleted.
+    template <class M>
+    static void record(run_context& ctx, std::vector<typename M::type> const& rows,
+                       std::vector<association_info const*> const& by, std::size_t n) {
+        if constexpr (has_commit_callbacks<M>::value)
+            static_cast<commit_log<Schema>*>(ctx.log)->template record<M>(rows, by, n);
     }
 
     template <class M>
@@ -110,7 +210,8 @@ struct model_rows {
         remove();
         std::vector<T> rows;
         std::vector<int> vias;
-        while (stream.next(rows, vias))
+        bool const tree = ctx.tree;
+        while (tree ? read_tree<M>(stream, rows, vias, true) : stream.next(rows, vias))
             for (std::size_t i = 0; i < rows.size(); ++i)
                 run_after_destroy(rows[i], destroy_context{ctx.sql, vias[i] >= 0 ? &ctx.g.infos[static_cast<std::size_t>(vias[i])] : nullptr});
     }

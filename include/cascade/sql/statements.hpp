@@ -26,6 +26,10 @@ struct step_sql {
     statement main;
     statement count;
     statement snapshot;
+    /// remove of a set whose rows are loaded: the DELETE and the snapshot of exactly the rows loaded,
+    /// their keys bound at :e0 (the set's condition kept in the snapshot for the association of each).
+    statement by_keys;
+    statement snapshot_by_keys;
     std::vector<statement> members;  ///< capture_keys: each member's keys, in group order
 };
 
@@ -42,6 +46,9 @@ struct plan_sql {
     statement next_range_after_upto;  ///< next_range_after among the keys up to :e2
     statement last_key;           ///< the greatest root key, if any (where a range walk ends)
 };
+
+/// How many owners a restriction names at most (destroy_result::errors); the rest are counted.
+inline constexpr std::size_t restricted_listed = 100;
 
 class plan_writer {
 public:
@@ -556,8 +563,9 @@ private:
         return w.finish();
     }
 
-    /// SELECT every column of node n's rows and the association that reached each, by key.
-    statement rows(int n, bool lock, bool snapshot) {
+    /// SELECT every column of node n's rows and the association that reached each, by key; with
+    /// `by_keys`, only the rows whose key is in the list bound at :e0.
+    statement rows(int n, bool lock, bool snapshot, bool by_keys = false) {
         auto const& m = p_.model_of(n);
         std::vector<bool> needed(p_.nodes.size(), false);
         writer w;
@@ -586,6 +594,10 @@ private:
             w.column("t0", m.key);
             w += " = v.k";
         }
+        if (by_keys) {
+            w += (n == 0 && p_.root_inline()) || inline_node(n) ? " AND " : " WHERE ";
+            in_list(w, d_, "t0", m.key, {param::source::extra, 0});
+        }
         w += " ORDER BY ";
         // SQLite: `+key` makes it sort, so the whole result is read before the rows are deleted.
         if (snapshot && d_ == dialect::sqlite) w += "+";
@@ -602,16 +614,22 @@ private:
             case step_kind::restrict_check: {
                 auto const& e = g_.edge(s.edge);
                 auto const& acted = g_.model(e.acted);
-                writer w;
-                w += "SELECT ";
+                // The owners it restricts, in order, at most restricted_listed + 1 (one more tells that
+                // there are more); `count` counts them all.
+                writer cond;
+                restricted_rows(cond, e, acted, s.node, needed);
+                writer w, count;
+                w += "SELECT DISTINCT ";
                 w.column("t0", e.fk);
-                w += " FROM ";
-                w.id(acted.table);
-                w += " t0 WHERE ";
-                reached_by(w, e, s.node, "t0", needed);
-                spared(w, e.acted, "t0", needed);
-                w += " LIMIT 1";
+                w.append(cond);
+                w += " ORDER BY 1 LIMIT ";
+                w.number(static_cast<long long>(restricted_listed + 1));
+                count += "SELECT COUNT(DISTINCT ";
+                count.column("t0", e.fk);
+                count += ")";
+                count.append(cond);
                 out.main = with_sets(w, needed);
+                out.count = with_sets(count, needed);
                 break;
             }
             case step_kind::load_rows: {
@@ -680,6 +698,15 @@ private:
                 out.main = with_sets(del, needed);
                 out.count = with_sets(count, needed);
                 if (m.after_destroy && !node.removed) out.snapshot = rows(s.node, false, true);
+                if (m.loads_rows && !node.removed) {
+                    writer by_keys;
+                    by_keys += "DELETE FROM ";
+                    by_keys.id(m.table);
+                    by_keys += " AS t0 WHERE ";
+                    in_list(by_keys, d_, "t0", m.key, {param::source::extra, 0});
+                    out.by_keys = by_keys.finish();
+                    if (m.after_destroy) out.snapshot_by_keys = rows(s.node, false, true, true);
+                }
                 break;
             }
             case step_kind::nullify: {
@@ -716,6 +743,14 @@ private:
             }
         }
         return out;
+    }
+    /// ` FROM acted t0 WHERE <the rows of edge e from node's rows that this plan leaves>`.
+    void restricted_rows(writer& w, edge_data const& e, detail::model_data const& acted, int node, std::vector<bool>& needed) {
+        w += " FROM ";
+        w.id(acted.table);
+        w += " t0 WHERE ";
+        reached_by(w, e, node, "t0", needed);
+        spared(w, e.acted, "t0", needed);
     }
     /// The keys of a member of a group of several models (read before any member's rows go).
     statement member_keys(int n) {
