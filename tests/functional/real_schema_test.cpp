@@ -5,7 +5,10 @@
 #include "../support/database.hpp"
 #include "../support/property.hpp"
 
+#include <cascade/jobs.hpp>
 #include <cascade/soci.hpp>
+
+#include <sstream>
 
 namespace c = cascade;
 namespace d = cascade::dependent;
@@ -260,6 +263,107 @@ BOOST_AUTO_TEST_CASE(a_row_that_joins_a_loaded_set_is_not_deleted_unheard) {
     BOOST_TEST(Comment::committed == (std::vector<std::int64_t>{10, 11}), tt::per_element());
     BOOST_TEST(r.rows("comments") == 2u);
     BOOST_TEST(db.ids("comments") == (ids{12, 20}), tt::per_element());  // the late row stays, as in Rails
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---- one refusing row does not hold up a destroy_async job -------------------------------------------
+// Rails' job destroys record by record: a record whose before_destroy aborts stays, the others go, the
+// job succeeds. Here a forum's 1,000 topics go in one batch; topic 500 refuses, and so does a post deep
+// in topic 700's cascade.
+namespace refusing {
+struct Forum { BOOST_HANA_DEFINE_STRUCT(Forum, (std::int64_t, id)); };
+struct Topic {
+    BOOST_HANA_DEFINE_STRUCT(Topic, (std::int64_t, id), (std::int64_t, forum_id));
+    static inline int calls_on_500 = 0;
+    bool before_destroy() {
+        if (id == 500) ++calls_on_500;
+        return id != 500;
+    }
+};
+struct Post {
+    BOOST_HANA_DEFINE_STRUCT(Post, (std::int64_t, id), (std::int64_t, topic_id));
+    bool before_destroy() { return id != 7000; }
+};
+struct schema : c::schema<c::model<Forum, "forums", c::has_many<Topic, &Topic::forum_id, d::destroy_async>>,
+                          c::model<Topic, "topics", c::has_many<Post, &Post::topic_id, d::destroy>>,
+                          c::model<Post, "posts">> {};
+}  // namespace refusing
+
+BOOST_AUTO_TEST_SUITE(real_schemas)
+
+BOOST_AUTO_TEST_CASE(a_refusing_row_stays_and_the_destroy_async_job_completes) {
+    using namespace refusing;
+    test::database db;
+    db.exec("CREATE TABLE forums (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE topics (id BIGINT PRIMARY KEY, forum_id BIGINT NOT NULL)");
+    db.exec("CREATE TABLE posts (id BIGINT PRIMARY KEY, topic_id BIGINT NOT NULL)");
+    db.exec("INSERT INTO forums VALUES (1), (2)");
+    db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) "
+            "INSERT INTO topics SELECT i, 1 FROM n");
+    db.exec("INSERT INTO topics VALUES (5000, 2)");
+    db.exec("INSERT INTO posts VALUES (7000, 700), (7001, 700), (7002, 701)");
+    Topic::calls_on_500 = 0;
+    c::deferred_executor q;
+    std::vector<c::job_event> events;
+    c::async_runtime<schema, c::deferred_executor, c::shared_session> jobs(
+        q, c::shared_session{*db}, {.on_event = [&](c::job_event const& e) { events.push_back(e); }});
+    BOOST_TEST((c::destroy<schema, Forum>(*db, 1, jobs).status == c::destroy_status::destroyed));
+    q.perform_enqueued_jobs();
+    BOOST_TEST(db.ids("topics") == (ids{500, 700, 5000}), tt::per_element());
+    BOOST_TEST(db.ids("posts") == (ids{7000, 7001}), tt::per_element());  // topic 700's cascade was undone whole
+    BOOST_TEST(Topic::calls_on_500 == 2);  // the batch, then topic 500 alone; not again in the job's sweep
+    std::vector<c::job_event> performed, failed;
+    for (auto const& e : events) {
+        if (e.what == c::job_event::kind::performed) performed.push_back(e);
+        if (e.what == c::job_event::kind::failed) failed.push_back(e);
+    }
+    BOOST_TEST(failed.empty());
+    BOOST_REQUIRE(performed.size() == 1u);
+    BOOST_REQUIRE(performed[0].refused.size() == 2u);
+    BOOST_TEST(performed[0].refused[0].key == "500");
+    BOOST_TEST(performed[0].refused[0].model == "topics");
+    BOOST_TEST(performed[0].refused[1].key == "700");
+    BOOST_TEST(performed[0].refused[1].model == "posts");
+    BOOST_TEST(performed[0].refused[1].refused_by == "7000");
+    BOOST_TEST(performed[0].rows == 998u + 1u);  // 998 topics and post 7002
+    std::ostringstream log;
+    c::log_jobs_to(log)(performed[0]);
+    BOOST_TEST(log.str().find("2 dependents stayed: 500 (topics 500: a before_destroy callback aborted), 700 (posts 7000") !=
+               std::string::npos, log.str());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---- a throwing after_commit does not keep the other rows from theirs ------------------------------
+namespace throwing_commit {
+struct Author { BOOST_HANA_DEFINE_STRUCT(Author, (std::int64_t, id)); };
+struct Book {
+    BOOST_HANA_DEFINE_STRUCT(Book, (std::int64_t, id), (std::int64_t, author_id));
+    static inline std::vector<std::int64_t> committed;
+    void after_commit() {
+        committed.push_back(id);
+        if (id == 10) throw std::runtime_error("mailer down");
+    }
+};
+struct schema : c::schema<c::model<Author, "authors", c::has_many<Book, &Book::author_id, d::destroy>>,
+                          c::model<Book, "books">> {};
+}  // namespace throwing_commit
+
+BOOST_AUTO_TEST_SUITE(real_schemas)
+
+BOOST_AUTO_TEST_CASE(every_after_commit_runs_when_one_throws_and_the_first_error_is_rethrown) {
+    using throwing_commit::Book;
+    test::database db;
+    db.exec("CREATE TABLE authors (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE books (id BIGINT PRIMARY KEY, author_id BIGINT NOT NULL)");
+    db.exec("INSERT INTO authors VALUES (1)");
+    db.exec("INSERT INTO books VALUES (10, 1), (11, 1), (12, 1)");
+    Book::committed.clear();
+    BOOST_CHECK_EXCEPTION((c::destroy<throwing_commit::schema, throwing_commit::Author>(*db, 1)), std::runtime_error,
+                          [](std::runtime_error const& e) { return std::string(e.what()) == "mailer down"; });
+    BOOST_TEST(Book::committed == (std::vector<std::int64_t>{10, 11, 12}), tt::per_element());
+    BOOST_TEST(db.count("books") == 0);  // committed before the callbacks ran
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -668,6 +668,49 @@ BOOST_AUTO_TEST_CASE(dry_run_counts_exactly_what_destroy_does_when_a_belongs_to_
     BOOST_TEST(db.ids("badges") == (ids{2}), tt::per_element());
 }
 
+// The same previews where nothing may be written: a READ ONLY transaction of the caller's, a session
+// whose transactions are read-only (a hot standby's situation), SQLite's query_only. A preview that
+// wrote and rolled back (the belongs_to target plans' old way) failed in each.
+BOOST_AUTO_TEST_CASE(dry_run_of_belongs_to_targets_writes_nothing_and_runs_read_only) {
+    test::database db;
+    db.exec("CREATE TABLE users (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE profiles (id BIGINT PRIMARY KEY, user_id BIGINT NOT NULL)");
+    db.exec("CREATE TABLE writers (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE volumes (id BIGINT PRIMARY KEY, writer_id BIGINT NOT NULL)");
+    db.exec("CREATE TABLE people (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE badges (id BIGINT PRIMARY KEY, giver_id BIGINT NOT NULL, holder_id BIGINT NOT NULL)");
+    db.exec("INSERT INTO users VALUES (1), (2)");
+    db.exec("INSERT INTO profiles VALUES (10, 1), (20, 2)");
+    db.exec("INSERT INTO writers VALUES (1)");
+    db.exec("INSERT INTO volumes VALUES (10, 1)");
+    db.exec("INSERT INTO people VALUES (5), (6)");
+    db.exec("INSERT INTO badges VALUES (1, 5, 5), (2, 6, 6)");
+    auto const previews = [&] {
+        auto const p1 = c::dry_run<preview::targets_schema, preview::Profile>(*db, 10);
+        auto const p2 = c::dry_run<preview::targets_schema, preview::Volume>(*db, 10);
+        auto const p3 = c::dry_run<preview::targets_schema, preview::Badge>(*db, 1);
+        BOOST_TEST(p1.rows("profiles") == 1u);
+        BOOST_TEST(p1.rows("users") == 1u);
+        BOOST_TEST(p2.status == c::destroy_status::destroyed);
+        BOOST_TEST(p2.rows("writers") == 1u);
+        BOOST_TEST(p3.rows("people") == 1u);
+    };
+    if (test::is_postgresql()) {
+        db.exec("BEGIN READ ONLY");
+        previews();
+        db.exec("ROLLBACK");
+        db.exec("SET default_transaction_read_only = on");
+        previews();
+        db.exec("SET default_transaction_read_only = off");
+    } else {
+        db.exec("PRAGMA query_only = ON");
+        previews();
+        db.exec("PRAGMA query_only = OFF");
+    }
+    BOOST_TEST(db.count("profiles") == 2);
+    BOOST_TEST(db.count("people") == 2);
+}
+
 BOOST_AUTO_TEST_CASE(dry_run_counts_exactly_what_destroy_does_on_a_diamond) {
     test::database db;
     db.exec("CREATE TABLE owners (id BIGINT PRIMARY KEY)");

@@ -9,8 +9,34 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cascade {
+
+/// A row a destroy_async job left because a before_destroy refused (Rails' job destroys record by
+/// record; a record whose destroy returns false stays): the job's dependent that stayed, and the row
+/// that refused (the dependent itself, or a row of its cascade).
+struct job_refusal {
+    std::string key;                ///< the dependent's key
+    std::string_view model;         ///< the table of the row that refused
+    std::string refused_by;         ///< that row's key
+    std::string reason = "a before_destroy callback aborted";
+};
+
+/// "dependents 12 (comments 40: a before_destroy callback aborted), 15 (...)": for logs and the queue.
+inline std::string describe(std::vector<job_refusal> const& refused) {
+    std::string out = refused.size() == 1 ? "1 dependent stayed: " : std::to_string(refused.size()) + " dependents stayed: ";
+    for (std::size_t i = 0; i < refused.size(); ++i) {
+        if (i) out += ", ";
+        if (i == 20) {
+            out += "and " + std::to_string(refused.size() - 20) + " more";
+            break;
+        }
+        auto const& r = refused[i];
+        out += r.key + " (" + std::string(r.model) + " " + r.refused_by + ": " + r.reason + ")";
+    }
+    return out;
+}
 
 struct job_event {
     enum class kind { enqueued, started, performed, failed };
@@ -21,6 +47,7 @@ struct job_event {
     int attempt = 1;
     std::size_t rows = 0;        ///< performed: rows deleted or nullified
     std::size_t batches = 0;     ///< performed: transactions committed
+    std::vector<job_refusal> refused{};  ///< performed: dependents left because a before_destroy refused
     std::chrono::duration<double, std::milli> duration{0};
     std::exception_ptr error{};  ///< failed
     bool will_retry = false;     ///< failed: another attempt is scheduled
@@ -52,7 +79,9 @@ inline std::function<void(job_event const&)> log_jobs_to(std::ostream& out) {
             case job_event::kind::started: break;
             case job_event::kind::performed:
                 out << "Performed " << e.job << " (owner " << e.owner_key << ") in " << e.duration.count() << "ms: "
-                    << e.rows << " rows in " << e.batches << " batches\n";
+                    << e.rows << " rows in " << e.batches << " batches";
+                if (!e.refused.empty()) out << "; " << describe(e.refused);
+                out << '\n';
                 break;
             case job_event::kind::failed: {
                 std::string what = "unknown error";

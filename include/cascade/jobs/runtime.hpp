@@ -100,6 +100,8 @@ struct batch_sizing {
 struct job_report {
     std::size_t rows = 0;
     std::size_t batches = 0;
+    /// Dependents left because a before_destroy refused: the rest of their batch went, the job completed.
+    std::vector<job_refusal> refused;
 };
 
 template <class Job, class Runtime>
@@ -257,6 +259,7 @@ public:
             job_event e = event(job_event::kind::performed, job, attempt);
             e.rows = r.rows;
             e.batches = r.batches;
+            e.refused = r.refused;
             e.duration = std::chrono::steady_clock::now() - t0;
             if (options_.on_event) options_.on_event(e);
         } catch (...) {
@@ -453,12 +456,13 @@ private:
                 long long const asked = size;
                 auto const r = next_range(job, sql, pp, after, asked, end);
                 if (r.size == 0) break;
-                found = true;
                 detail::bound_values root;
                 root(job.owner_value, "destroy_async value");
                 root(r.lo, "key");
                 root(r.hi, "key");
-                timed_batch(root);
+                auto const done = timed_batch(root);
+                // rows that stay (refused, or no longer this job's) are no reason to walk again
+                found = found || done.rows(table) + done.rows(table, row_action::nullified) > 0;
                 if (r.size < asked) break;
                 after = r.hi;
                 if constexpr (Job::ranged) stepping = walk == 0 && dense(r.lo, r.hi, r.size);
@@ -575,11 +579,19 @@ private:
                 detail::query_column(sql, st.text, detail::bind(st, detail::graph_of<Schema>, joins.p.root, root, extra), keys,
                                      options_.batch_size);
                 if (keys.empty()) break;
-                found = true;
-                std::string const list = detail::key_list<typename Job::dependent_model>(keys, d);
-                detail::bound_values target_root;
-                target_root(list, "key list");
-                run_batch<Job>(job, sql, targets, target_root, report, false);
+                // targets refused earlier in this job stay, and are no reason to walk again
+                std::vector<key_t> todo;
+                for (auto const& k : keys)
+                    if (std::none_of(report.refused.begin(), report.refused.end(),
+                                     [&](auto const& r) { return r.key == detail::key_string(k); }))
+                        todo.push_back(k);
+                if (!todo.empty()) {
+                    found = true;
+                    std::string const list = detail::key_list<typename Job::dependent_model>(todo, d);
+                    detail::bound_values target_root;
+                    target_root(list, "key list");
+                    run_batch<Job>(job, sql, targets, target_root, report, false);
+                }
                 if (keys.size() < options_.batch_size) break;
                 after = keys.back();
             }
@@ -599,6 +611,10 @@ private:
         auto const owner_still_gone = [&](soci::session& s) {
             if constexpr (E::ensures_owner) check_owner(job, s);
         };
+        // A batch holding a dependent refused earlier in this job goes row by row at once: the refused
+        // row's callbacks are not called again.
+        if (!report.refused.empty() && holds_refused(sql, pp, root, report))
+            return run_each_row<Job>(job, sql, pp, root, report, find_root, destroy_result{});
         destroy_result const r = detail::run_destroy<Schema>(
             sql, nullptr, pp, root, o, sink, end_work,
             {.run = {.find_root = find_root},
@@ -606,11 +622,83 @@ private:
              .rows = detail::row_table<Schema, detail::pending_jobs<async_runtime>>.data()},
             owner_still_gone);
         if (r.status == destroy_status::restricted) throw job_restricted(Job::name, r.errors.front().message);
-        if (r.status == destroy_status::aborted)
-            throw record_not_destroyed(r.aborted_by->first, r.aborted_by->second, "a before_destroy callback aborted");
+        if (r.status == destroy_status::aborted) return run_each_row<Job>(job, sql, pp, root, report, find_root, r);
         report.rows += r.total() + r.total(row_action::nullified);
         ++report.batches;
         return r;
+    }
+
+    /// Whether the batch `root` names holds a dependent refused earlier in the job.
+    bool holds_refused(soci::session& sql, detail::prepared_plan const& pp, detail::bound_values const& root,
+                       job_report const& report) {
+        auto const& R = pp.p.root;
+        if (R.bound == detail::root_spec::bounds::none && !R.list) return false;
+        std::vector<std::string> keys;
+        auto const& st = pp.in(detail::dialect_of(sql)).batch_keys;
+        detail::query_column(sql, st.text, detail::bind(st, detail::graph_of<Schema>, R, root), keys);
+        return std::any_of(keys.begin(), keys.end(), [&](std::string const& k) {
+            return std::any_of(report.refused.begin(), report.refused.end(), [&](auto const& r) { return r.key == k; });
+        });
+    }
+
+    /// A batch a before_destroy refused: each of its dependents destroyed alone, in a transaction of
+    /// its own, as Rails' job destroys record by record. A dependent whose destroy is refused stays and
+    /// is reported (job_report::refused), once per job: a later walk or sweep skips it rather than
+    /// calling its callbacks again. The others go and the job completes.
+    template <class Job>
+    destroy_result run_each_row(Job const& job, soci::session& sql, detail::prepared_plan const& pp,
+                                detail::bound_values const& root, job_report& report, bool find_root,
+                                destroy_result const& refused) {
+        using E = typename Job::edge;
+        auto const& g = detail::graph_of<Schema>;
+        auto const d = detail::dialect_of(sql);
+        auto const& R = pp.p.root;
+        destroy_result total;
+        auto const refuse = [&](std::string key, destroy_result const& r) {
+            report.refused.push_back({std::move(key), r.aborted_by->first, r.aborted_by->second});
+        };
+        if (R.bound == detail::root_spec::bounds::none && !R.list) {  // one row: a belongs_to job's target
+            if (refused.aborted_by) refuse(detail::key_string(job.owner_value), refused);
+            return total;
+        }
+        std::vector<std::string> keys;
+        auto const& st = pp.in(d).batch_keys;
+        detail::query_column(sql, st.text, detail::bind(st, g, R, root), keys);
+        // Each dependent alone: by a list of one key, the batch's other conditions kept (the owner
+        // gone, the association's type and scopes).
+        detail::root_spec one = R;
+        bool const keys_only = R.list && R.bound == detail::root_spec::bounds::none;  // a plan by keys alone
+        if (!keys_only) one.bound = detail::root_spec::bounds::ids;
+        auto const& single = detail::prepare(g, one);
+        bool const text_keys = g.model(R.model).key_tag == detail::value_tag::text;
+        detail::pending_jobs<async_runtime> sink(*this);
+        destroy_options const o{options_.page_size, options_.deadlock_retries};
+        bool const end_work = detail::has_end_work<Schema>(R.model, holds_jobs);
+        auto const owner_still_gone = [&](soci::session& s) {
+            if constexpr (E::ensures_owner) check_owner(job, s);
+        };
+        for (auto const& key : keys) {
+            if (std::any_of(report.refused.begin(), report.refused.end(), [&](auto const& r) { return r.key == key; })) continue;
+            std::string const list = detail::list_of({text_keys ? detail::list_element(d, std::string_view(key)) : key}, d);
+            detail::bound_values values;
+            if (!keys_only) values.values[values.size++] = root[0];  // the owner's value
+            values(list, "key list");
+            destroy_result const r = detail::run_destroy<Schema>(
+                sql, nullptr, single, values, o, sink, end_work,
+                {.run = {.find_root = find_root},
+                 .not_found_is_empty = true,
+                 .rows = detail::row_table<Schema, detail::pending_jobs<async_runtime>>.data()},
+                owner_still_gone);
+            if (r.status == destroy_status::restricted) throw job_restricted(Job::name, r.errors.front().message);
+            if (r.status == destroy_status::aborted) {
+                refuse(key, r);
+                continue;
+            }
+            for (auto const& c : r.counts) total.add(c.table, c.action, c.rows);
+            report.rows += r.total() + r.total(row_action::nullified);
+            ++report.batches;
+        }
+        return total;
     }
 
     template <class Job>

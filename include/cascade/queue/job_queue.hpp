@@ -451,6 +451,18 @@ public:
         return st.get_affected_rows();
     }
 
+    /// Marks one job done with a note for the operator (dependents a before_destroy refused, which
+    /// stayed): kept in last_error and the errors log. Fenced as complete() is.
+    void complete_with_note(soci::session& sql, std::string const& worker, claimed_job const& job,
+                            std::string const& note) const {
+        std::string const message = printable(note);
+        std::string const line = "attempt " + std::to_string(job.attempts) + " done: " + message + "\n";
+        sql << "UPDATE " + table_ + " SET state = 'done', finished_at = " + now(is_pg(sql)) +
+                   ", last_error = :e, errors = errors || :line, locked_by = NULL, locked_until = NULL WHERE id = :id AND "
+                   "state = 'running' AND locked_by = :w AND attempts = :a",
+            soci::use(message), soci::use(line), soci::use(job.id), soci::use(worker), soci::use(job.attempts);
+    }
+
     /// Records a failed attempt: back to ready after `retry_in`, or dead once attempts are used up
     /// (or at once when `final`, e.g. a job the worker cannot decode). Every attempt's error is kept.
     /// Only while `worker` still holds the row with that attempt.

@@ -238,7 +238,7 @@ private:
     struct outcome {
         claimed_job job;
         enum class kind { done, failed, give_back } what = kind::done;
-        std::string error;
+        std::string error;   ///< failed: why; done: a note for the operator (dependents that stayed), if any
         bool final = false;  ///< dead at once (the worker cannot decode it)
     };
 
@@ -363,7 +363,8 @@ private:
     void settle(soci::session& s, std::vector<outcome>& results) {
         std::vector<claimed_job> done, back;
         for (auto const& r : results) {
-            if (r.what == outcome::kind::done) done.push_back(r.job);
+            if (r.what == outcome::kind::done && r.error.empty()) done.push_back(r.job);
+            else if (r.what == outcome::kind::done) queue_.complete_with_note(s, options_.id, r.job, r.error);
             else if (r.what == outcome::kind::give_back) back.push_back(r.job);
         }
         queue_.complete(s, options_.id, done);
@@ -448,6 +449,8 @@ private:
                 job_report const r = job_decoder<Schema>::perform(job.name, job.payload, runtime, s);
                 e.rows = r.rows;
                 e.batches = r.batches;
+                e.refused = r.refused;
+                if (!r.refused.empty()) o.error = describe(r.refused);
             }
             ++performed_;
             e.what = job_event::kind::performed;

@@ -1,16 +1,14 @@
 #pragma once
 // The dry run: what a destroy would delete and nullify, per table, and the restrictions that would
 // stop it, without changing anything (Django's admin shows this before a delete). It is the destroy's
-// own plan, run by the same loop with each write replaced by a COUNT(*) of the same rows, in one
-// read-only snapshot (REPEATABLE READ on PostgreSQL): what it reports is what the destroy does.
-// One kind of plan cannot be counted so: one that reaches belongs_to targets, whose own plans run
-// after this one's deletes and may meet rows it deleted (a profile and its user that each destroy the
-// other; a book that destroys its author, who restricts destroying books; one person as a badge's
-// giver and holder). Their dry run does the destroy, without callbacks or jobs, and rolls it back:
-// exact, at the price of the destroy's row locks for its duration; it needs a transaction that may
-// write (not a READ ONLY one, not a hot standby), and the database's own delete triggers fire (their
-// writes are rolled back too; sequences they advance stay advanced). A dry run by a condition reads
-// the matching keys first, as the destroy does, then counts in its snapshot.
+// own plan, run by the same loop with each write replaced by a read of the same rows, in one
+// read-only snapshot (REPEATABLE READ READ ONLY on PostgreSQL): what it reports is what the destroy
+// does, and it runs anywhere a read does (a READ ONLY transaction, a hot standby, SQLite's
+// query_only). A plan that reaches belongs_to targets, whose own plans run after some of its deletes
+// and may meet rows it deleted (a profile and its user that destroy each other; a book that destroys
+// its author, who restricts destroying books; one person as a badge's giver and holder), reads the
+// keys each step would take and counts only those no earlier step took (run_context::track); other
+// plans count. A dry run by a condition reads the matching keys first, as the destroy does.
 #include <cascade/soci/destroy.hpp>
 
 namespace cascade {
@@ -27,37 +25,23 @@ destroy_result run_dry(soci::session& sql, prepared_plan const& pp, bound_values
     root.check();
     destroy_result result;
     sql::dialect const d = dialect_of(sql);
-    bool const by_doing = reaches_targets(pp.p);
-    std::vector<row_ops> const no_code(by_doing ? arrays<Schema>::N : 0);
-    run_context ctx{sql, d, *pp.p.g, result, 1000, !by_doing, by_doing ? no_code.data() : nullptr};
-    ctx.preview = by_doing;
+    run_context ctx{sql, d, *pp.p.g, result, 1000, true, nullptr};
+    ctx.track = reaches_targets(pp.p);
     bool const own = !in_transaction(sql);
-    if (own) {
-        if (by_doing) execute_text(sql, d == sql::dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");  // as the destroy's own
-        else execute_text(sql, d == sql::dialect::postgresql ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN");
-    } else if (by_doing) {
-        execute_text(sql, "SAVEPOINT cascade_dry_run");
-    }
-    auto const undo = [&] {
-        if (own) execute_text(sql, "ROLLBACK");
-        else if (by_doing) {
-            execute_text(sql, "ROLLBACK TO SAVEPOINT cascade_dry_run");
-            execute_text(sql, "RELEASE SAVEPOINT cascade_dry_run");
-        }
-    };
+    if (own) execute_text(sql, d == sql::dialect::postgresql ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN");
     run_outcome outcome;
     try {
         outcome = run_plan(ctx, pp, root);
     } catch (...) {
-        auto const failure = std::current_exception();
-        try {
-            undo();
-        } catch (...) {
+        if (own) {
+            try {
+                execute_text(sql, "ROLLBACK");
+            } catch (...) {
+            }
         }
-        if (by_doing) rethrow_failure<Schema>(failure);  // a foreign key of the database refusing a delete, typed
-        std::rethrow_exception(failure);
+        throw;
     }
-    undo();
+    if (own) execute_text(sql, "ROLLBACK");
     if (outcome == run_outcome::not_found && !not_found_is_empty) {
         result.status = destroy_status::not_found;
         result.counts.clear();
@@ -71,9 +55,8 @@ destroy_result run_dry(soci::session& sql, prepared_plan const& pp, bound_values
 
 /// Counts, per table, the rows destroy<Schema, T>(sql, key) would delete or nullify, and the
 /// restrictions that would stop it (status restricted), without changing anything. Inside a
-/// transaction it reads what that transaction sees. A destroy that reaches belongs_to targets is
-/// previewed by doing it and rolling it back (see the top of this file): it waits for, and holds
-/// until it ends, the row locks the destroy would, and needs a transaction that may write.
+/// transaction it reads what that transaction sees; it writes nothing and takes no row lock, so it runs
+/// in a read-only transaction or on a hot standby too.
 template <class Schema, class T, class Key>
 destroy_result dry_run(soci::session& sql, Key const& key) {
     if constexpr (check_schema<Schema>::ok) {

@@ -59,9 +59,28 @@ struct run_context {
     /// The rows being loaded or read after their delete are a recursive set of one model (a tree):
     /// their callbacks run in tree order (parents first for before_destroy, children first after).
     bool tree = false;
-    /// Write, without row code (no callbacks, no jobs), to be rolled back: the dry run of a plan whose
-    /// belongs_to targets' own plans may meet rows it deletes, which only writing shows exactly.
-    bool preview = false;
+    /// A dry run of a plan that reaches belongs_to targets: the targets' own plans read the tables as
+    /// they are, where the destroy would have deleted rows and cleared keys before them. So the dry
+    /// run reads the keys each delete and nullify would take instead of counting them, and counts
+    /// only what no earlier step took: `taken` per model (deleted), `cleared` per (model, foreign key
+    /// column) (nullified). Restrictions leave out the rows taken or cleared. Read-only throughout.
+    bool track = false;
+    std::vector<std::vector<std::string>> taken{};
+    struct cleared_key {
+        int model;
+        std::string_view column;
+        std::vector<std::string> keys;
+    };
+    std::vector<cleared_key> cleared{};
+    std::vector<std::string>& taken_of(int model) {
+        if (taken.size() <= static_cast<std::size_t>(model)) taken.resize(static_cast<std::size_t>(model) + 1);
+        return taken[static_cast<std::size_t>(model)];
+    }
+    std::vector<std::string>& cleared_of(int model, std::string_view column) {
+        for (auto& c : cleared)
+            if (c.model == model && c.column == column) return c.keys;
+        return cleared.emplace_back(cleared_key{model, column, {}}).keys;
+    }
     /// belongs_to targets handled already by this destroy, per edge (list elements, sorted): each
     /// target once, however many plans find it.
     struct handled_targets {
@@ -158,6 +177,21 @@ inline void read_elements(run_context& ctx, std::string_view text, bound_values 
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
 }
+/// The elements of `found` (sorted, unique) that `seen` (sorted) does not hold.
+inline std::vector<std::string> not_in(std::vector<std::string> const& found, std::vector<std::string> const& seen) {
+    std::vector<std::string> out;
+    std::set_difference(found.begin(), found.end(), seen.begin(), seen.end(), std::back_inserter(out));
+    return out;
+}
+/// Adds `more` (sorted, unique, none in `seen`) to `seen`, kept sorted; returns how many.
+inline std::size_t take(std::vector<std::string>& seen, std::vector<std::string> const& more) {
+    std::vector<std::string> merged;
+    merged.reserve(seen.size() + more.size());
+    std::merge(seen.begin(), seen.end(), more.begin(), more.end(), std::back_inserter(merged));
+    seen = std::move(merged);
+    return more.size();
+}
+
 /// The list value of a set of elements.
 inline std::string list_of(std::vector<std::string> const& elements, sql::dialect d) {
     std::string list = d == sql::dialect::postgresql ? "{" : "[";
@@ -206,13 +240,31 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
         auto const& step = p.steps[i];
         if (step.kind != step_kind::restrict_check) continue;
         auto const& st = S.steps[i].main;
-        std::vector<std::string> owner_keys;
-        query_column(ctx.sql, st.text, bind(st, g, p.root, root), owner_keys, sql::restricted_listed + 1);
-        if (owner_keys.empty()) continue;
         auto const& e = g.edge(step.edge);
+        std::vector<std::string> owner_keys;
+        if (ctx.track) {
+            // the rows in the way that no earlier step of this dry run took or cleared, then their owners
+            auto const& keys = S.steps[i].keys;
+            std::vector<std::string> in_way;
+            read_elements(ctx, keys.text, bind(keys, g, p.root, root), g.model(e.acted).key_tag, in_way);
+            in_way = not_in(not_in(in_way, ctx.taken_of(e.acted)), ctx.cleared_of(e.acted, e.fk));
+            if (in_way.empty()) continue;
+            auto const& owners = S.steps[i].owners;
+            bound_values extra;
+            std::string const list = list_of(in_way, ctx.dialect);
+            extra(list, "key list");
+            query_column(ctx.sql, owners.text, bind(owners, g, p.root, root, extra), owner_keys);
+            if (owner_keys.size() > sql::restricted_listed) {
+                ctx.result.unlisted_restrictions += owner_keys.size() - sql::restricted_listed;
+                owner_keys.resize(sql::restricted_listed);
+            }
+        } else {
+            query_column(ctx.sql, st.text, bind(st, g, p.root, root), owner_keys, sql::restricted_listed + 1);
+        }
+        if (owner_keys.empty()) continue;
         std::string_view const owner = g.model(e.owner).table;
-        if (e.raises && !ctx.dry && !ctx.preview) throw delete_restriction_error(owner, owner_keys.front(), e.name);
-        if (owner_keys.size() > sql::restricted_listed) {
+        if (e.raises && !ctx.dry) throw delete_restriction_error(owner, owner_keys.front(), e.name);
+        if (!ctx.track && owner_keys.size() > sql::restricted_listed) {
             owner_keys.resize(sql::restricted_listed);
             auto const& count = S.steps[i].count;
             long long all = 0;
@@ -299,8 +351,15 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
                     bound_values extra;
                     if (multi) extra(member_keys[static_cast<std::size_t>(step.node)], "key list");
                     long long n = 0;
-                    query_bound(ctx.sql, st.count.text, bind(st.count, g, p.root, root, extra), n);
+                    if (ctx.track) {
+                        std::vector<std::string> keys;
+                        read_elements(ctx, st.keys.text, bind(st.keys, g, p.root, root, extra), m.key_tag, keys);
+                        n = static_cast<long long>(take(ctx.taken_of(node.model), not_in(keys, ctx.taken_of(node.model))));
+                    } else {
+                        query_bound(ctx.sql, st.count.text, bind(st.count, g, p.root, root, extra), n);
+                    }
                     ctx.result.add(m.table, row_action::deleted, static_cast<std::size_t>(n));
+                    if (ctx.track && targets_after(step.node) == run_outcome::restricted) return run_outcome::restricted;
                     break;
                 }
                 // A group of several models (a cycle through them) deletes member by member, by the keys
@@ -339,8 +398,16 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
             case step_kind::nullify: {
                 auto const& e = g.edge(step.edge);
                 long long n = 0;
-                if (ctx.dry) query_bound(ctx.sql, st.count.text, bind(st.count, g, p.root, root), n);
-                else n = execute_bound(ctx.sql, st.main.text, bind(st.main, g, p.root, root));
+                if (ctx.track) {
+                    std::vector<std::string> keys;
+                    read_elements(ctx, st.keys.text, bind(st.keys, g, p.root, root), g.model(e.acted).key_tag, keys);
+                    auto& cleared = ctx.cleared_of(e.acted, e.fk);
+                    n = static_cast<long long>(take(cleared, not_in(not_in(keys, ctx.taken_of(e.acted)), cleared)));
+                } else if (ctx.dry) {
+                    query_bound(ctx.sql, st.count.text, bind(st.count, g, p.root, root), n);
+                } else {
+                    n = execute_bound(ctx.sql, st.main.text, bind(st.main, g, p.root, root));
+                }
                 ctx.result.add(g.model(e.acted).table, row_action::nullified, static_cast<std::size_t>(n));
                 break;
             }
@@ -374,7 +441,7 @@ inline run_outcome run_targets(run_context& ctx, pending_targets& pending) {
         r.scopes = g.scopes_of(e);
         r.constants = g.constants;
         auto const& pp = prepare(g, r);
-        if (!ctx.dry && !ctx.preview)
+        if (!ctx.dry)
             if (int const m = missing_row_code(pp.p, ctx.ops); m >= 0) throw_missing_row_code(g, m);
         return run_plan(ctx, pp, values, {.find_root = false});
     }
@@ -382,8 +449,13 @@ inline run_outcome run_targets(run_context& ctx, pending_targets& pending) {
     root_spec none;
     auto const v = bind(st, g, none, bound_values{}, values);
     long long n = 0;
-    if (ctx.dry) query_bound(ctx.sql, st.text, v, n);
-    else n = execute_bound(ctx.sql, st.text, v);
+    if (ctx.dry) {
+        std::vector<std::string> found;
+        read_elements(ctx, st.text, v, g.model(e.target).key_tag, found);
+        n = static_cast<long long>(take(ctx.taken_of(e.target), not_in(found, ctx.taken_of(e.target))));
+    } else {
+        n = execute_bound(ctx.sql, st.text, v);
+    }
     ctx.result.add(g.model(e.target).table, row_action::deleted, static_cast<std::size_t>(n));
     return run_outcome::done;
 }

@@ -6,9 +6,11 @@
 #include <cascade/soci/execute.hpp>
 
 #include <algorithm>
+#include <exception>
 #include <iterator>
 #include <tuple>
 #include <unordered_map>
+#include <utility>
 
 namespace cascade::detail {
 
@@ -46,10 +48,12 @@ struct commit_log_of<list<Ms...>> {
         }
     }
     // Braced lists rather than folds: flat for any number of models (see detail::any_of).
-    /// The deleted rows (armed), after the commit.
+    /// The deleted rows (armed), after the commit. A callback that throws does not keep the other rows'
+    /// from theirs (Rails stops at the first); the first exception is rethrown once all have run.
     void after_commit(soci::session& sql) {
         [[maybe_unused]] int const in_order[]{
             0, (run_each<Ms>(sql, true, [](auto& r, destroy_context const& c) { run_after_commit(r, c); }), 0)...};
+        rethrow();
     }
     /// Every row whose destroy began, after a rollback: their before_destroy may have taken a side
     /// effect to undo, though the set-based order deletes no row of a set before every row of it and
@@ -57,15 +61,28 @@ struct commit_log_of<list<Ms...>> {
     void after_rollback(soci::session& sql) {
         [[maybe_unused]] int const in_order[]{
             0, (run_each<Ms>(sql, false, [](auto& r, destroy_context const& c) { run_after_rollback(r, c); }), 0)...};
+        rethrow();
     }
     bool empty() const { return all_of({(std::get<rows_of<Ms>>(logs).rows.empty())...}); }
 
 private:
+    /// Every row's callback runs, whatever an earlier one threw; the first exception is rethrown after
+    /// the last model's rows (see after_commit).
     template <class M, class F>
     void run_each(soci::session& sql, bool armed_only, F f) {
         auto& log = std::get<rows_of<M>>(logs);
         std::size_t const n = armed_only ? log.armed : log.rows.size();
-        for (std::size_t i = 0; i < n; ++i) f(log.rows[i].first, destroy_context{sql, log.rows[i].second});
+        for (std::size_t i = 0; i < n; ++i) {
+            try {
+                f(log.rows[i].first, destroy_context{sql, log.rows[i].second});
+            } catch (...) {
+                if (!failure) failure = std::current_exception();
+            }
+        }
+    }
+    std::exception_ptr failure;
+    void rethrow() {
+        if (auto f = std::exchange(failure, nullptr)) std::rethrow_exception(f);
     }
 };
 /// Named by the schema alone (see detail::arrays).

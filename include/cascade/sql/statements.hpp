@@ -30,6 +30,11 @@ struct step_sql {
     /// their keys bound at :e0 (the set's condition kept in the snapshot for the association of each).
     statement by_keys;
     statement snapshot_by_keys;
+    /// The dry run of a plan that reaches belongs_to targets reads keys where the plain dry run counts:
+    /// removes and nullifies, the keys of the rows they would take; restrict_check, the keys of the rows
+    /// that would stand in the way, and `owners` their owners by that list (:e0).
+    statement keys;
+    statement owners;
     std::vector<statement> members;  ///< capture_keys: each member's keys, in group order
 };
 
@@ -40,6 +45,7 @@ struct plan_sql {
     std::vector<step_sql> steps;  ///< one per plan step
     statement first_row;          ///< a root key, if any (LIMIT 1): does a job have work?
     statement root_keys;          ///< every root key, in order (a job's snapshot of ids)
+    statement batch_keys;         ///< the root keys within the root's bounds, in order (a batch run row by row)
     statement next_range;         ///< MIN, MAX, COUNT of the next :e1 root keys (range plans)
     statement next_range_after;   ///< the same after key :e0
     statement next_range_upto;    ///< next_range among the keys up to :e2 (a range job's end)
@@ -61,6 +67,7 @@ public:
         for (auto const& s : p_.steps) out.steps.push_back(step(s));
         out.first_row = first_row();
         out.root_keys = root_keys();
+        out.batch_keys = root_key_query("", "", true);
         out.next_range = next_range(false, false);
         out.next_range_after = next_range(true, false);
         out.next_range_upto = next_range(false, true);
@@ -96,14 +103,20 @@ public:
         return w.finish();
     }
 
-    /// A belongs_to edge's targets, deleted without callbacks (delete_), by the list bound at :e0.
-    static statement remove_targets(graph const& g, edge_data const& e, dialect d, bool count) {
+    /// A belongs_to edge's targets, deleted without callbacks (delete_), by the list bound at :e0; or,
+    /// for the dry run, their keys.
+    static statement remove_targets(graph const& g, edge_data const& e, dialect d, bool keys) {
         writer w;
         auto const& target = g.model(e.target);
-        if (count) w += "SELECT COUNT(*) FROM ";
-        else w += "DELETE FROM ";
+        if (keys) {
+            w += "SELECT ";
+            w.column("t0", target.key);
+            w += " FROM ";
+        } else {
+            w += "DELETE FROM ";
+        }
         w.id(target.table);
-        w += count ? " t0 WHERE " : " AS t0 WHERE ";
+        w += keys ? " t0 WHERE " : " AS t0 WHERE ";
         in_list(w, d, "t0", e.ref, {param::source::extra, 0});
         for (auto const& s : g.scopes_of(e)) {
             w += " AND ";
@@ -510,7 +523,7 @@ private:
 
     /// The root's keys: `SELECT b."key" FROM "table" b WHERE <root condition>`, then, unless `order` is
     /// null, ` ORDER BY b."key"` and `order` (" DESC"), then `tail` (" LIMIT 1").
-    statement root_key_query(char const* order, char const* tail) {
+    statement root_key_query(char const* order, char const* tail, bool bounds = false) {
         auto const& m = g_.model(p_.root.model);
         writer w;
         w += "SELECT ";
@@ -518,7 +531,7 @@ private:
         w += " FROM ";
         w.id(m.table);
         w += " b WHERE ";
-        root_condition(w, "b", false);
+        root_condition(w, "b", bounds);
         if (order) {
             w += " ORDER BY ";
             w.column("b", m.key);
@@ -630,6 +643,19 @@ private:
                 count.append(cond);
                 out.main = with_sets(w, needed);
                 out.count = with_sets(count, needed);
+                writer keys, owners;
+                keys += "SELECT ";
+                keys.column("t0", acted.key);
+                keys.append(cond);
+                out.keys = with_sets(keys, needed);
+                owners += "SELECT DISTINCT ";
+                owners.column("t0", e.fk);
+                owners += " FROM ";
+                owners.id(acted.table);
+                owners += " t0 WHERE ";
+                in_list(owners, d_, "t0", acted.key, {param::source::extra, 0});
+                owners += " ORDER BY 1";
+                out.owners = owners.finish();
                 break;
             }
             case step_kind::load_rows: {
@@ -686,7 +712,7 @@ private:
                     in_set(cond, s.node, "t0", needed);
                     if (node.removed && node.twin >= 0) not_in_set(cond, node.twin, "t0", needed);
                 }
-                writer del, count;
+                writer del, count, keys;
                 del += "DELETE FROM ";
                 del.id(m.table);
                 del += " AS t0 WHERE ";
@@ -695,8 +721,15 @@ private:
                 count.id(m.table);
                 count += " t0 WHERE ";
                 count.append(cond);
+                keys += "SELECT ";
+                keys.column("t0", m.key);
+                keys += " FROM ";
+                keys.id(m.table);
+                keys += " t0 WHERE ";
+                keys.append(cond);
                 out.main = with_sets(del, needed);
                 out.count = with_sets(count, needed);
+                out.keys = with_sets(keys, needed);
                 if (m.after_destroy && !node.removed) out.snapshot = rows(s.node, false, true);
                 if (m.loads_rows && !node.removed) {
                     writer by_keys;
@@ -737,8 +770,16 @@ private:
                 count.id(acted.table);
                 count += " t0 WHERE ";
                 count.append(cond);
+                writer keys;
+                keys += "SELECT ";
+                keys.column("t0", acted.key);
+                keys += " FROM ";
+                keys.id(acted.table);
+                keys += " t0 WHERE ";
+                keys.append(cond);
                 out.main = with_sets(upd, needed);
                 out.count = with_sets(count, needed);
+                out.keys = with_sets(keys, needed);
                 break;
             }
         }
