@@ -1785,3 +1785,27 @@ BOOST_AUTO_TEST_CASE(range_payloads_are_checked_and_a_range_job_keeps_to_its_ran
     BOOST_TEST(db.text("SELECT last_error FROM cascade_jobs WHERE dedup_key = 'alive'").find("owner record not destroyed") != std::string::npos);
     BOOST_TEST(db.count("books", "author_id = 2") == 10);
 }
+
+// The example worker's log is what an operator tails (`queue_worker ... > worker.log`): each job's
+// line names its owner, and is in the file when the job ends, not when the process exits (stdout to a
+// file is fully buffered). It used to print `(owner )` for every job, and nothing until exit.
+BOOST_AUTO_TEST_CASE(the_worker_log_names_each_jobs_owner_and_reaches_the_file_as_jobs_end) {
+    using namespace fan_out_tests;
+    queue_db db;
+    db.author_destroyed_through_the_queue(3);  // authors.books, owner 1
+    db.queue.enqueue(*db, "bench.noop", "{}", "noop", 1);  // a job of the application's own: no owner
+    std::string const log = "/tmp/cascade-worker-log-" + std::to_string(getpid());
+    logged_worker w({"--backend", db.backend_name(), "--connection", db.connection(), "--poll-ms", "50"}, log);
+    BOOST_REQUIRE(eventually([&] { return db.jobs("state = 'done'") == 2; }, std::chrono::seconds(20)));
+    auto const text = [&] {
+        std::ifstream in(log);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    // while the worker still runs
+    BOOST_TEST(eventually([&] { return text().find("Performed authors.books (owner 1) in ") != std::string::npos; }, std::chrono::seconds(2)),
+               "the log: " << text());
+    BOOST_TEST(text().find("Performed bench.noop in ") != std::string::npos, "the log: " << text());
+    BOOST_TEST(text().find("(owner )") == std::string::npos, "the log: " << text());
+    BOOST_TEST(w.terminate() == 0);
+    std::remove(log.c_str());
+}
