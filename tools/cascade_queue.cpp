@@ -6,6 +6,7 @@
 #include <cascade/queue/dashboard.hpp>
 #include <cascade/queue/job_queue.hpp>
 #include <cascade/queue/metrics.hpp>
+#include <cascade/queue/sqlite_connection.hpp>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
@@ -122,15 +123,14 @@ int main(int argc, char** argv) {
             seconds = cascade::command_line::parse_integer("purge-done SECONDS", args[1], 0, 10LL * 365 * 86400);
         } else
             throw cascade::bad_command_line("unknown command " + cmd);
-        // SQLite creates a missing file on open: only `install` may make one (a typo must not).
+        // SQLite creates a missing file on open: only `install` may make one (a typo must not). A file
+        // that is not there is a mistake in the arguments; one that goes between this check and the
+        // open is refused by the open itself (existing_only).
         if (backend == "sqlite3" && args[0] != "install") {
-            std::string file = connection;
-            if (auto const at = connection.find("db="); at != std::string::npos) {
-                file = connection.substr(at + 3);
-                file = file.substr(0, file.find(' '));
-            }
+            std::string const file = cascade::sqlite_connection::database(connection);
             if (file != ":memory:" && access(file.c_str(), F_OK) != 0)
                 throw cascade::bad_command_line("no SQLite database " + file + " (cascade-queue install creates one)");
+            connection = cascade::sqlite_connection::existing_only(connection);
         }
     } catch (std::exception const& e) {
         std::cerr << "cascade-queue: " << e.what() << "\n" << usage;

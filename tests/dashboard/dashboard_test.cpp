@@ -19,8 +19,12 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/json/src.hpp>
 
+#include <arpa/inet.h>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
 
@@ -56,6 +60,48 @@ http::response<http::string_body> raw_request(int port, http::verb verb, std::st
     http::response<http::string_body> res;
     http::read(stream, buffer, res);
     return res;
+}
+
+/// What a client got that gave up after its limit: the status (0 when no answer came in time), the
+/// answer as sent, and how long it waited.
+struct exchange {
+    int status = 0;
+    std::string text;
+    std::chrono::milliseconds took{};
+};
+
+/// Sends `bytes` (a whole request, as written) to 127.0.0.1:port and reads until the server closes,
+/// for at most `limit`: what a script with a timeout (curl -m) or an impatient operator sees.
+exchange send_raw(int port, std::string const& bytes, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+    auto const start = std::chrono::steady_clock::now();
+    auto const left = [&] { return limit - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start); };
+    exchange r;
+    int const fd = socket(AF_INET, SOCK_STREAM, 0);
+    BOOST_REQUIRE(fd >= 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<unsigned short>(port));
+    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0 &&
+        send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size())) {
+        char buffer[4096];
+        while (left().count() > 0) {
+            timeval wait{static_cast<time_t>(left().count() / 1000), static_cast<suseconds_t>(left().count() % 1000 * 1000)};
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+            ssize_t const n = recv(fd, buffer, sizeof buffer, 0);
+            if (n <= 0) break;  // closed (the whole answer), or no more within the limit
+            r.text.append(buffer, static_cast<std::size_t>(n));
+        }
+    }
+    close(fd);
+    r.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    if (r.text.rfind("HTTP/1.", 0) == 0 && r.text.size() >= 12) r.status = std::stoi(r.text.substr(9, 3));
+    return r;
+}
+
+/// GET `target` as a browser on this machine asks for it.
+std::string get(int port, std::string const& target) {
+    return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) + "\r\n\r\n";
 }
 
 /// A headless Chromium and its first page, driven through the DevTools protocol (a WebSocket).
@@ -214,6 +260,12 @@ struct dashboard_process {
     std::string url() const { return "http://127.0.0.1:" + std::to_string(port) + "/"; }
 };
 
+std::string write_token_file(std::string const& name) {
+    std::string const file = "/tmp/cascade-dashboard-" + name + "-" + std::to_string(getpid());
+    std::ofstream(file) << "operators-token-0123456789\n";
+    return file;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(the_dashboard_in_a_real_browser) {
@@ -361,5 +413,23 @@ BOOST_AUTO_TEST_CASE(bad_requests_are_answered_and_change_nothing) {
         BOOST_TEST(raw_request(dashboard.port, http::verb::post, "/login", "token=guess" + std::to_string(i)).result() == http::status::forbidden);
     BOOST_TEST(raw_request(dashboard.port, http::verb::post, "/login", "token=operators-token-0123456789").result() ==
                http::status::too_many_requests);
+    std::remove(token_file.c_str());
+}
+
+// SQLite makes a missing database file on open. With the file gone (moved, deleted by a cleanup)
+// every page load used to make an empty one, which workers and the tool then took for the queue's
+// database. Only `cascade-queue install` creates a database. (SQLite only: PostgreSQL has no file.)
+BOOST_AUTO_TEST_CASE(with_the_sqlite_file_gone_a_page_load_creates_no_database,
+                     *boost::unit_test::precondition([](boost::unit_test::test_unit_id) { return !test::is_postgresql(); })) {
+    queue_table db;
+    std::string const token_file = write_token_file("gone");
+    dashboard_process dashboard(db, token_file);
+    BOOST_TEST(send_raw(dashboard.port, get(dashboard.port, "/")).status == 200);
+    BOOST_REQUIRE(std::remove(db.file.c_str()) == 0);
+    for (int i = 0; i < 3; ++i) {
+        auto const r = send_raw(dashboard.port, get(dashboard.port, "/"));
+        BOOST_TEST(r.status == 503, r.text);
+    }
+    BOOST_TEST(access(db.file.c_str(), F_OK) != 0, db.file << " was created");
     std::remove(token_file.c_str());
 }

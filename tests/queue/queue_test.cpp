@@ -1809,3 +1809,27 @@ BOOST_AUTO_TEST_CASE(the_worker_log_names_each_jobs_owner_and_reaches_the_file_a
     BOOST_TEST(w.terminate() == 0);
     std::remove(log.c_str());
 }
+
+// The tool opens an existing SQLite file read-write without ever creating one (a `file:` URI with
+// mode=rw), whatever bytes its name holds: a space (the value quoted, as SOCI reads it), `%`, `#`, `?`.
+// Only install creates the file. (SQLite only: PostgreSQL has no file.)
+BOOST_AUTO_TEST_CASE(the_tool_opens_a_sqlite_file_of_any_name_and_only_install_creates_one,
+                     *boost::unit_test::precondition([](boost::unit_test::test_unit_id) { return !test::is_postgresql(); })) {
+    std::string const file = "/tmp/cascade queue %41 #1 ?x " + std::to_string(getpid()) + ".db";
+    std::remove(file.c_str());
+    std::string const tool = std::string(CASCADE_QUEUE_TOOL) + " --backend sqlite3 --connection 'db=\"" + file + "\" timeout=5' ";
+    BOOST_TEST(run_command(tool + "status").exited(2));
+    BOOST_TEST(access(file.c_str(), F_OK) != 0);
+    auto const installed = run_command(tool + "install");
+    BOOST_TEST(installed.exited(0), installed.out);
+    BOOST_REQUIRE(access(file.c_str(), F_OK) == 0);
+    auto const status = run_command(tool + "status");
+    BOOST_TEST(status.exited(0), status.out);
+    BOOST_TEST(status.out.find("ready 0") != std::string::npos, status.out);
+    BOOST_TEST(run_command(tool + "pause mail").exited(0));
+    {
+        soci::session sql(soci::sqlite3, "db=\"" + file + "\"");
+        BOOST_TEST(c::job_queue{}.paused(sql) == std::vector<std::string>{"mail"}, tt::per_element());
+    }
+    std::remove(file.c_str());
+}

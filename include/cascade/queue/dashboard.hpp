@@ -2,7 +2,8 @@
 // The queue's web dashboard (`cascade-queue serve`): one page with the counts per queue and state, the
 // paused queues, the oldest ready jobs and the dead jobs with their error history, and retry and discard
 // buttons for the dead ones. Boost.Beast on one thread; each request opens its own database session, so
-// the page survives a database restart (it shows the error meanwhile, 503).
+// the page survives a database restart (it shows the error meanwhile, 503). On SQLite the file is opened
+// only if it exists: a page load never creates a database.
 //
 // Who may change what:
 //  - without a token (dashboard_options::token empty) the page is read-only: no form, every POST 403;
@@ -14,6 +15,7 @@
 // Every text from the table (names, queues, payloads, errors: a person or a bug may have written any
 // of them) is HTML-escaped; the Content-Security-Policy allows no script at all.
 #include <cascade/queue/job_queue.hpp>
+#include <cascade/queue/sqlite_connection.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -85,6 +87,8 @@ public:
         // A database that does not answer must not hold the page (and stop()) for minutes.
         if (options_.backend == "postgresql" && options_.connection.find("connect_timeout") == std::string::npos)
             options_.connection += " connect_timeout=5";
+        // A page load must never create the database it was asked to show (the file moved away, say).
+        if (options_.backend == "sqlite3") options_.connection = sqlite_connection::existing_only(options_.connection);
     }
 
     int port() const { return port_; }
