@@ -42,6 +42,9 @@ char const* const usage =
     "    --token-file F    the operators' token: the file's first line, at least 16 bytes\n"
     "    --host NAMES      host names the page may be reached by besides ADDR (a proxy's), comma-\n"
     "                      separated; other Host headers are refused (DNS rebinding)\n"
+    "    --lock-timeout-ms N       a page waits at most N ms for a lock another session holds on the\n"
+    "                              table (VACUUM FULL, LOCK TABLE), then says so: 503 (default 2000)\n"
+    "    --statement-timeout-ms N  a statement runs at most N ms (PostgreSQL; default 10000)\n"
     "CONN defaults to $CASCADE_PG; --backend to postgresql. QUEUE: 1 to 128 bytes.\n";
 
 /// ID (a job's id, 1 or more) or the word `dead` (every dead job: -1).
@@ -67,7 +70,8 @@ int main(int argc, char** argv) {
     long long id = -1, seconds = 0;
     cascade::dashboard_options serve;
     try {
-        cascade::command_line cl(argc, argv, {"--backend", "--connection", "--table", "--address", "--port", "--token-file", "--host"}, {"--help"});
+        cascade::command_line cl(argc, argv, {"--backend", "--connection", "--table", "--address", "--port", "--token-file", "--host",
+                                            "--lock-timeout-ms", "--statement-timeout-ms"}, {"--help"});
         if (cl.flag("--help")) {
             std::cout << usage;
             return 0;
@@ -84,7 +88,7 @@ int main(int argc, char** argv) {
         if (args.empty()) throw cascade::bad_command_line("no command");
         std::string const& cmd = args[0];
         if (cmd != "serve")
-            for (char const* option : {"--address", "--port", "--token-file", "--host"})
+            for (char const* option : {"--address", "--port", "--token-file", "--host", "--lock-timeout-ms", "--statement-timeout-ms"})
                 if (cl.has(option)) throw cascade::bad_command_line(std::string(option) + " is an option of serve only");
         if (cmd == "status" || cmd == "install" || cmd == "repair" || cmd == "metrics") expect_arguments(args, 1);
         else if (cmd == "pause" || cmd == "resume") {
@@ -97,6 +101,9 @@ int main(int argc, char** argv) {
             expect_arguments(args, 1);
             serve.address = cl.text("--address", "127.0.0.1");
             serve.port = static_cast<int>(cl.integer("--port", 8080, 0, 65535));
+            long long const hour_ms = 3600000;
+            serve.lock_timeout = std::chrono::milliseconds(cl.integer("--lock-timeout-ms", 2000, 1, hour_ms));
+            serve.statement_timeout = std::chrono::milliseconds(cl.integer("--statement-timeout-ms", 10000, 1, hour_ms));
             if (cl.has("--host")) {
                 std::string const list = cl.text("--host");
                 for (std::size_t start = 0;;) {

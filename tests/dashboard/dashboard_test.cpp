@@ -260,6 +260,28 @@ struct dashboard_process {
     std::string url() const { return "http://127.0.0.1:" + std::to_string(port) + "/"; }
 };
 
+/// A second session that keeps everyone else off the queue table while it lives: PostgreSQL's
+/// `LOCK TABLE ... IN ACCESS EXCLUSIVE MODE` (what VACUUM FULL takes, or a forgotten LOCK TABLE in an
+/// open psql), SQLite's exclusive lock on the file (the tests' file is in rollback-journal mode, where
+/// readers wait for it: a long write, or a BEGIN EXCLUSIVE left open).
+struct table_lock {
+    std::unique_ptr<soci::session> holder;
+    explicit table_lock(queue_table const& db) : holder(db.connect()) {
+        if (test::is_postgresql()) {
+            *holder << "BEGIN";
+            *holder << "LOCK TABLE cascade_jobs IN ACCESS EXCLUSIVE MODE";
+        } else {
+            *holder << "BEGIN EXCLUSIVE";
+        }
+    }
+    ~table_lock() {
+        try {
+            *holder << "ROLLBACK";
+        } catch (...) {
+        }
+    }
+};
+
 std::string write_token_file(std::string const& name) {
     std::string const file = "/tmp/cascade-dashboard-" + name + "-" + std::to_string(getpid());
     std::ofstream(file) << "operators-token-0123456789\n";
@@ -413,6 +435,69 @@ BOOST_AUTO_TEST_CASE(bad_requests_are_answered_and_change_nothing) {
         BOOST_TEST(raw_request(dashboard.port, http::verb::post, "/login", "token=guess" + std::to_string(i)).result() == http::status::forbidden);
     BOOST_TEST(raw_request(dashboard.port, http::verb::post, "/login", "token=operators-token-0123456789").result() ==
                http::status::too_many_requests);
+    std::remove(token_file.c_str());
+}
+
+// A table lock held by another session (VACUUM FULL, a forgotten LOCK TABLE; on SQLite a writer that
+// keeps the file locked) used to stall the dashboard's one thread: every request waited for it, and
+// SIGTERM too. A page load now waits for a lock at most the dashboard's bound (2 s by default) and says
+// the table is busy (503); meanwhile other requests are answered, and SIGTERM ends the process.
+BOOST_AUTO_TEST_CASE(a_locked_queue_table_is_answered_busy_within_the_bound_and_stalls_nothing_else) {
+    queue_table db;
+    db.job(1, "dead", "default", 0, 0, "boom", "attempt 1: boom");
+    if (!test::is_postgresql()) {
+        std::string mode;
+        *db << "PRAGMA journal_mode", soci::into(mode);
+        BOOST_REQUIRE(mode == "delete");  // WAL readers never wait for a writer: no lock to show
+    }
+    std::string const token_file = write_token_file("lock");
+    dashboard_process dashboard(db, token_file);
+    auto const bound = std::chrono::milliseconds(2000 + 1500);  // the default lock bound, and time to answer
+    BOOST_TEST(send_raw(dashboard.port, get(dashboard.port, "/")).status == 200);
+    {
+        table_lock lock(db);
+        auto first = std::async(std::launch::async, [&] { return send_raw(dashboard.port, get(dashboard.port, "/")); });
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        // While that page load waits for the lock: a request that needs no table is answered at once,
+        auto const other = send_raw(dashboard.port, get(dashboard.port, "/nothing"));
+        BOOST_TEST(other.status == 404);
+        BOOST_TEST(other.took.count() < 1000, "took " << other.took.count() << " ms");
+        // another page load within its own bound, saying why,
+        auto const second = send_raw(dashboard.port, get(dashboard.port, "/"));
+        BOOST_TEST(second.status == 503, second.text);
+        BOOST_TEST(second.took < bound, "took " << second.took.count() << " ms");
+        BOOST_TEST(second.text.find("locked by another session") != std::string::npos, second.text);
+        BOOST_TEST(second.text.find("Retry-After:") != std::string::npos, second.text);
+        // and the first one gets the same within the bound.
+        auto const a = first.get();
+        BOOST_TEST(a.status == 503, a.text);
+        BOOST_TEST(a.took < bound, "took " << a.took.count() << " ms");
+        // Twenty page loads at once, more than the database threads: each answered 503 within twice the bound.
+        std::vector<std::future<exchange>> many;
+        for (int i = 0; i < 20; ++i)
+            many.push_back(std::async(std::launch::async, [&] { return send_raw(dashboard.port, get(dashboard.port, "/")); }));
+        for (auto& f : many) {
+            auto const r = f.get();
+            BOOST_TEST(r.status == 503, r.text);
+            BOOST_TEST(r.took < 2 * bound - std::chrono::milliseconds(1500), "took " << r.took.count() << " ms");
+        }
+    }
+    BOOST_TEST(send_raw(dashboard.port, get(dashboard.port, "/")).status == 200);  // the lock gone, the page is back
+    {
+        table_lock lock(db);
+        auto waiting = std::async(std::launch::async, [&] { return send_raw(dashboard.port, get(dashboard.port, "/")); });
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        // SIGTERM while a page load waits for the lock: the dashboard ends within the bound, exit 0.
+        auto const t0 = std::chrono::steady_clock::now();
+        dashboard.process->signal(SIGTERM);
+        int status = -1;
+        bool const ended = eventually([&] { return dashboard.process->exited(&status); }, bound);
+        auto const took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+        BOOST_TEST(ended, "still running " << took.count() << " ms after SIGTERM");
+        if (ended) BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0), "status " << status);
+        BOOST_TEST_MESSAGE("SIGTERM to exit: " << took.count() << " ms");
+        (void)waiting;  // answered or dropped, as the process ended
+    }
     std::remove(token_file.c_str());
 }
 
