@@ -501,6 +501,31 @@ BOOST_AUTO_TEST_CASE(a_locked_queue_table_is_answered_busy_within_the_bound_and_
     std::remove(token_file.c_str());
 }
 
+// RFC 9112, 3.2: a server MUST answer 400 to a request with more than one Host line, and to an
+// HTTP/1.1 request with none. The dashboard used to serve a request with two (it read the first).
+BOOST_AUTO_TEST_CASE(a_request_with_two_host_headers_or_none_is_answered_400) {
+    queue_table db;
+    db.job(1, "dead", "default", 0, 0, "boom", "attempt 1: boom");
+    std::string const token_file = write_token_file("hosts");
+    dashboard_process dashboard(db, token_file);
+    std::string const host = "Host: 127.0.0.1:" + std::to_string(dashboard.port) + "\r\n";
+    BOOST_TEST(send_raw(dashboard.port, "GET / HTTP/1.1\r\n" + host + host + "\r\n").status == 400);
+    BOOST_TEST(send_raw(dashboard.port, "GET / HTTP/1.1\r\n" + host + "Host: evil.example\r\n\r\n").status == 400);
+    BOOST_TEST(send_raw(dashboard.port, "GET / HTTP/1.1\r\nHost: evil.example\r\n" + host + "\r\n").status == 400);
+    BOOST_TEST(send_raw(dashboard.port, "GET / HTTP/1.1\r\n\r\n").status == 400);
+    // The right token with a second Host: refused, no session.
+    std::string const body = "token=operators-token-0123456789";
+    auto const login = send_raw(dashboard.port, "POST /login HTTP/1.1\r\n" + host + "Host: evil.example\r\n"
+                                                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
+                                                    std::to_string(body.size()) + "\r\n\r\n" + body);
+    BOOST_TEST(login.status == 400, login.text);
+    BOOST_TEST(login.text.find("Set-Cookie") == std::string::npos);
+    // One Host is served; HTTP/1.0 may leave it out.
+    BOOST_TEST(send_raw(dashboard.port, "GET / HTTP/1.1\r\n" + host + "\r\n").status == 200);
+    BOOST_TEST(send_raw(dashboard.port, "GET / HTTP/1.0\r\n\r\n").status == 200);
+    std::remove(token_file.c_str());
+}
+
 // SQLite makes a missing database file on open. With the file gone (moved, deleted by a cleanup)
 // every page load used to make an empty one, which workers and the tool then took for the queue's
 // database. Only `cascade-queue install` creates a database. (SQLite only: PostgreSQL has no file.)

@@ -192,6 +192,7 @@ private:
         namespace http = boost::beast::http;
         std::string_view const target(req.target().data(), req.target().size());
         std::string_view const path = target.substr(0, target.find('?'));
+        if (!one_host(req)) return plain(req, http::status::bad_request, "a request names exactly one Host (RFC 9112, 3.2)\n");
         if (!known_host(req)) return plain(req, http::status::misdirected_request, "unknown host (see --host)\n");
         if (path == "/") {
             if (req.method() != http::verb::get && req.method() != http::verb::head) {
@@ -437,6 +438,13 @@ private:
             at = end + 1;
         }
         return {};
+    }
+
+    /// RFC 9112, 3.2: one Host line; none only in HTTP/1.0. Anything else is a bad request (400): two
+    /// Host lines may be read differently by a proxy and by this server.
+    static bool one_host(request const& req) {
+        auto const n = req.count(boost::beast::http::field::host);
+        return n == 1 || (n == 0 && req.version() < 11);
     }
 
     /// Host is this server's listening address, `localhost` on a loopback one, or a configured name.
