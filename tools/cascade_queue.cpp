@@ -100,6 +100,8 @@ int main(int argc, char** argv) {
         else if (cmd == "serve") {
             expect_arguments(args, 1);
             serve.address = cl.text("--address", "127.0.0.1");
+            if (!cascade::dashboard::valid_address(serve.address))
+                throw cascade::bad_command_line("--address: '" + serve.address + "' is not a numeric IPv4 or IPv6 address (127.0.0.1, not localhost)");
             serve.port = static_cast<int>(cl.integer("--port", 8080, 0, 65535));
             long long const hour_ms = 3600000;
             serve.lock_timeout = std::chrono::milliseconds(cl.integer("--lock-timeout-ms", 2000, 1, hour_ms));

@@ -1549,6 +1549,19 @@ BOOST_AUTO_TEST_CASE(bad_input_to_the_new_commands_and_options_changes_nothing) 
         BOOST_TEST(r.out.find("usage:") != std::string::npos, bad);
     }
     BOOST_TEST(snapshot() == before);
+    // serve's own arguments are checked with the rest, before the database is opened: a database
+    // that cannot be reached does not turn a mistake into exit 1.
+    for (std::string const& bad : std::vector<std::string>{"serve --address localhost", "serve --address 10.0.0.256",
+                                                          "serve --address ''", "serve --lock-timeout-ms 0",
+                                                          "serve --lock-timeout-ms x", "serve --statement-timeout-ms -1",
+                                                          "status --lock-timeout-ms 500"}) {
+        auto const r = run_command(tool + bad);
+        BOOST_TEST(r.exited(2), bad << ": " << r.out);
+        BOOST_TEST(r.out.find("usage:") != std::string::npos, bad);
+        auto const unreachable = run_command(std::string(CASCADE_QUEUE_TOOL) +
+                                             " --backend postgresql --connection 'host=127.0.0.1 port=1 connect_timeout=2' " + bad);
+        BOOST_TEST(unreachable.exited(2), bad << " (no database): " << unreachable.out);
+    }
     std::remove(short_token.c_str());
     // --help lists every command.
     auto const help = run_command(std::string(CASCADE_QUEUE_TOOL) + " --help");
