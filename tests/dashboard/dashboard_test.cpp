@@ -240,13 +240,12 @@ struct dashboard_process {
     std::string out;
     std::unique_ptr<cascade_support::child_process> process;
     int port = 0;
+    /// `token_file` empty: read-only.
     dashboard_process(queue_table const& db, std::string const& token_file) {
         out = "/tmp/cascade-dashboard-" + std::to_string(getpid()) + ".out";
-        process = std::make_unique<cascade_support::child_process>(
-            CASCADE_QUEUE_TOOL,
-            std::vector<std::string>{"--backend", db.backend_name(), "--connection", db.connection(), "serve", "--port", "0", "--token-file",
-                                     token_file},
-            std::vector<std::string>{}, out);
+        std::vector<std::string> args{"--backend", db.backend_name(), "--connection", db.connection(), "serve", "--port", "0"};
+        if (!token_file.empty()) args.insert(args.end(), {"--token-file", token_file});
+        process = std::make_unique<cascade_support::child_process>(CASCADE_QUEUE_TOOL, args, std::vector<std::string>{}, out);
         BOOST_REQUIRE_MESSAGE(eventually([&] { return read_file(out).find("serving http://127.0.0.1:") != std::string::npos; },
                                          std::chrono::seconds(20)),
                               "the dashboard did not start: " << read_file(out));
@@ -542,4 +541,24 @@ BOOST_AUTO_TEST_CASE(with_the_sqlite_file_gone_a_page_load_creates_no_database,
     }
     BOOST_TEST(access(db.file.c_str(), F_OK) != 0, db.file << " was created");
     std::remove(token_file.c_str());
+}
+
+// What a read-only dashboard (no --token-file) answers, as docs/queue.md says it: the page without a
+// form; every action (log in, log out, retry, discard) 403; a POST anywhere else what any request
+// there gets (405 on the page, 404 elsewhere).
+BOOST_AUTO_TEST_CASE(a_read_only_dashboard_refuses_every_action_403) {
+    queue_table db;
+    db.job(1, "dead", "default", 0, 0, "boom", "attempt 1: boom");
+    dashboard_process dashboard(db, "");
+    auto const page = raw_request(dashboard.port, http::verb::get, "/");
+    BOOST_TEST(page.result() == http::status::ok);
+    BOOST_TEST(page.body().find("<form") == std::string::npos);
+    BOOST_TEST(page.body().find("read-only") != std::string::npos);
+    for (std::string const target : {"/login", "/logout", "/jobs/1/retry", "/jobs/1/discard"})
+        BOOST_TEST(raw_request(dashboard.port, http::verb::post, target, "token=operators-token-0123456789&csrf=x").result() ==
+                       http::status::forbidden, target);
+    BOOST_TEST(raw_request(dashboard.port, http::verb::post, "/", "x=1").result() == http::status::method_not_allowed);
+    BOOST_TEST(raw_request(dashboard.port, http::verb::post, "/nothing", "x=1").result() == http::status::not_found);
+    BOOST_TEST(raw_request(dashboard.port, http::verb::post, "/jobs/1/destroy", "x=1").result() == http::status::not_found);
+    BOOST_TEST(db.state_of(1) == "dead");
 }

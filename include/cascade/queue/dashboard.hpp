@@ -11,7 +11,8 @@
 // only if it exists: a page load never creates a database.
 //
 // Who may change what:
-//  - without a token (dashboard_options::token empty) the page is read-only: no form, every POST 403;
+//  - without a token (dashboard_options::token empty) the page is read-only: no form, every action
+//    (POST /login, /logout, /jobs/ID/...) 403;
 //  - with one, an operator logs in by typing it (POST /login, compared in constant time); the answer
 //    is a session cookie (random, HttpOnly, SameSite=Strict, in memory: a restart logs everyone out)
 //    and every action form carries the session's CSRF token. An action (POST /jobs/ID/retry|discard)
