@@ -75,6 +75,10 @@ public:
         ::kill(pid_, SIGTERM);
         return wait();
     }
+    /// Sends `sig` without waiting (wait() or exited() then tell how it ended).
+    void signal(int sig) {
+        if (pid_ > 0) ::kill(pid_, sig);
+    }
     void kill9() {
         if (pid_ <= 0) return;
         ::kill(group_ ? -pid_ : pid_, SIGKILL);

@@ -6,6 +6,7 @@
 #include <cascade/queue/dashboard.hpp>
 #include <cascade/queue/job_queue.hpp>
 #include <cascade/queue/metrics.hpp>
+#include <cascade/queue/sqlite_connection.hpp>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
@@ -41,6 +42,9 @@ char const* const usage =
     "    --token-file F    the operators' token: the file's first line, at least 16 bytes\n"
     "    --host NAMES      host names the page may be reached by besides ADDR (a proxy's), comma-\n"
     "                      separated; other Host headers are refused (DNS rebinding)\n"
+    "    --lock-timeout-ms N       a page waits at most N ms for a lock another session holds on the\n"
+    "                              table (VACUUM FULL, LOCK TABLE), then says so: 503 (default 2000)\n"
+    "    --statement-timeout-ms N  a statement runs at most N ms (PostgreSQL; default 10000)\n"
     "CONN defaults to $CASCADE_PG; --backend to postgresql. QUEUE: 1 to 128 bytes.\n";
 
 /// ID (a job's id, 1 or more) or the word `dead` (every dead job: -1).
@@ -66,7 +70,8 @@ int main(int argc, char** argv) {
     long long id = -1, seconds = 0;
     cascade::dashboard_options serve;
     try {
-        cascade::command_line cl(argc, argv, {"--backend", "--connection", "--table", "--address", "--port", "--token-file", "--host"}, {"--help"});
+        cascade::command_line cl(argc, argv, {"--backend", "--connection", "--table", "--address", "--port", "--token-file", "--host",
+                                            "--lock-timeout-ms", "--statement-timeout-ms"}, {"--help"});
         if (cl.flag("--help")) {
             std::cout << usage;
             return 0;
@@ -83,7 +88,7 @@ int main(int argc, char** argv) {
         if (args.empty()) throw cascade::bad_command_line("no command");
         std::string const& cmd = args[0];
         if (cmd != "serve")
-            for (char const* option : {"--address", "--port", "--token-file", "--host"})
+            for (char const* option : {"--address", "--port", "--token-file", "--host", "--lock-timeout-ms", "--statement-timeout-ms"})
                 if (cl.has(option)) throw cascade::bad_command_line(std::string(option) + " is an option of serve only");
         if (cmd == "status" || cmd == "install" || cmd == "repair" || cmd == "metrics") expect_arguments(args, 1);
         else if (cmd == "pause" || cmd == "resume") {
@@ -95,7 +100,12 @@ int main(int argc, char** argv) {
         else if (cmd == "serve") {
             expect_arguments(args, 1);
             serve.address = cl.text("--address", "127.0.0.1");
+            if (!cascade::dashboard::valid_address(serve.address))
+                throw cascade::bad_command_line("--address: '" + serve.address + "' is not a numeric IPv4 or IPv6 address (127.0.0.1, not localhost)");
             serve.port = static_cast<int>(cl.integer("--port", 8080, 0, 65535));
+            long long const hour_ms = 3600000;
+            serve.lock_timeout = std::chrono::milliseconds(cl.integer("--lock-timeout-ms", 2000, 1, hour_ms));
+            serve.statement_timeout = std::chrono::milliseconds(cl.integer("--statement-timeout-ms", 10000, 1, hour_ms));
             if (cl.has("--host")) {
                 std::string const list = cl.text("--host");
                 for (std::size_t start = 0;;) {
@@ -122,15 +132,14 @@ int main(int argc, char** argv) {
             seconds = cascade::command_line::parse_integer("purge-done SECONDS", args[1], 0, 10LL * 365 * 86400);
         } else
             throw cascade::bad_command_line("unknown command " + cmd);
-        // SQLite creates a missing file on open: only `install` may make one (a typo must not).
+        // SQLite creates a missing file on open: only `install` may make one (a typo must not). A file
+        // that is not there is a mistake in the arguments; one that goes between this check and the
+        // open is refused by the open itself (existing_only).
         if (backend == "sqlite3" && args[0] != "install") {
-            std::string file = connection;
-            if (auto const at = connection.find("db="); at != std::string::npos) {
-                file = connection.substr(at + 3);
-                file = file.substr(0, file.find(' '));
-            }
+            std::string const file = cascade::sqlite_connection::database(connection);
             if (file != ":memory:" && access(file.c_str(), F_OK) != 0)
                 throw cascade::bad_command_line("no SQLite database " + file + " (cascade-queue install creates one)");
+            connection = cascade::sqlite_connection::existing_only(connection);
         }
     } catch (std::exception const& e) {
         std::cerr << "cascade-queue: " << e.what() << "\n" << usage;

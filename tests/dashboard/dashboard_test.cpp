@@ -19,8 +19,12 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/json/src.hpp>
 
+#include <arpa/inet.h>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
 
@@ -56,6 +60,48 @@ http::response<http::string_body> raw_request(int port, http::verb verb, std::st
     http::response<http::string_body> res;
     http::read(stream, buffer, res);
     return res;
+}
+
+/// What a client got that gave up after its limit: the status (0 when no answer came in time), the
+/// answer as sent, and how long it waited.
+struct exchange {
+    int status = 0;
+    std::string text;
+    std::chrono::milliseconds took{};
+};
+
+/// Sends `bytes` (a whole request, as written) to 127.0.0.1:port and reads until the server closes,
+/// for at most `limit`: what a script with a timeout (curl -m) or an impatient operator sees.
+exchange send_raw(int port, std::string const& bytes, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+    auto const start = std::chrono::steady_clock::now();
+    auto const left = [&] { return limit - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start); };
+    exchange r;
+    int const fd = socket(AF_INET, SOCK_STREAM, 0);
+    BOOST_REQUIRE(fd >= 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<unsigned short>(port));
+    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0 &&
+        send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size())) {
+        char buffer[4096];
+        while (left().count() > 0) {
+            timeval wait{static_cast<time_t>(left().count() / 1000), static_cast<suseconds_t>(left().count() % 1000 * 1000)};
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+            ssize_t const n = recv(fd, buffer, sizeof buffer, 0);
+            if (n <= 0) break;  // closed (the whole answer), or no more within the limit
+            r.text.append(buffer, static_cast<std::size_t>(n));
+        }
+    }
+    close(fd);
+    r.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    if (r.text.rfind("HTTP/1.", 0) == 0 && r.text.size() >= 12) r.status = std::stoi(r.text.substr(9, 3));
+    return r;
+}
+
+/// GET `target` as a browser on this machine asks for it.
+std::string get(int port, std::string const& target) {
+    return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) + "\r\n\r\n";
 }
 
 /// A headless Chromium and its first page, driven through the DevTools protocol (a WebSocket).
@@ -194,13 +240,12 @@ struct dashboard_process {
     std::string out;
     std::unique_ptr<cascade_support::child_process> process;
     int port = 0;
+    /// `token_file` empty: read-only.
     dashboard_process(queue_table const& db, std::string const& token_file) {
         out = "/tmp/cascade-dashboard-" + std::to_string(getpid()) + ".out";
-        process = std::make_unique<cascade_support::child_process>(
-            CASCADE_QUEUE_TOOL,
-            std::vector<std::string>{"--backend", db.backend_name(), "--connection", db.connection(), "serve", "--port", "0", "--token-file",
-                                     token_file},
-            std::vector<std::string>{}, out);
+        std::vector<std::string> args{"--backend", db.backend_name(), "--connection", db.connection(), "serve", "--port", "0"};
+        if (!token_file.empty()) args.insert(args.end(), {"--token-file", token_file});
+        process = std::make_unique<cascade_support::child_process>(CASCADE_QUEUE_TOOL, args, std::vector<std::string>{}, out);
         BOOST_REQUIRE_MESSAGE(eventually([&] { return read_file(out).find("serving http://127.0.0.1:") != std::string::npos; },
                                          std::chrono::seconds(20)),
                               "the dashboard did not start: " << read_file(out));
@@ -213,6 +258,34 @@ struct dashboard_process {
     }
     std::string url() const { return "http://127.0.0.1:" + std::to_string(port) + "/"; }
 };
+
+/// A second session that keeps everyone else off the queue table while it lives: PostgreSQL's
+/// `LOCK TABLE ... IN ACCESS EXCLUSIVE MODE` (what VACUUM FULL takes, or a forgotten LOCK TABLE in an
+/// open psql), SQLite's exclusive lock on the file (the tests' file is in rollback-journal mode, where
+/// readers wait for it: a long write, or a BEGIN EXCLUSIVE left open).
+struct table_lock {
+    std::unique_ptr<soci::session> holder;
+    explicit table_lock(queue_table const& db) : holder(db.connect()) {
+        if (test::is_postgresql()) {
+            *holder << "BEGIN";
+            *holder << "LOCK TABLE cascade_jobs IN ACCESS EXCLUSIVE MODE";
+        } else {
+            *holder << "BEGIN EXCLUSIVE";
+        }
+    }
+    ~table_lock() {
+        try {
+            *holder << "ROLLBACK";
+        } catch (...) {
+        }
+    }
+};
+
+std::string write_token_file(std::string const& name) {
+    std::string const file = "/tmp/cascade-dashboard-" + name + "-" + std::to_string(getpid());
+    std::ofstream(file) << "operators-token-0123456789\n";
+    return file;
+}
 
 }  // namespace
 
@@ -362,4 +435,130 @@ BOOST_AUTO_TEST_CASE(bad_requests_are_answered_and_change_nothing) {
     BOOST_TEST(raw_request(dashboard.port, http::verb::post, "/login", "token=operators-token-0123456789").result() ==
                http::status::too_many_requests);
     std::remove(token_file.c_str());
+}
+
+// A table lock held by another session (VACUUM FULL, a forgotten LOCK TABLE; on SQLite a writer that
+// keeps the file locked) used to stall the dashboard's one thread: every request waited for it, and
+// SIGTERM too. A page load now waits for a lock at most the dashboard's bound (2 s by default) and says
+// the table is busy (503); meanwhile other requests are answered, and SIGTERM ends the process.
+BOOST_AUTO_TEST_CASE(a_locked_queue_table_is_answered_busy_within_the_bound_and_stalls_nothing_else) {
+    queue_table db;
+    db.job(1, "dead", "default", 0, 0, "boom", "attempt 1: boom");
+    if (!test::is_postgresql()) {
+        std::string mode;
+        *db << "PRAGMA journal_mode", soci::into(mode);
+        BOOST_REQUIRE(mode == "delete");  // WAL readers never wait for a writer: no lock to show
+    }
+    std::string const token_file = write_token_file("lock");
+    dashboard_process dashboard(db, token_file);
+    auto const bound = std::chrono::milliseconds(2000 + 1500);  // the default lock bound, and time to answer
+    BOOST_TEST(send_raw(dashboard.port, get(dashboard.port, "/")).status == 200);
+    {
+        table_lock lock(db);
+        auto first = std::async(std::launch::async, [&] { return send_raw(dashboard.port, get(dashboard.port, "/")); });
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        // While that page load waits for the lock: a request that needs no table is answered at once,
+        auto const other = send_raw(dashboard.port, get(dashboard.port, "/nothing"));
+        BOOST_TEST(other.status == 404);
+        BOOST_TEST(other.took.count() < 1000, "took " << other.took.count() << " ms");
+        // another page load within its own bound, saying why,
+        auto const second = send_raw(dashboard.port, get(dashboard.port, "/"));
+        BOOST_TEST(second.status == 503, second.text);
+        BOOST_TEST(second.took < bound, "took " << second.took.count() << " ms");
+        BOOST_TEST(second.text.find("locked by another session") != std::string::npos, second.text);
+        BOOST_TEST(second.text.find("Retry-After:") != std::string::npos, second.text);
+        // and the first one gets the same within the bound.
+        auto const a = first.get();
+        BOOST_TEST(a.status == 503, a.text);
+        BOOST_TEST(a.took < bound, "took " << a.took.count() << " ms");
+        // Twenty page loads at once, more than the database threads: each answered 503 within twice the bound.
+        std::vector<std::future<exchange>> many;
+        for (int i = 0; i < 20; ++i)
+            many.push_back(std::async(std::launch::async, [&] { return send_raw(dashboard.port, get(dashboard.port, "/")); }));
+        for (auto& f : many) {
+            auto const r = f.get();
+            BOOST_TEST(r.status == 503, r.text);
+            BOOST_TEST(r.took < 2 * bound - std::chrono::milliseconds(1500), "took " << r.took.count() << " ms");
+        }
+    }
+    BOOST_TEST(send_raw(dashboard.port, get(dashboard.port, "/")).status == 200);  // the lock gone, the page is back
+    {
+        table_lock lock(db);
+        auto waiting = std::async(std::launch::async, [&] { return send_raw(dashboard.port, get(dashboard.port, "/")); });
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        // SIGTERM while a page load waits for the lock: the dashboard ends within the bound, exit 0.
+        auto const t0 = std::chrono::steady_clock::now();
+        dashboard.process->signal(SIGTERM);
+        int status = -1;
+        bool const ended = eventually([&] { return dashboard.process->exited(&status); }, bound);
+        auto const took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+        BOOST_TEST(ended, "still running " << took.count() << " ms after SIGTERM");
+        if (ended) BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0), "status " << status);
+        BOOST_TEST_MESSAGE("SIGTERM to exit: " << took.count() << " ms");
+        (void)waiting;  // answered or dropped, as the process ended
+    }
+    std::remove(token_file.c_str());
+}
+
+// RFC 9112, 3.2: a server MUST answer 400 to a request with more than one Host line, and to an
+// HTTP/1.1 request with none. The dashboard used to serve a request with two (it read the first).
+BOOST_AUTO_TEST_CASE(a_request_with_two_host_headers_or_none_is_answered_400) {
+    queue_table db;
+    db.job(1, "dead", "default", 0, 0, "boom", "attempt 1: boom");
+    std::string const token_file = write_token_file("hosts");
+    dashboard_process dashboard(db, token_file);
+    std::string const host = "Host: 127.0.0.1:" + std::to_string(dashboard.port) + "\r\n";
+    BOOST_TEST(send_raw(dashboard.port, "GET / HTTP/1.1\r\n" + host + host + "\r\n").status == 400);
+    BOOST_TEST(send_raw(dashboard.port, "GET / HTTP/1.1\r\n" + host + "Host: evil.example\r\n\r\n").status == 400);
+    BOOST_TEST(send_raw(dashboard.port, "GET / HTTP/1.1\r\nHost: evil.example\r\n" + host + "\r\n").status == 400);
+    BOOST_TEST(send_raw(dashboard.port, "GET / HTTP/1.1\r\n\r\n").status == 400);
+    // The right token with a second Host: refused, no session.
+    std::string const body = "token=operators-token-0123456789";
+    auto const login = send_raw(dashboard.port, "POST /login HTTP/1.1\r\n" + host + "Host: evil.example\r\n"
+                                                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
+                                                    std::to_string(body.size()) + "\r\n\r\n" + body);
+    BOOST_TEST(login.status == 400, login.text);
+    BOOST_TEST(login.text.find("Set-Cookie") == std::string::npos);
+    // One Host is served; HTTP/1.0 may leave it out.
+    BOOST_TEST(send_raw(dashboard.port, "GET / HTTP/1.1\r\n" + host + "\r\n").status == 200);
+    BOOST_TEST(send_raw(dashboard.port, "GET / HTTP/1.0\r\n\r\n").status == 200);
+    std::remove(token_file.c_str());
+}
+
+// SQLite makes a missing database file on open. With the file gone (moved, deleted by a cleanup)
+// every page load used to make an empty one, which workers and the tool then took for the queue's
+// database. Only `cascade-queue install` creates a database. (SQLite only: PostgreSQL has no file.)
+BOOST_AUTO_TEST_CASE(with_the_sqlite_file_gone_a_page_load_creates_no_database,
+                     *boost::unit_test::precondition([](boost::unit_test::test_unit_id) { return !test::is_postgresql(); })) {
+    queue_table db;
+    std::string const token_file = write_token_file("gone");
+    dashboard_process dashboard(db, token_file);
+    BOOST_TEST(send_raw(dashboard.port, get(dashboard.port, "/")).status == 200);
+    BOOST_REQUIRE(std::remove(db.file.c_str()) == 0);
+    for (int i = 0; i < 3; ++i) {
+        auto const r = send_raw(dashboard.port, get(dashboard.port, "/"));
+        BOOST_TEST(r.status == 503, r.text);
+    }
+    BOOST_TEST(access(db.file.c_str(), F_OK) != 0, db.file << " was created");
+    std::remove(token_file.c_str());
+}
+
+// What a read-only dashboard (no --token-file) answers, as docs/queue.md says it: the page without a
+// form; every action (log in, log out, retry, discard) 403; a POST anywhere else what any request
+// there gets (405 on the page, 404 elsewhere).
+BOOST_AUTO_TEST_CASE(a_read_only_dashboard_refuses_every_action_403) {
+    queue_table db;
+    db.job(1, "dead", "default", 0, 0, "boom", "attempt 1: boom");
+    dashboard_process dashboard(db, "");
+    auto const page = raw_request(dashboard.port, http::verb::get, "/");
+    BOOST_TEST(page.result() == http::status::ok);
+    BOOST_TEST(page.body().find("<form") == std::string::npos);
+    BOOST_TEST(page.body().find("read-only") != std::string::npos);
+    for (std::string const target : {"/login", "/logout", "/jobs/1/retry", "/jobs/1/discard"})
+        BOOST_TEST(raw_request(dashboard.port, http::verb::post, target, "token=operators-token-0123456789&csrf=x").result() ==
+                       http::status::forbidden, target);
+    BOOST_TEST(raw_request(dashboard.port, http::verb::post, "/", "x=1").result() == http::status::method_not_allowed);
+    BOOST_TEST(raw_request(dashboard.port, http::verb::post, "/nothing", "x=1").result() == http::status::not_found);
+    BOOST_TEST(raw_request(dashboard.port, http::verb::post, "/jobs/1/destroy", "x=1").result() == http::status::not_found);
+    BOOST_TEST(db.state_of(1) == "dead");
 }

@@ -1549,6 +1549,19 @@ BOOST_AUTO_TEST_CASE(bad_input_to_the_new_commands_and_options_changes_nothing) 
         BOOST_TEST(r.out.find("usage:") != std::string::npos, bad);
     }
     BOOST_TEST(snapshot() == before);
+    // serve's own arguments are checked with the rest, before the database is opened: a database
+    // that cannot be reached does not turn a mistake into exit 1.
+    for (std::string const& bad : std::vector<std::string>{"serve --address localhost", "serve --address 10.0.0.256",
+                                                          "serve --address ''", "serve --lock-timeout-ms 0",
+                                                          "serve --lock-timeout-ms x", "serve --statement-timeout-ms -1",
+                                                          "status --lock-timeout-ms 500"}) {
+        auto const r = run_command(tool + bad);
+        BOOST_TEST(r.exited(2), bad << ": " << r.out);
+        BOOST_TEST(r.out.find("usage:") != std::string::npos, bad);
+        auto const unreachable = run_command(std::string(CASCADE_QUEUE_TOOL) +
+                                             " --backend postgresql --connection 'host=127.0.0.1 port=1 connect_timeout=2' " + bad);
+        BOOST_TEST(unreachable.exited(2), bad << " (no database): " << unreachable.out);
+    }
     std::remove(short_token.c_str());
     // --help lists every command.
     auto const help = run_command(std::string(CASCADE_QUEUE_TOOL) + " --help");
@@ -1784,4 +1797,52 @@ BOOST_AUTO_TEST_CASE(range_payloads_are_checked_and_a_range_job_keeps_to_its_ran
     BOOST_TEST(db.jobs("dedup_key = 'alive' AND state = 'dead'") == 1);
     BOOST_TEST(db.text("SELECT last_error FROM cascade_jobs WHERE dedup_key = 'alive'").find("owner record not destroyed") != std::string::npos);
     BOOST_TEST(db.count("books", "author_id = 2") == 10);
+}
+
+// The example worker's log is what an operator tails (`queue_worker ... > worker.log`): each job's
+// line names its owner, and is in the file when the job ends, not when the process exits (stdout to a
+// file is fully buffered). It used to print `(owner )` for every job, and nothing until exit.
+BOOST_AUTO_TEST_CASE(the_worker_log_names_each_jobs_owner_and_reaches_the_file_as_jobs_end) {
+    using namespace fan_out_tests;
+    queue_db db;
+    db.author_destroyed_through_the_queue(3);  // authors.books, owner 1
+    db.queue.enqueue(*db, "bench.noop", "{}", "noop", 1);  // a job of the application's own: no owner
+    std::string const log = "/tmp/cascade-worker-log-" + std::to_string(getpid());
+    logged_worker w({"--backend", db.backend_name(), "--connection", db.connection(), "--poll-ms", "50"}, log);
+    BOOST_REQUIRE(eventually([&] { return db.jobs("state = 'done'") == 2; }, std::chrono::seconds(20)));
+    auto const text = [&] {
+        std::ifstream in(log);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    // while the worker still runs
+    BOOST_TEST(eventually([&] { return text().find("Performed authors.books (owner 1) in ") != std::string::npos; }, std::chrono::seconds(2)),
+               "the log: " << text());
+    BOOST_TEST(text().find("Performed bench.noop in ") != std::string::npos, "the log: " << text());
+    BOOST_TEST(text().find("(owner )") == std::string::npos, "the log: " << text());
+    BOOST_TEST(w.terminate() == 0);
+    std::remove(log.c_str());
+}
+
+// The tool opens an existing SQLite file read-write without ever creating one (a `file:` URI with
+// mode=rw), whatever bytes its name holds: a space (the value quoted, as SOCI reads it), `%`, `#`, `?`.
+// Only install creates the file. (SQLite only: PostgreSQL has no file.)
+BOOST_AUTO_TEST_CASE(the_tool_opens_a_sqlite_file_of_any_name_and_only_install_creates_one,
+                     *boost::unit_test::precondition([](boost::unit_test::test_unit_id) { return !test::is_postgresql(); })) {
+    std::string const file = "/tmp/cascade queue %41 #1 ?x " + std::to_string(getpid()) + ".db";
+    std::remove(file.c_str());
+    std::string const tool = std::string(CASCADE_QUEUE_TOOL) + " --backend sqlite3 --connection 'db=\"" + file + "\" timeout=5' ";
+    BOOST_TEST(run_command(tool + "status").exited(2));
+    BOOST_TEST(access(file.c_str(), F_OK) != 0);
+    auto const installed = run_command(tool + "install");
+    BOOST_TEST(installed.exited(0), installed.out);
+    BOOST_REQUIRE(access(file.c_str(), F_OK) == 0);
+    auto const status = run_command(tool + "status");
+    BOOST_TEST(status.exited(0), status.out);
+    BOOST_TEST(status.out.find("ready 0") != std::string::npos, status.out);
+    BOOST_TEST(run_command(tool + "pause mail").exited(0));
+    {
+        soci::session sql(soci::sqlite3, "db=\"" + file + "\"");
+        BOOST_TEST(c::job_queue{}.paused(sql) == std::vector<std::string>{"mail"}, tt::per_element());
+    }
+    std::remove(file.c_str());
 }

@@ -7,6 +7,7 @@
 #include <functional>
 #include <ostream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,17 +72,25 @@ struct retry_policy {
     }
 };
 
-/// A job event handler that writes one line per event to `out`.
+/// A job event handler that writes one line per event to `out`: `Performed authors.books (owner 7)
+/// in 3.2ms: 12 rows in 1 batches` (a job without an owner, one of the application's own, says
+/// none). Each line is written whole in one call and flushed: a log file or a pipe shows a job as it
+/// ends, not when a buffer fills or the process exits, and lines of several threads do not mix.
 inline std::function<void(job_event const&)> log_jobs_to(std::ostream& out) {
     return [&out](job_event const& e) {
+        if (e.what == job_event::kind::started) return;
+        std::ostringstream line;
+        auto const job = [&](char const* verb) {
+            line << verb << ' ' << e.job;
+            if (!e.owner_key.empty()) line << " (owner " << e.owner_key << ')';
+        };
         switch (e.what) {
-            case job_event::kind::enqueued: out << "Enqueued " << e.job << " (owner " << e.owner_key << ")\n"; break;
+            case job_event::kind::enqueued: job("Enqueued"); break;
             case job_event::kind::started: break;
             case job_event::kind::performed:
-                out << "Performed " << e.job << " (owner " << e.owner_key << ") in " << e.duration.count() << "ms: "
-                    << e.rows << " rows in " << e.batches << " batches";
-                if (!e.refused.empty()) out << "; " << describe(e.refused);
-                out << '\n';
+                job("Performed");
+                line << " in " << e.duration.count() << "ms: " << e.rows << " rows in " << e.batches << " batches";
+                if (!e.refused.empty()) line << "; " << describe(e.refused);
                 break;
             case job_event::kind::failed: {
                 std::string what = "unknown error";
@@ -91,11 +100,13 @@ inline std::function<void(job_event const&)> log_jobs_to(std::ostream& out) {
                     what = x.what();
                 } catch (...) {
                 }
-                out << "Failed " << e.job << " (owner " << e.owner_key << ") attempt " << e.attempt << ": " << what
-                    << (e.will_retry ? " (will retry)" : "") << '\n';
+                job("Failed");
+                line << " attempt " << e.attempt << ": " << what << (e.will_retry ? " (will retry)" : "");
                 break;
             }
         }
+        line << '\n';
+        out << line.str() << std::flush;
     };
 }
 

@@ -1,11 +1,18 @@
 #pragma once
 // The queue's web dashboard (`cascade-queue serve`): one page with the counts per queue and state, the
 // paused queues, the oldest ready jobs and the dead jobs with their error history, and retry and discard
-// buttons for the dead ones. Boost.Beast on one thread; each request opens its own database session, so
-// the page survives a database restart (it shows the error meanwhile, 503).
+// buttons for the dead ones. Boost.Beast: one thread does the HTTP, a few others the database work.
+// Each request that reads the table opens its own database session, so the page survives a database
+// restart (it shows the error meanwhile, 503), and every wait of that session is bounded: a lock
+// another session holds on the table (VACUUM FULL, LOCK TABLE, a long write) is waited for at most
+// `lock_timeout`, a statement runs at most `statement_timeout`; then the answer is 503 saying which.
+// A request waiting on the database holds up no other request, nor stop() (SIGTERM): the destructor
+// waits only for the database work under way, which these bounds end. On SQLite the file is opened
+// only if it exists: a page load never creates a database.
 //
 // Who may change what:
-//  - without a token (dashboard_options::token empty) the page is read-only: no form, every POST 403;
+//  - without a token (dashboard_options::token empty) the page is read-only: no form, every action
+//    (POST /login, /logout, /jobs/ID/...) 403;
 //  - with one, an operator logs in by typing it (POST /login, compared in constant time); the answer
 //    is a session cookie (random, HttpOnly, SameSite=Strict, in memory: a restart logs everyone out)
 //    and every action form carries the session's CSRF token. An action (POST /jobs/ID/retry|discard)
@@ -14,15 +21,20 @@
 // Every text from the table (names, queues, payloads, errors: a person or a bug may have written any
 // of them) is HTML-escaped; the Content-Security-Policy allows no script at all.
 #include <cascade/queue/job_queue.hpp>
+#include <cascade/queue/sqlite_connection.hpp>
+#include <cascade/soci/session.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <soci/soci.h>
 #include <sys/random.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -34,6 +46,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 namespace cascade {
@@ -58,6 +71,13 @@ struct dashboard_options {
     std::vector<std::string> hosts{};
     int jobs_shown = 20;                                     ///< rows per list
     std::chrono::minutes session_lifetime{std::chrono::hours(8)};
+    /// How long a request waits for a lock on the queue's tables before the answer is 503 "locked by
+    /// another session" (PostgreSQL's lock_timeout; SQLite's busy timeout, whatever the connection
+    /// string's `timeout` says).
+    std::chrono::milliseconds lock_timeout{2000};
+    /// How long one statement may run before the answer is 503 (PostgreSQL's statement_timeout;
+    /// SQLite has none).
+    std::chrono::milliseconds statement_timeout{10000};
     static constexpr std::size_t min_token_bytes = 16;
 };
 
@@ -72,10 +92,11 @@ public:
         if (!options_.token.empty() && options_.token.size() < dashboard_options::min_token_bytes)
             throw dashboard_error("the token must be at least 16 bytes");
         if (options_.port < 0 || options_.port > 65535) throw dashboard_error("port " + std::to_string(options_.port) + " is out of range");
+        if (!valid_address(options_.address)) throw dashboard_error("'" + options_.address + "' is not a numeric IPv4 or IPv6 address");
+        if (options_.lock_timeout.count() <= 0 || options_.statement_timeout.count() <= 0)
+            throw dashboard_error("the lock and statement timeouts must be positive");
         boost::system::error_code ec;
-        auto const address = boost::asio::ip::make_address(options_.address, ec);
-        if (ec) throw dashboard_error("'" + options_.address + "' is not a numeric IPv4 or IPv6 address");
-        tcp::endpoint const at(address, static_cast<unsigned short>(options_.port));
+        tcp::endpoint const at(boost::asio::ip::make_address(options_.address), static_cast<unsigned short>(options_.port));
         acceptor_.open(at.protocol(), ec);
         if (!ec) acceptor_.set_option(boost::asio::socket_base::reuse_address(true), ec);
         if (!ec) acceptor_.bind(at, ec);
@@ -85,6 +106,22 @@ public:
         // A database that does not answer must not hold the page (and stop()) for minutes.
         if (options_.backend == "postgresql" && options_.connection.find("connect_timeout") == std::string::npos)
             options_.connection += " connect_timeout=5";
+        // A page load must never create the database it was asked to show (the file moved away, say).
+        if (options_.backend == "sqlite3") options_.connection = sqlite_connection::existing_only(options_.connection);
+    }
+    /// Waits for the database work under way (bounded by the timeouts); drops what has not begun.
+    ~dashboard() {
+        database_threads_.stop();
+        database_threads_.join();
+    }
+    dashboard(dashboard const&) = delete;
+    dashboard& operator=(dashboard const&) = delete;
+
+    /// A numeric IPv4 or IPv6 address, what the dashboard can listen on (`localhost` is a name).
+    static bool valid_address(std::string const& address) {
+        boost::system::error_code ec;
+        boost::asio::ip::make_address(address, ec);
+        return !ec;
     }
 
     int port() const { return port_; }
@@ -95,8 +132,10 @@ public:
         accept();
         io_.run();
     }
-    /// From any thread.
+    /// From any thread: stops accepting and answering at once; the database work under way ends
+    /// within its bounds (the destructor waits for it), what has not begun is dropped.
     void stop() {
+        database_threads_.stop();
         boost::asio::post(io_, [this] {
             boost::system::error_code ec;
             acceptor_.close(ec);
@@ -104,65 +143,12 @@ public:
         });
     }
 
-    /// The answer to one request (what a connection gets; public so that it can be tested alone).
+    /// The answer to one request, the database part run here (what a connection gets, but with the
+    /// database work on the calling thread; public so that it can be tested alone).
     response answer(request const& req) {
-        namespace http = boost::beast::http;
-        std::string_view const target(req.target().data(), req.target().size());
-        std::string_view const path = target.substr(0, target.find('?'));
-        if (!known_host(req)) return plain(req, http::status::misdirected_request, "unknown host (see --host)\n");
-        try {
-            if (path == "/") {
-                if (req.method() != http::verb::get && req.method() != http::verb::head) {
-                    auto r = plain(req, http::status::method_not_allowed, "GET only\n");
-                    r.set(http::field::allow, "GET, HEAD");
-                    return r;
-                }
-                // a HEAD draws no page, so it leaves the flash for the GET that does
-                auto s = session_of(req, req.method() == http::verb::get);
-                return page(req, s);
-            }
-            bool const known = path == "/login" || path == "/logout" || path.rfind("/jobs/", 0) == 0;
-            if (!known) return plain(req, http::status::not_found, "not found\n");
-            if (req.method() != http::verb::post) {
-                auto r = plain(req, http::status::method_not_allowed, "POST only\n");
-                r.set(http::field::allow, "POST");
-                return r;
-            }
-            if (path == "/login") return login(req);
-            if (path == "/logout") return act(req, [&](session&, std::string const& id) {
-                std::lock_guard lock(mutex_);
-                sessions_.erase(id);
-                return std::string();
-            });
-            // /jobs/ID/retry, /jobs/ID/discard
-            if (path.rfind("/jobs/", 0) == 0) {
-                std::string_view rest = path.substr(6);
-                auto const slash = rest.find('/');
-                if (slash == std::string_view::npos) return plain(req, http::status::not_found, "not found\n");
-                std::string_view const digits = rest.substr(0, slash), verb = rest.substr(slash + 1);
-                long long const job = job_id(digits);
-                if (job <= 0 || (verb != "retry" && verb != "discard")) return plain(req, http::status::not_found, "not found\n");
-                return act(req, [&](session&, std::string const&) {
-                    auto sql = open();
-                    if (verb == "retry") {
-                        try {
-                            return queue_.retry(*sql, job) == 1 ? "retried job " + std::to_string(job)
-                                                                : "job " + std::to_string(job) + " is not dead: nothing retried";
-                        } catch (job_has_live_twin const& e) {
-                            return std::string(e.what());
-                        }
-                    }
-                    // dead only: the page may be stale, and a job retried since must not be lost
-                    return queue_.discard(*sql, job, true) == 1 ? "discarded job " + std::to_string(job)
-                                                                : "job " + std::to_string(job) + " is not dead (any more): nothing discarded";
-                });
-            }
-            return plain(req, http::status::not_found, "not found\n");
-        } catch (std::exception const& e) {
-            // the details (SQL, names) are for the operator's log, not for whoever asks
-            std::cerr << "cascade-queue serve: " << e.what() << std::endl;
-            return plain(req, http::status::service_unavailable, "the queue cannot be read now (the dashboard's log says why)\n");
-        }
+        auto next = route(req);
+        if (auto* now = std::get_if<response>(&next)) return std::move(*now);
+        return run_now(std::get<database_work>(next), req);
     }
 
     /// `&`, `<`, `>`, `"`, `'` as entities: any text from the table is safe in an element or attribute.
@@ -188,6 +174,132 @@ private:
         std::chrono::steady_clock::time_point expires;
         std::string flash;  ///< what the last action did, shown once
     };
+    using live_session = std::pair<std::string, session>;  ///< (id, a copy)
+    /// The part of an answer that reads or writes the table: run on a database thread, with the
+    /// request its connection keeps alive until the answer is written.
+    using database_work = std::function<response(request const&)>;
+
+    /// Threads for the database work, each with its own session per request: a request waiting for
+    /// a lock holds one of them, never the HTTP thread.
+    static constexpr int database_thread_count = 4;
+    /// Requests waiting for (or in) the database at most; more are answered 503 at once, rather than
+    /// queue up behind a lock.
+    static constexpr int max_database_requests = 16;
+
+    // ---- routing ----------------------------------------------------------------------------------
+    /// What a request gets: an answer now (on the HTTP thread: refusals, login, logout), or database
+    /// work whose answer comes later.
+    std::variant<response, database_work> route(request const& req) {
+        namespace http = boost::beast::http;
+        std::string_view const target(req.target().data(), req.target().size());
+        std::string_view const path = target.substr(0, target.find('?'));
+        if (!one_host(req)) return plain(req, http::status::bad_request, "a request names exactly one Host (RFC 9112, 3.2)\n");
+        if (!known_host(req)) return plain(req, http::status::misdirected_request, "unknown host (see --host)\n");
+        if (path == "/") {
+            if (req.method() != http::verb::get && req.method() != http::verb::head) {
+                auto r = plain(req, http::status::method_not_allowed, "GET only\n");
+                r.set(http::field::allow, "GET, HEAD");
+                return r;
+            }
+            // a HEAD draws no page, so it leaves the flash for the GET that does
+            auto s = session_of(req, req.method() == http::verb::get);
+            return database_work([this, s](request const& r) { return page(r, s); });
+        }
+        bool const known = path == "/login" || path == "/logout" || path.rfind("/jobs/", 0) == 0;
+        if (!known) return plain(req, http::status::not_found, "not found\n");
+        if (req.method() != http::verb::post) {
+            auto r = plain(req, http::status::method_not_allowed, "POST only\n");
+            r.set(http::field::allow, "POST");
+            return r;
+        }
+        if (path == "/login") return login(req);
+        if (path == "/logout") {
+            auto s = authorized(req);
+            if (auto* refused = std::get_if<response>(&s)) return std::move(*refused);
+            std::string const id = std::get<live_session>(s).first;
+            {
+                std::lock_guard lock(mutex_);
+                sessions_.erase(id);
+            }
+            return after_action(req, id, "");
+        }
+        // /jobs/ID/retry, /jobs/ID/discard
+        std::string_view const rest = path.substr(6);
+        auto const slash = rest.find('/');
+        if (slash == std::string_view::npos) return plain(req, http::status::not_found, "not found\n");
+        std::string_view const digits = rest.substr(0, slash), verb = rest.substr(slash + 1);
+        long long const job = job_id(digits);
+        if (job <= 0 || (verb != "retry" && verb != "discard")) return plain(req, http::status::not_found, "not found\n");
+        auto s = authorized(req);
+        if (auto* refused = std::get_if<response>(&s)) return std::move(*refused);
+        return database_work([this, id = std::get<live_session>(s).first, job, retry = verb == "retry"](request const& r) {
+            return after_action(r, id, retry ? retry_job(job) : discard_job(job));
+        });
+    }
+
+    /// Runs `work` on this thread: its answer, or 503 saying why the database did not give one.
+    response run_now(database_work const& work, request const& req) const {
+        try {
+            return work(req);
+        } catch (...) {
+            return unavailable(req, std::current_exception());
+        }
+    }
+
+    /// Runs `work` on a database thread and hands its answer to `done` there. So that every request
+    /// is answered within twice the lock bound even when all the threads wait for a lock, the answer
+    /// is 503 without any database work when too many requests wait already, or when this one waited
+    /// for a thread longer than the lock bound.
+    template <class Done>
+    void run_on_database_thread(database_work work, request const& req, Done done) {
+        if (database_requests_.fetch_add(1) >= max_database_requests) {
+            --database_requests_;
+            return done(busy(req, "too many requests are waiting for the database"));
+        }
+        auto const queued = std::chrono::steady_clock::now();
+        boost::asio::post(database_threads_, [this, work = std::move(work), &req, done = std::move(done), queued]() mutable {
+            response r = std::chrono::steady_clock::now() - queued > options_.lock_timeout
+                             ? busy(req, "every database thread of the dashboard is waiting for the database (a lock on the queue table?)")
+                             : run_now(work, req);
+            --database_requests_;
+            done(std::move(r));
+        });
+    }
+    static response busy(request const& req, std::string const& why) {
+        auto r = plain(req, boost::beast::http::status::service_unavailable, why + ": try again\n");
+        r.set(boost::beast::http::field::retry_after, "5");
+        return r;
+    }
+
+    /// 503, and why: the details (SQL, names) go to the dashboard's log, not to whoever asks; what
+    /// the operator can do about it goes to both.
+    response unavailable(request const& req, std::exception_ptr const& error) const {
+        namespace http = boost::beast::http;
+        std::string what = "an error that is not a std::exception";
+        try {
+            std::rethrow_exception(error);
+        } catch (std::exception const& e) {
+            what = e.what();
+        } catch (...) {
+        }
+        std::cerr << "cascade-queue serve: " << what << std::endl;
+        switch (detail::how_it_gave_up(error)) {
+            case detail::gave_up::lock: {
+                auto r = plain(req, http::status::service_unavailable,
+                               "the queue table is locked by another session (VACUUM FULL, LOCK TABLE, a long write?): no answer within " +
+                                   std::to_string(options_.lock_timeout.count()) + " ms; try again\n");
+                r.set(http::field::retry_after, "5");
+                return r;
+            }
+            case detail::gave_up::time:
+                return plain(req, http::status::service_unavailable,
+                             "a statement on the queue table ran longer than " + std::to_string(options_.statement_timeout.count()) +
+                                 " ms (a large table, a busy database?) and was cancelled; try again, or give serve a longer "
+                                 "--statement-timeout-ms\n");
+            case detail::gave_up::no: break;
+        }
+        return plain(req, http::status::service_unavailable, "the queue cannot be read now (the dashboard's log says why)\n");
+    }
 
     // ---- connections ------------------------------------------------------------------------------
     void accept() {
@@ -222,10 +334,18 @@ private:
             if (ec == http::error::end_of_stream || ec == boost::beast::error::timeout) return close();
             if (ec) {
                 request bad;
-                reply = plain(bad, http::status::bad_request, "bad request: " + ec.message() + "\n");
-            } else {
-                reply = owner.answer(parser.get());
+                return write(plain(bad, http::status::bad_request, "bad request: " + ec.message() + "\n"));
             }
+            auto next = owner.route(parser.get());
+            if (auto* now = std::get_if<response>(&next)) return write(std::move(*now));
+            // the answer is written on this connection's (the HTTP) thread
+            owner.run_on_database_thread(std::move(std::get<database_work>(next)), parser.get(), [self = this->shared_from_this()](response r) {
+                boost::asio::post(self->stream.get_executor(), [self, r = std::move(r)]() mutable { self->write(std::move(r)); });
+            });
+        }
+        void write(response r) {
+            namespace http = boost::beast::http;
+            reply = std::move(r);
             reply.keep_alive(false);
             reply.prepare_payload();
             stream.expires_after(std::chrono::seconds(5));
@@ -272,7 +392,7 @@ private:
 
     /// The session the request's cookie names, if it is live: (id, copy). `shows_flash`: this answer
     /// shows the flash, which is then cleared (shown once).
-    std::optional<std::pair<std::string, session>> session_of(request const& req, bool shows_flash = true) {
+    std::optional<live_session> session_of(request const& req, bool shows_flash = true) {
         auto const cookie = req.find(boost::beast::http::field::cookie);
         if (cookie == req.end()) return {};
         std::string_view const all(cookie->value().data(), cookie->value().size());
@@ -319,6 +439,13 @@ private:
             at = end + 1;
         }
         return {};
+    }
+
+    /// RFC 9112, 3.2: one Host line; none only in HTTP/1.0. Anything else is a bad request (400): two
+    /// Host lines may be read differently by a proxy and by this server.
+    static bool one_host(request const& req) {
+        auto const n = req.count(boost::beast::http::field::host);
+        return n == 1 || (n == 0 && req.version() < 11);
     }
 
     /// Host is this server's listening address, `localhost` on a loopback one, or a configured name.
@@ -385,10 +512,9 @@ private:
         return r;
     }
 
-    /// An action: a live session, its CSRF token, no foreign Origin; then `f`, whose message the page
-    /// shows next.
-    template <class F>
-    response act(request const& req, F&& f) {
+    /// The checks every action passes: a live session, its CSRF token, no foreign Origin. The session,
+    /// or the refusal (403).
+    std::variant<response, live_session> authorized(request const& req) {
         namespace http = boost::beast::http;
         if (read_only()) return plain(req, http::status::forbidden, "this dashboard is read-only (no token was given to it)\n");
         if (!same_origin(req)) return plain(req, http::status::forbidden, "a form of another site\n");
@@ -396,18 +522,38 @@ private:
         if (!s) return plain(req, http::status::forbidden, "log in first (the token)\n");
         auto const csrf = field(req.body(), "csrf");
         if (!csrf || !same_secret(*csrf, s->second.csrf)) return plain(req, http::status::forbidden, "a form without this session's CSRF token\n");
-        std::string const message = f(s->second, s->first);
+        return std::move(*s);
+    }
+
+    /// After an action: `message` is the flash the session's next page shows; back to the page (and
+    /// the cookie cleared when the session is gone: logged out).
+    response after_action(request const& req, std::string const& session_id, std::string const& message) {
         bool live = false;
         {
             std::lock_guard lock(mutex_);
-            if (auto it = sessions_.find(s->first); it != sessions_.end()) {
+            if (auto it = sessions_.find(session_id); it != sessions_.end()) {
                 it->second.flash = message;
                 live = true;
             }
         }
         auto r = redirect(req);
-        if (!live) r.set(http::field::set_cookie, "cascade_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+        if (!live) r.set(boost::beast::http::field::set_cookie, "cascade_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
         return r;
+    }
+
+    std::string retry_job(long long job) const {
+        auto sql = open();
+        try {
+            return queue_.retry(*sql, job) == 1 ? "retried job " + std::to_string(job) : "job " + std::to_string(job) + " is not dead: nothing retried";
+        } catch (job_has_live_twin const& e) {
+            return std::string(e.what());
+        }
+    }
+    /// Dead jobs only: the page may be stale, and a job retried since must not be lost.
+    std::string discard_job(long long job) const {
+        auto sql = open();
+        return queue_.discard(*sql, job, true) == 1 ? "discarded job " + std::to_string(job)
+                                                    : "job " + std::to_string(job) + " is not dead (any more): nothing discarded";
     }
 
     // ---- answers ----------------------------------------------------------------------------------
@@ -434,9 +580,19 @@ private:
         return r;
     }
 
+    /// A session for one request, every wait of it bounded: a lock at most lock_timeout (PostgreSQL's
+    /// lock_timeout; SQLite's busy timeout, which replaces the connection string's `timeout`), a
+    /// statement at most statement_timeout (PostgreSQL only). A SQLite file that is not there is an
+    /// error, never created.
     std::unique_ptr<soci::session> open() const {
         auto sql = std::make_unique<soci::session>();
         sql->open(options_.backend, options_.connection);
+        std::string const lock_ms = std::to_string(options_.lock_timeout.count());
+        if (options_.backend == "postgresql")
+            *sql << "SELECT set_config('lock_timeout', '" + lock_ms + "', false), set_config('statement_timeout', '" +
+                        std::to_string(options_.statement_timeout.count()) + "', false)";
+        else
+            *sql << "PRAGMA busy_timeout = " + lock_ms;
         return sql;
     }
 
@@ -458,7 +614,7 @@ private:
         return out;
     }
 
-    response page(request const& req, std::optional<std::pair<std::string, session>> const& s) {
+    response page(request const& req, std::optional<live_session> const& s) const {
         auto sql = open();
         queue_.check_installed(*sql);
         auto st = queue_.status(*sql);
@@ -551,6 +707,9 @@ private:
     int failures_ = 0;  ///< wrong tokens since failures_since_
     std::mutex mutex_;
     std::map<std::string, session> sessions_;
+    std::atomic<int> database_requests_{0};  ///< waiting for or in a database thread
+    // last: its threads are joined (in the destructor) before anything they use goes
+    boost::asio::thread_pool database_threads_{database_thread_count};
 };
 
 }  // namespace cascade

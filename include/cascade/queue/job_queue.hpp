@@ -209,13 +209,16 @@ public:
     }
 
     /// Throws queue_not_installed unless the table has what this version reads and writes (a
-    /// worker checks it when it starts).
+    /// worker checks it when it starts). A statement that gave up waiting for a lock (the table is
+    /// there, someone holds it) throws as it came.
     void check_installed(soci::session& sql) const {
         try {
             long long n = 0;
             sql << "SELECT COUNT(*) FROM (SELECT queue, priority FROM " + table_ + " WHERE 1 = 0) c", soci::into(n);
             sql << "SELECT COUNT(*) FROM (SELECT queue FROM " + paused_table() + " WHERE 1 = 0) p", soci::into(n);
         } catch (std::exception const& e) {
+            // a table someone holds locked is there: its lock timeout is not "install it"
+            if (detail::how_it_gave_up(std::current_exception()) != detail::gave_up::no) throw;
             throw queue_not_installed(table_, e.what());
         }
     }

@@ -446,11 +446,15 @@ private:
             if (auto h = handlers_.find(job.name); h != handlers_.end()) {
                 h->second(job.payload, s);
             } else {
-                job_report const r = job_decoder<Schema>::perform(job.name, job.payload, runtime, s);
-                e.rows = r.rows;
-                e.batches = r.batches;
-                e.refused = r.refused;
-                if (!r.refused.empty()) o.error = describe(r.refused);
+                // decoded once: the owner's key is for the log line (what an operator greps for)
+                job_decoder<Schema>::visit(job.name, job.payload, [&](auto const& typed) {
+                    e.owner_key = detail::key_string(typed.owner_key);
+                    job_report const r = runtime.perform(typed, s);
+                    e.rows = r.rows;
+                    e.batches = r.batches;
+                    e.refused = r.refused;
+                    if (!r.refused.empty()) o.error = describe(r.refused);
+                });
             }
             ++performed_;
             e.what = job_event::kind::performed;

@@ -1,7 +1,8 @@
 #pragma once
 // What cascade asks of a SOCI session beyond running statements: its SQL dialect, whether it is inside
-// a transaction (libpq's transaction status, SQLite's autocommit flag), and whether an error means
-// "run the transaction again" (a deadlock or a serialization failure on PostgreSQL).
+// a transaction (libpq's transaction status, SQLite's autocommit flag), and what an error means: "run
+// the transaction again" (a deadlock or a serialization failure on PostgreSQL), "gave up waiting for a
+// lock", "a foreign key refused it".
 #include <cascade/errors.hpp>
 #include <cascade/sql/dialect.hpp>
 
@@ -42,6 +43,27 @@ inline bool retryable(std::exception_ptr const& e) {
         return state == "40P01" || state == "40001";
     } catch (...) {
         return false;
+    }
+}
+
+/// How a statement gave up waiting, if it did. `lock`: it could not get a lock within the session's
+/// bound (PostgreSQL's lock_timeout, SQLSTATE 55P03; SQLite's busy timeout, SQLITE_BUSY or
+/// SQLITE_LOCKED): another session holds the table (VACUUM FULL, LOCK TABLE, a long write).
+/// `time`: PostgreSQL cancelled it (statement_timeout or a cancel request, 57014).
+enum class gave_up { no, lock, time };
+inline gave_up how_it_gave_up(std::exception_ptr const& e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (soci::postgresql_soci_error const& x) {
+        std::string const state = x.sqlstate();
+        if (state == "55P03") return gave_up::lock;
+        if (state == "57014") return gave_up::time;
+        return gave_up::no;
+    } catch (soci::sqlite3_soci_error const& x) {
+        int const primary = x.result() & 0xff;
+        return primary == 5 /* SQLITE_BUSY */ || primary == 6 /* SQLITE_LOCKED */ ? gave_up::lock : gave_up::no;
+    } catch (...) {
+        return gave_up::no;
     }
 }
 
