@@ -14,13 +14,15 @@ struct Book {
     CASCADE_DEFINE_STRUCT(Book, (std::int64_t, id), (std::int64_t, author_id), (std::string, title));
 #ifdef CASCADE_QUEUE_TEST_HOOKS
     // The tests' build only (a callback makes books load row by row): CASCADE_SLOW_BOOK_US slows each
-    // book, so that a worker can be killed in the middle of a job.
-    void before_destroy() const {
+    // book, so that a worker can be killed in the middle of a job; a book titled "refuse" refuses its
+    // destroy.
+    bool before_destroy() const {
         static long const slow = [] {
             char const* v = std::getenv("CASCADE_SLOW_BOOK_US");
             return v ? std::atol(v) : 0L;
         }();
         if (slow > 0) std::this_thread::sleep_for(std::chrono::microseconds(slow));
+        return title != "refuse";
     }
 #endif
 };

@@ -367,3 +367,42 @@ BOOST_AUTO_TEST_CASE(every_after_commit_runs_when_one_throws_and_the_first_error
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// ---- ON DELETE RESTRICT inside a tree --------------------------------------------------------------
+// SQLite checks RESTRICT at each row inside a statement, so one DELETE of a whole tree is refused when
+// a parent's row goes before its reply's. A tree with and without callbacks (loaded, or deleted by its
+// set), with keys against the tree's order.
+namespace restrict_tree {
+struct Node { BOOST_HANA_DEFINE_STRUCT(Node, (std::int64_t, id), (std::optional<std::int64_t>, parent_id)); };
+struct Called {
+    BOOST_HANA_DEFINE_STRUCT(Called, (std::int64_t, id), (std::optional<std::int64_t>, parent_id));
+    static inline int destroyed = 0;
+    void after_commit() { ++destroyed; }
+};
+struct schema : c::schema<c::model<Node, "nodes", c::has_many<Node, &Node::parent_id, d::destroy, c::name<"children">>>,
+                          c::model<Called, "called", c::has_many<Called, &Called::parent_id, d::destroy, c::name<"children">>>> {};
+}  // namespace restrict_tree
+
+BOOST_AUTO_TEST_SUITE(real_schemas)
+
+BOOST_AUTO_TEST_CASE(a_tree_whose_key_is_on_delete_restrict_is_destroyed_children_first) {
+    test::database db;
+    for (std::string table : {"nodes", "called"}) {
+        db.exec("CREATE TABLE " + table + " (id BIGINT PRIMARY KEY, parent_id BIGINT REFERENCES " + table +
+                " (id) ON DELETE RESTRICT)");
+        db.exec("INSERT INTO " + table + " VALUES (1, NULL), (2, 1), (3, 2), (4, 3), (50, NULL)");
+        db.exec("INSERT INTO " + table + " VALUES (5, 50)");
+        db.exec("UPDATE " + table + " SET parent_id = 5 WHERE id = 1");  // 50 <- 5 <- 1 <- 2 <- 3 <- 4
+    }
+    restrict_tree::Called::destroyed = 0;
+    auto const plain = c::destroy<restrict_tree::schema, restrict_tree::Node>(*db, 50);
+    BOOST_TEST(plain.status == c::destroy_status::destroyed);
+    BOOST_TEST(plain.rows("nodes") == 6u);
+    BOOST_TEST(db.count("nodes") == 0);
+    auto const called = c::destroy<restrict_tree::schema, restrict_tree::Called>(*db, 50);
+    BOOST_TEST(called.status == c::destroy_status::destroyed);
+    BOOST_TEST(db.count("called") == 0);
+    BOOST_TEST(restrict_tree::Called::destroyed == 6);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -389,6 +389,22 @@ BOOST_AUTO_TEST_CASE(a_handler_that_leaves_a_transaction_open_fails_and_stalls_n
     BOOST_TEST(db.count("authors", "id = 99") == 0);
 }
 
+// A book that refuses its destroy stays; the job completes, and its row says which book stayed and why.
+BOOST_AUTO_TEST_CASE(a_job_whose_dependent_refuses_completes_and_its_row_says_which_stayed) {
+    queue_db db;
+    db.author_destroyed_through_the_queue(1000);
+    db.exec("UPDATE books SET title = 'refuse' WHERE id = 1500");
+    c::worker<schema> w(db.queue, db.worker_options());
+    w.start();
+    BOOST_TEST(eventually([&] { return db.jobs("state = 'done'") == 1; }, std::chrono::seconds(20)));
+    w.stop();
+    BOOST_TEST(db.ids("books") == (ids{1500}), tt::per_element());
+    BOOST_TEST(db.jobs("state = 'done' AND attempts = 1") == 1);
+    BOOST_TEST(db.text("SELECT last_error FROM cascade_jobs") ==
+               "1 dependent stayed: 1500 (books 1500: a before_destroy callback aborted)");
+    BOOST_TEST(db.text("SELECT errors FROM cascade_jobs").find("attempt 1 done: 1 dependent stayed") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(shutdown_releases_what_it_claimed_within_the_soft_timeout) {
     queue_db db;
     for (int i = 0; i < 6; ++i) db.queue.enqueue(*db, "test.sleep", "300", "sleep" + std::to_string(i), 25);

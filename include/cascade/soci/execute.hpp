@@ -342,7 +342,19 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
                     auto const* keys = keys_of(k);
                     if (keys) extra(*keys, "key list");
                     auto const& del = keys && !multi ? sk.by_keys : sk.main;
-                    auto const n = execute_bound(ctx.sql, del.text, bind(del, g, p.root, root, extra));
+                    long long n = 0;
+                    try {
+                        n = execute_bound(ctx.sql, del.text, bind(del, g, p.root, root, extra));
+                    } catch (...) {
+                        // SQLite checks ON DELETE RESTRICT at each row inside a statement: a tree goes
+                        // leaves first, one statement per level (the failed statement changed nothing)
+                        if (sk.leaves.empty() || ctx.dialect != sql::dialect::sqlite || !foreign_key_refused(std::current_exception()))
+                            throw;
+                        auto const& leaves = keys ? sk.leaves_by_keys : sk.leaves;
+                        for (long long level = 1; level > 0; n += level)
+                            level = execute_bound(ctx.sql, leaves.text, bind(leaves, g, p.root, root, extra));
+                        n += execute_bound(ctx.sql, del.text, bind(del, g, p.root, root, extra));  // a cycle in the data, if any
+                    }
                     ctx.result.add(g.model(nk.model).table, row_action::deleted, static_cast<std::size_t>(n));
                     // The rows are deleted: from now on they hear after_commit or after_rollback.
                     if (!nk.removed && ctx.ops[nk.model].arm) ctx.ops[nk.model].arm(ctx);

@@ -35,6 +35,12 @@ struct step_sql {
     /// that would stand in the way, and `owners` their owners by that list (:e0).
     statement keys;
     statement owners;
+    /// remove of a tree (a recursive set of one model): the rows of the set none of whose children
+    /// (through the model's own destroy associations) is in it, by the set or (`leaves_by_keys`) by
+    /// the keys at :e0. Run until nothing is left when the database checks a key per row inside one
+    /// statement (SQLite's ON DELETE RESTRICT): children before parents.
+    statement leaves;
+    statement leaves_by_keys;
     std::vector<statement> members;  ///< capture_keys: each member's keys, in group order
 };
 
@@ -731,6 +737,10 @@ private:
                 out.count = with_sets(count, needed);
                 out.keys = with_sets(keys, needed);
                 if (m.after_destroy && !node.removed) out.snapshot = rows(s.node, false, true);
+                if (node.group >= 0 && !p_.multi_group(node.group)) {
+                    out.leaves = leaves(s.node, false);
+                    out.leaves_by_keys = leaves(s.node, true);
+                }
                 if (m.loads_rows && !node.removed) {
                     writer by_keys;
                     by_keys += "DELETE FROM ";
@@ -785,6 +795,34 @@ private:
         }
         return out;
     }
+    /// The rows of tree node n with no child in the set (see step_sql::leaves).
+    statement leaves(int n, bool by_keys) {
+        auto const& m = p_.model_of(n);
+        std::vector<bool> needed(p_.nodes.size(), false);
+        auto const in_it = [&](writer& w, std::string_view alias) {
+            if (by_keys) in_list(w, d_, alias, m.key, {param::source::extra, 0});
+            else in_set(w, n, alias, needed);
+        };
+        writer w;
+        w += "DELETE FROM ";
+        w.id(m.table);
+        w += " AS t0 WHERE ";
+        in_it(w, "t0");
+        for (auto const& e : g_.edges_of(p_.node(n).model)) {
+            if (!e.has_side() || e.acted != p_.node(n).model || e.action != policy_action::destroy) continue;
+            w += " AND NOT EXISTS (SELECT 1 FROM ";
+            w.id(m.table);
+            w += " c WHERE ";
+            w.column("c", e.fk);
+            w += " = ";
+            w.column("t0", e.ref);
+            w += " AND ";
+            in_it(w, "c");
+            w += ")";
+        }
+        return with_sets(w, needed);
+    }
+
     /// ` FROM acted t0 WHERE <the rows of edge e from node's rows that this plan leaves>`.
     void restricted_rows(writer& w, edge_data const& e, detail::model_data const& acted, int node, std::vector<bool>& needed) {
         w += " FROM ";
