@@ -406,3 +406,101 @@ BOOST_AUTO_TEST_CASE(a_tree_whose_key_is_on_delete_restrict_is_destroyed_childre
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// ---- found by review: targets by the set that found them, cycles' targets in the dry run, restrict in jobs
+// A model destroyed from the root and delete_all'd as its replies: the delete_all'd set goes first and
+// must not take the destroyed set's targets with it (they still refer to them).
+namespace twin_sets {
+struct Attachment { BOOST_HANA_DEFINE_STRUCT(Attachment, (std::int64_t, id)); };
+struct Comment {
+    BOOST_HANA_DEFINE_STRUCT(Comment, (std::int64_t, id), (std::optional<std::int64_t>, parent_id),
+                             (std::optional<std::int64_t>, attachment_id));
+    static inline std::vector<std::int64_t> before;
+    void before_destroy() { before.push_back(id); }
+};
+struct schema : c::schema<c::model<Comment, "comments", c::has_many<Comment, &Comment::parent_id, d::delete_all, c::name<"replies">>,
+                                   c::belongs_to<Attachment, &Comment::attachment_id, d::destroy>>,
+                          c::model<Attachment, "attachments", c::has_many<Comment, &Comment::attachment_id, d::destroy>>> {};
+}  // namespace twin_sets
+namespace cycle_target {
+struct Owner { BOOST_HANA_DEFINE_STRUCT(Owner, (std::int64_t, id)); };
+struct Folder {
+    BOOST_HANA_DEFINE_STRUCT(Folder, (std::int64_t, id), (std::optional<std::int64_t>, shortcut_id), (std::optional<std::int64_t>, owner_id));
+};
+struct Shortcut {
+    BOOST_HANA_DEFINE_STRUCT(Shortcut, (std::int64_t, id), (std::optional<std::int64_t>, folder_id), (std::optional<std::int64_t>, owner_id));
+};
+struct schema : c::schema<c::model<Folder, "folders", c::has_many<Shortcut, &Shortcut::folder_id, d::destroy>,
+                                   c::belongs_to<Owner, &Folder::owner_id, d::destroy>>,
+                          c::model<Shortcut, "shortcuts", c::has_many<Folder, &Folder::shortcut_id, d::destroy>>,
+                          c::model<Owner, "owners", c::has_many<Shortcut, &Shortcut::owner_id, d::restrict_with_error>>> {};
+}  // namespace cycle_target
+namespace job_restrict {
+struct Forum { BOOST_HANA_DEFINE_STRUCT(Forum, (std::int64_t, id)); };
+struct Topic { BOOST_HANA_DEFINE_STRUCT(Topic, (std::int64_t, id), (std::int64_t, forum_id)); };
+struct Pin { BOOST_HANA_DEFINE_STRUCT(Pin, (std::int64_t, id), (std::int64_t, topic_id)); };
+struct schema : c::schema<c::model<Forum, "forums", c::has_many<Topic, &Topic::forum_id, d::destroy_async>>,
+                          c::model<Topic, "topics", c::has_many<Pin, &Pin::topic_id, d::restrict_with_error>>,
+                          c::model<Pin, "pins">> {};
+}  // namespace job_restrict
+
+BOOST_AUTO_TEST_SUITE(real_schemas)
+
+BOOST_AUTO_TEST_CASE(targets_wait_for_the_set_that_found_them_not_its_twin) {
+    test::database db;
+    db.exec("CREATE TABLE attachments (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE comments (id BIGINT PRIMARY KEY, parent_id BIGINT REFERENCES comments (id), "
+            "attachment_id BIGINT REFERENCES attachments (id))");
+    db.exec("INSERT INTO attachments VALUES (10)");
+    db.exec("INSERT INTO comments VALUES (1, NULL, 10), (2, 1, NULL)");
+    twin_sets::Comment::before.clear();
+    auto const preview = c::dry_run<twin_sets::schema, twin_sets::Comment>(*db, 1);
+    auto const r = c::destroy<twin_sets::schema, twin_sets::Comment>(*db, 1);
+    BOOST_TEST(r.status == c::destroy_status::destroyed);
+    BOOST_TEST(db.count("comments") == 0);
+    BOOST_TEST(db.count("attachments") == 0);
+    BOOST_TEST(twin_sets::Comment::before == (std::vector<std::int64_t>{1}), tt::per_element());  // once
+    BOOST_TEST(test::property::describe(preview) == test::property::describe(r));
+}
+
+BOOST_AUTO_TEST_CASE(a_cycles_targets_are_previewed_after_its_last_member_as_destroyed) {
+    test::database db;
+    db.exec("CREATE TABLE owners (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE folders (id BIGINT PRIMARY KEY, shortcut_id BIGINT, owner_id BIGINT)");
+    db.exec("CREATE TABLE shortcuts (id BIGINT PRIMARY KEY, folder_id BIGINT, owner_id BIGINT)");
+    db.exec("INSERT INTO owners VALUES (1)");
+    db.exec("INSERT INTO folders VALUES (10, NULL, 1)");
+    db.exec("INSERT INTO shortcuts VALUES (20, 10, 1)");
+    auto const preview = c::dry_run<cycle_target::schema, cycle_target::Folder>(*db, 10);
+    auto const r = c::destroy<cycle_target::schema, cycle_target::Folder>(*db, 10);
+    BOOST_TEST(r.status == c::destroy_status::destroyed);
+    BOOST_TEST(test::property::describe(preview) == test::property::describe(r));
+}
+
+// Rails' job calls destroy, which returns false for restrict_with_error: that record stays, the job goes on.
+BOOST_AUTO_TEST_CASE(a_restricted_dependent_stays_and_the_destroy_async_job_completes) {
+    using namespace job_restrict;
+    test::database db;
+    db.exec("CREATE TABLE forums (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE topics (id BIGINT PRIMARY KEY, forum_id BIGINT NOT NULL)");
+    db.exec("CREATE TABLE pins (id BIGINT PRIMARY KEY, topic_id BIGINT NOT NULL)");
+    db.exec("INSERT INTO forums VALUES (1)");
+    db.exec("INSERT INTO topics VALUES (1, 1), (2, 1), (3, 1)");
+    db.exec("INSERT INTO pins VALUES (10, 2)");
+    c::deferred_executor q;
+    std::vector<c::job_event> events;
+    c::async_runtime<schema, c::deferred_executor, c::shared_session> jobs(
+        q, c::shared_session{*db}, {.on_event = [&](c::job_event const& e) { events.push_back(e); }});
+    BOOST_TEST((c::destroy<schema, Forum>(*db, 1, jobs).status == c::destroy_status::destroyed));
+    q.perform_enqueued_jobs();
+    BOOST_TEST(db.ids("topics") == (ids{2}), tt::per_element());
+    bool reported = false;
+    for (auto const& e : events) {
+        BOOST_TEST((e.what != c::job_event::kind::failed));
+        if (e.what == c::job_event::kind::performed && e.refused.size() == 1)
+            reported = e.refused[0].key == "2" && e.refused[0].reason == "Cannot delete record because dependent pins exist";
+    }
+    BOOST_TEST(reported);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

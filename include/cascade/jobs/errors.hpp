@@ -28,8 +28,8 @@ struct malformed_job_payload : error {
         : error("cascade: malformed payload for job '" + std::string(name_) + "': " + std::string(why)), name(name_) {}
 };
 
-/// A dependent the job was to destroy is restricted (restrict_with_error below it): the batch was
-/// rolled back.
+/// Kept for code that catches it; no longer thrown: a dependent a restrict_with_error restricts
+/// stays and is reported in job_report::refused, as Rails' job leaves it (see docs/destroy_async.md).
 struct job_restricted : error {
     std::string job;
     explicit job_restricted(std::string_view job_, std::string const& message)

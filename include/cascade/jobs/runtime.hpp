@@ -27,6 +27,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <unordered_set>
 #include <vector>
 
 namespace cascade {
@@ -100,8 +101,11 @@ struct batch_sizing {
 struct job_report {
     std::size_t rows = 0;
     std::size_t batches = 0;
-    /// Dependents left because a before_destroy refused: the rest of their batch went, the job completed.
+    /// Dependents left because a before_destroy refused or a restrict_with_error restricted them: the
+    /// rest of their batch went, the job completed.
     std::vector<job_refusal> refused;
+    /// The keys of `refused`, to look them up.
+    std::unordered_set<std::string> refused_keys;
 };
 
 template <class Job, class Runtime>
@@ -582,9 +586,7 @@ private:
                 // targets refused earlier in this job stay, and are no reason to walk again
                 std::vector<key_t> todo;
                 for (auto const& k : keys)
-                    if (std::none_of(report.refused.begin(), report.refused.end(),
-                                     [&](auto const& r) { return r.key == detail::key_string(k); }))
-                        todo.push_back(k);
+                    if (!report.refused_keys.contains(detail::key_string(k))) todo.push_back(k);
                 if (!todo.empty()) {
                     found = true;
                     std::string const list = detail::key_list<typename Job::dependent_model>(todo, d);
@@ -621,8 +623,8 @@ private:
              .not_found_is_empty = true,
              .rows = detail::row_table<Schema, detail::pending_jobs<async_runtime>>.data()},
             owner_still_gone);
-        if (r.status == destroy_status::restricted) throw job_restricted(Job::name, r.errors.front().message);
-        if (r.status == destroy_status::aborted) return run_each_row<Job>(job, sql, pp, root, report, find_root, r);
+        if (r.status == destroy_status::restricted || r.status == destroy_status::aborted)
+            return run_each_row<Job>(job, sql, pp, root, report, find_root, r);
         report.rows += r.total() + r.total(row_action::nullified);
         ++report.batches;
         return r;
@@ -636,9 +638,7 @@ private:
         std::vector<std::string> keys;
         auto const& st = pp.in(detail::dialect_of(sql)).batch_keys;
         detail::query_column(sql, st.text, detail::bind(st, detail::graph_of<Schema>, R, root), keys);
-        return std::any_of(keys.begin(), keys.end(), [&](std::string const& k) {
-            return std::any_of(report.refused.begin(), report.refused.end(), [&](auto const& r) { return r.key == k; });
-        });
+        return std::any_of(keys.begin(), keys.end(), [&](std::string const& k) { return report.refused_keys.contains(k); });
     }
 
     /// A batch a before_destroy refused: each of its dependents destroyed alone, in a transaction of
@@ -654,11 +654,14 @@ private:
         auto const d = detail::dialect_of(sql);
         auto const& R = pp.p.root;
         destroy_result total;
+        // a before_destroy that aborted, or a restrict_with_error (Rails' destroy returns false for both)
         auto const refuse = [&](std::string key, destroy_result const& r) {
-            report.refused.push_back({std::move(key), r.aborted_by->first, r.aborted_by->second});
+            report.refused_keys.insert(key);
+            if (r.aborted_by) report.refused.push_back({std::move(key), r.aborted_by->first, r.aborted_by->second});
+            else report.refused.push_back({std::move(key), r.errors.front().model, r.errors.front().key, r.errors.front().message});
         };
         if (R.bound == detail::root_spec::bounds::none && !R.list) {  // one row: a belongs_to job's target
-            if (refused.aborted_by) refuse(detail::key_string(job.owner_value), refused);
+            if (refused.aborted_by || !refused.errors.empty()) refuse(detail::key_string(job.owner_value), refused);
             return total;
         }
         std::vector<std::string> keys;
@@ -678,7 +681,7 @@ private:
             if constexpr (E::ensures_owner) check_owner(job, s);
         };
         for (auto const& key : keys) {
-            if (std::any_of(report.refused.begin(), report.refused.end(), [&](auto const& r) { return r.key == key; })) continue;
+            if (report.refused_keys.contains(key)) continue;
             std::string const list = detail::list_of({text_keys ? detail::list_element(d, std::string_view(key)) : key}, d);
             detail::bound_values values;
             if (!keys_only) values.values[values.size++] = root[0];  // the owner's value
@@ -689,8 +692,7 @@ private:
                  .not_found_is_empty = true,
                  .rows = detail::row_table<Schema, detail::pending_jobs<async_runtime>>.data()},
                 owner_still_gone);
-            if (r.status == destroy_status::restricted) throw job_restricted(Job::name, r.errors.front().message);
-            if (r.status == destroy_status::aborted) {
+            if (r.status == destroy_status::restricted || r.status == destroy_status::aborted) {
                 refuse(key, r);
                 continue;
             }

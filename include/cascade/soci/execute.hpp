@@ -53,9 +53,14 @@ struct run_context {
     row_ops const* ops = nullptr;     ///< per model (a destroy); null in a dry run
     void* sink = nullptr;             ///< where destroy_async jobs go (typed in the row ops)
     void* log = nullptr;              ///< the commit log (typed in the row ops)
-    /// Where a load puts the keys of the rows it loaded (list elements), when it is not null: the set's
-    /// DELETE then removes exactly those rows.
-    std::vector<std::string>* loaded_keys = nullptr;
+    /// What a load read: the keys of its rows (a list value, see sql::append_list_element) and how many.
+    struct loaded_rows {
+        std::string keys;
+        long long count = 0;
+    };
+    /// Where a load records the rows it loaded, when it is not null: the set's DELETE then removes
+    /// exactly those rows.
+    loaded_rows* loaded_keys = nullptr;
     /// The rows being loaded or read after their delete are a recursive set of one model (a tree):
     /// their callbacks run in tree order (parents first for before_destroy, children first after).
     bool tree = false;
@@ -213,6 +218,7 @@ inline std::string restriction_message(edge_data const& e) {
 
 /// belongs_to targets one plan found, per edge, not yet handled.
 struct pending_targets {
+    int node;  ///< the set whose rows refer to them: they go once its rows are deleted
     int edge;
     std::vector<std::string> keys;  ///< list elements, sorted, without duplicates
 };
@@ -278,14 +284,14 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
     // Per node whose rows were loaded (callbacks, jobs): their keys. Its DELETE removes exactly those
     // rows, as Rails and Django delete the records they loaded: a row that joined the set since (another
     // session's insert, a callback's) was never called and stays.
-    std::vector<std::optional<std::vector<std::string>>> loaded(p.nodes.size());
+    std::vector<std::optional<run_context::loaded_rows>> loaded(p.nodes.size());
     std::vector<pending_targets> targets;
     // The targets the rows of node n refer to, once those rows are deleted: before any row the targets
     // refer to goes (a plain REFERENCES holds throughout), as Rails destroys them in each row's
     // after_destroy.
     auto const targets_after = [&](int n) {
         for (auto& t : targets)
-            if (g.edge(t.edge).owner == p.node(n).model && !t.keys.empty())
+            if (t.node == n && !t.keys.empty())
                 if (run_targets(ctx, t) == run_outcome::restricted) return run_outcome::restricted;
         return run_outcome::done;
     };
@@ -299,16 +305,16 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
                 // (a destroy checked before it began that every model it loads has its code; a preview has none)
                 if (!ctx.dry && ctx.ops[p.node(step.node).model].load) {
                     ctx.tree = is_tree(p, step.node);
+                    // (each key once: a set's rows are read one per key)
                     auto& keys = loaded[static_cast<std::size_t>(step.node)].emplace();
                     ctx.loaded_keys = &keys;
                     ctx.ops[p.node(step.node).model].load(ctx, st.main.text, bind(st.main, g, p.root, root));
                     ctx.loaded_keys = nullptr;
-                    std::sort(keys.begin(), keys.end());
-                    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+                    sql::close_list(keys.keys, ctx.dialect);
                 }
                 break;
             case step_kind::capture_targets: {
-                auto& t = targets.emplace_back(pending_targets{step.edge, {}});
+                auto& t = targets.emplace_back(pending_targets{step.node, step.edge, {}});
                 read_elements(ctx, st.main.text, bind(st.main, g, p.root, root), g.edge(step.edge).ref_tag, t.keys);
                 break;
             }
@@ -328,32 +334,53 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
                 bool const multi = p.multi_group(node.group);
                 // The delete of step k (this one, or a later member of the same group).
                 // The keys a step deletes by: its loaded rows', or a group member's captured keys.
-                std::vector<std::string> by_keys(p.steps.size());
                 auto const keys_of = [&](std::size_t k) -> std::string const* {
                     auto const n = static_cast<std::size_t>(p.steps[k].node);
-                    if (loaded[n]) return &(by_keys[k] = list_of(*loaded[n], ctx.dialect));
+                    if (loaded[n]) return &loaded[n]->keys;
                     if (multi) return &member_keys[n];
                     return nullptr;
                 };
-                auto const remove_step = [&](std::size_t k) {
-                    auto const& sk = S.steps[k];
-                    auto const& nk = p.node(p.steps[k].node);
-                    bound_values extra;
-                    auto const* keys = keys_of(k);
-                    if (keys) extra(*keys, "key list");
-                    auto const& del = keys && !multi ? sk.by_keys : sk.main;
-                    long long n = 0;
+                // One delete: `del`, by the set or by a list of keys (`by_keys`).
+                auto const delete_once = [&](sql::step_sql const& sk, sql::statement const& del, bool by_keys,
+                                             bound_values const& extra) {
                     try {
-                        n = execute_bound(ctx.sql, del.text, bind(del, g, p.root, root, extra));
+                        return execute_bound(ctx.sql, del.text, bind(del, g, p.root, root, extra));
                     } catch (...) {
                         // SQLite checks ON DELETE RESTRICT at each row inside a statement: a tree goes
                         // leaves first, one statement per level (the failed statement changed nothing)
                         if (sk.leaves.empty() || ctx.dialect != sql::dialect::sqlite || !foreign_key_refused(std::current_exception()))
                             throw;
-                        auto const& leaves = keys ? sk.leaves_by_keys : sk.leaves;
+                        auto const& leaves = by_keys ? sk.leaves_by_keys : sk.leaves;
+                        long long n = 0;
                         for (long long level = 1; level > 0; n += level)
                             level = execute_bound(ctx.sql, leaves.text, bind(leaves, g, p.root, root, extra));
-                        n += execute_bound(ctx.sql, del.text, bind(del, g, p.root, root, extra));  // a cycle in the data, if any
+                        return n + execute_bound(ctx.sql, del.text, bind(del, g, p.root, root, extra));  // a cycle in the data
+                    }
+                };
+                auto const remove_step = [&](std::size_t k) {
+                    auto const& sk = S.steps[k];
+                    auto const& nk = p.node(p.steps[k].node);
+                    auto const& rows = loaded[static_cast<std::size_t>(p.steps[k].node)];
+                    bound_values extra;
+                    auto const* keys = keys_of(k);
+                    if (keys) extra(*keys, "key list");
+                    long long n = 0;
+                    if (!rows || multi) {
+                        n = delete_once(sk, sk.main, multi, extra);
+                    } else if (!sk.snapshot_by_keys.empty()) {
+                        n = delete_once(sk, sk.by_keys, true, extra);  // after_destroy reads exactly these rows
+                    } else {
+                        // A loaded set goes by its condition, which the database runs best (a join, where
+                        // a long key list is one index probe per key), inside a savepoint: when it does not
+                        // delete as many rows as were loaded (a row joined the set, or left it), it is
+                        // undone and the loaded keys are deleted instead.
+                        execute_text(ctx.sql, "SAVEPOINT cascade_set");
+                        n = delete_once(sk, sk.main, false, {});
+                        if (n != rows->count) {
+                            execute_text(ctx.sql, "ROLLBACK TO SAVEPOINT cascade_set");
+                            n = delete_once(sk, sk.by_keys, true, extra);
+                        }
+                        execute_text(ctx.sql, "RELEASE SAVEPOINT cascade_set");
                     }
                     ctx.result.add(g.model(nk.model).table, row_action::deleted, static_cast<std::size_t>(n));
                     // The rows are deleted: from now on they hear after_commit or after_rollback.
@@ -371,7 +398,12 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
                         query_bound(ctx.sql, st.count.text, bind(st.count, g, p.root, root, extra), n);
                     }
                     ctx.result.add(m.table, row_action::deleted, static_cast<std::size_t>(n));
-                    if (ctx.track && targets_after(step.node) == run_outcome::restricted) return run_outcome::restricted;
+                    // the targets, as the destroy runs them: after the set, or after a cycle's last member
+                    bool const group_goes_on = multi && i + 1 < p.steps.size() && p.steps[i + 1].kind == step_kind::remove &&
+                                               p.node(p.steps[i + 1].node).group == node.group;
+                    if (ctx.track && !group_goes_on)
+                        for (int member : multi ? p.groups[static_cast<std::size_t>(node.group)].members : std::vector<int>{step.node})
+                            if (targets_after(member) == run_outcome::restricted) return run_outcome::restricted;
                     break;
                 }
                 // A group of several models (a cycle through them) deletes member by member, by the keys

@@ -133,7 +133,14 @@ struct model_rows {
             jobs<M>(ctx, rows);
             record<M>(ctx, rows, by, rows.size());
             if (ctx.loaded_keys)
-                for (auto const& r : rows) ctx.loaded_keys->push_back(list_element(ctx.dialect, key_of<M>(r)));
+                for (auto const& r : rows) {
+                    auto const key = key_of<M>(r);
+                    if constexpr (std::is_same_v<decltype(key), std::string const>)
+                        sql::append_list_element(ctx.loaded_keys->keys, ctx.dialect, std::string_view(key));
+                    else
+                        sql::append_list_element(ctx.loaded_keys->keys, ctx.dialect, static_cast<long long>(key));
+                    ++ctx.loaded_keys->count;
+                }
         }
     }
 
