@@ -67,7 +67,7 @@ struct model_rules {
         else return true;
     }();
     static constexpr bool table_clean = clean_text(M::table, true);
-    static constexpr bool polymorphic_name_clean = clean_text(polymorphic_name_of<M>, false);
+    static constexpr bool polymorphic_name_clean = clean_text(polymorphic_name_option<typename M::parts>::value, false);
     static constexpr bool ok = adapted && has_primary_key && key_exact && table_clean && polymorphic_name_clean;
 };
 
@@ -95,6 +95,13 @@ struct association_rules {
         if constexpr (is_null_v<as_option<options_of_t<A>>::value>) return true;
         else return !belongs && member_of_v<as_option<options_of_t<A>>::value, acted_struct_t>;
     }();
+    /// A polymorphic association matches the type column against the owner's polymorphic name, as
+    /// Rails writes it: the owner must have one (a struct whose class name C++ cannot be sure of
+    /// says it with polymorphic_name<>).
+    static constexpr bool owner_polymorphic_name_known = [] {
+        if constexpr (is_null_v<as_option<options_of_t<A>>::value>) return true;
+        else return !polymorphic_name_of<Owner>.empty();
+    }();
     static constexpr bool targets_option_placed =
         !contains_v<destroy_async_targets, options_of_t<A>> ||
         (through && std::is_same_v<typename A::policy, dependent::destroy_async>);
@@ -120,7 +127,7 @@ struct association_rules {
             return tag_of_v<member_db_t<primary_key_option<options_of_t<A>>::value>> != value_tag::real;
     }();
     static constexpr bool ok = target_in_schema && join_in_schema && policy_valid && foreign_key_placed &&
-                               source_key_placed && nullify_nullable && type_column_placed && targets_option_placed &&
+                               source_key_placed && nullify_nullable && type_column_placed && owner_polymorphic_name_known && targets_option_placed &&
                                queue_options_placed && queue_name_clean && scope_values_clean && name_clean && scopes_placed &&
                                ref_placed;
 };
@@ -327,6 +334,11 @@ struct check_association {
     static_assert(rules::type_column_placed,
                   "cascade::as: the polymorphic type column must be an adapted member of the dependent model "
                   "(has_many or has_one)");
+    static_assert(rules::owner_polymorphic_name_known,
+                  "cascade::as: the type column holds the owner's class name as Rails writes it, and C++ cannot be "
+                  "sure of it for this owner (a struct in a named namespace or class, a template, or a lowercase "
+                  "name); give the owner's model cascade::polymorphic_name<\"...\"> with the name Rails writes "
+                  "(Owner.polymorphic_name in Rails, e.g. \"Blog::Post\")");
     static_assert(rules::targets_option_placed,
                   "cascade::destroy_async_targets: only for a has_many_through with dependent::destroy_async");
     static_assert(rules::queue_options_placed,
