@@ -77,6 +77,8 @@ struct scopes_on;
 template <class Struct, class... Ws>
 struct scopes_on<Struct, list<Ws...>> : std::bool_constant<(member_of_v<where_traits<Ws>::member, Struct> && ...)> {};
 
+/// The rules of association A of the model of struct Owner. Named by the struct, not the model: the
+/// compiler's notes spell this name, and a model's type spells every association it has.
 template <class Schema, class Owner, class A>
 struct association_rules {
     using acted_struct_t = typename acted_struct<A>::type;
@@ -86,7 +88,7 @@ struct association_rules {
     static constexpr bool belongs = std::is_same_v<typename A::kind, kind::belongs_to>;
     static constexpr bool through = std::is_same_v<typename A::kind, kind::has_many_through>;
     static constexpr bool foreign_key_placed =
-        belongs ? member_of_v<A::foreign_key, typename Owner::type> : member_of_v<A::foreign_key, acted_struct_t>;
+        belongs ? member_of_v<A::foreign_key, Owner> : member_of_v<A::foreign_key, acted_struct_t>;
     static constexpr bool source_key_placed = !through || member_of_v<source_key_of<A>, acted_struct_t>;
     static constexpr bool nullify_nullable =
         !std::is_same_v<typename A::policy, dependent::nullify> ||
@@ -100,7 +102,7 @@ struct association_rules {
     /// says it with polymorphic_name<>).
     static constexpr bool owner_polymorphic_name_known = [] {
         if constexpr (is_null_v<as_option<options_of_t<A>>::value>) return true;
-        else return !polymorphic_name_of<Owner>.empty();
+        else return !polymorphic_name_of<model_for_t<Schema, Owner>>.empty();
     }();
     static constexpr bool targets_option_placed =
         !contains_v<destroy_async_targets, options_of_t<A>> ||
@@ -121,7 +123,7 @@ struct association_rules {
     static constexpr bool ref_placed = [] {
         if constexpr (is_null_v<primary_key_option<options_of_t<A>>::value>) return true;
         else if constexpr (!member_of_v<primary_key_option<options_of_t<A>>::value,
-                                        std::conditional_t<belongs, typename A::target, typename Owner::type>>)
+                                        std::conditional_t<belongs, typename A::target, Owner>>)
             return false;
         else  // an integer or text, as keys are (key lists, jobs): a floating-point value would be cut
             return tag_of_v<member_db_t<primary_key_option<options_of_t<A>>::value>> != value_tag::real;
@@ -253,7 +255,7 @@ struct edge_rules_all<Schema, M> {
     template <class L>
     struct all;
     template <class... As>
-    struct all<list<As...>> : std::bool_constant<all_of({association_rules<Schema, M, As>::ok...})> {};
+    struct all<list<As...>> : std::bool_constant<all_of({association_rules<Schema, typename M::type, As>::ok...})> {};
     static constexpr bool value = all<associations_t<M>>::value;
 };
 template <class Schema, class M>
@@ -292,24 +294,31 @@ concept valid_schema = requires { typename S::models; } && detail::schema_rules<
 // ---- the hard errors, one instantiation per model and association, named in the compiler's
 // ---- "required from" lines -----------------------------------------------------------------------
 
-template <class Model>
+/// The rules of the model of struct T, copied here so that the compiler's notes name
+/// check_model<T, Schema>, never the model's type (which spells every association it has).
+template <class T, class Schema>
 struct check_model {
-    using rules = detail::model_rules<Model>;
-    static_assert(rules::adapted,
+    using rules = detail::model_rules<detail::model_for_t<Schema, T>>;
+    static constexpr bool adapted = rules::adapted;
+    static constexpr bool has_primary_key = rules::has_primary_key;
+    static constexpr bool key_exact = rules::key_exact;
+    static constexpr bool table_clean = rules::table_clean;
+    static constexpr bool polymorphic_name_clean = rules::polymorphic_name_clean;
+    static_assert(adapted,
                   "cascade::model: the struct must be adapted with CASCADE_DEFINE_STRUCT (or BOOST_HANA_DEFINE_STRUCT) so its columns are known");
-    static_assert(!rules::adapted || rules::has_primary_key,
+    static_assert(!adapted || has_primary_key,
                   "cascade::model: no primary key; add a member named `id` or the option cascade::primary_key<&T::member>");
-    static_assert(rules::key_exact,
+    static_assert(key_exact,
                   "cascade::model: the primary key is a floating-point member; keys are matched exactly and travel as "
                   "integers or text (a key 1.5 would name row 1): use an integer or a string key");
-    static_assert(rules::table_clean, "cascade::model: the table name must be non-empty, without a double quote or a NUL byte");
-    static_assert(rules::polymorphic_name_clean, "cascade::polymorphic_name: the name may not contain a NUL byte");
+    static_assert(table_clean, "cascade::model: the table name must be non-empty, without a double quote or a NUL byte");
+    static_assert(polymorphic_name_clean, "cascade::polymorphic_name: the name may not contain a NUL byte");
     static constexpr bool ok = rules::ok;
 };
 
 template <class Owner, class Association, class Schema>
 struct check_association {
-    using rules = detail::association_rules<Schema, detail::model_for_t<Schema, Owner>, Association>;
+    using rules = detail::association_rules<Schema, Owner, Association>;
     static_assert(rules::target_in_schema && rules::join_in_schema,
                   "cascade: the association's target is not a model of this schema; add cascade::model<Target, "
                   "\"table\", ...> to cascade::schema<...>");
@@ -402,7 +411,7 @@ struct first_violation {
     struct associations;
     template <class M, class... As>
     struct associations<M, list<As...>> {
-        static constexpr std::array<bool, sizeof...(As) + 1> ok{association_rules<Schema, M, As>::ok..., false};
+        static constexpr std::array<bool, sizeof...(As) + 1> ok{association_rules<Schema, typename M::type, As>::ok..., false};
         static constexpr std::size_t first_broken = [] {
             std::size_t i = 0;
             while (ok[i]) ++i;
@@ -429,7 +438,7 @@ struct first_violation {
         if constexpr (P::first_broken < models::size) {
             using M = typename nth<models, P::first_broken>::type;
             if constexpr (P::state[P::first_broken] == 1) {
-                return std::type_identity<check_model<M>>{};
+                return std::type_identity<check_model<typename M::type, Schema>>{};
             } else {
                 using A = typename nth<associations_t<M>, associations<M>::first_broken>::type;
                 return std::type_identity<check_association<typename M::type, A, Schema>>{};
