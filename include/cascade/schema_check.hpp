@@ -486,4 +486,10 @@ struct check_schema {
     }() && std::is_void_v<violation>;
 };
 
+/// Schema when it keeps every rule, else the empty schema. A public class template that takes a schema
+/// names this first: naming it reports the broken rule (check_schema), and the class is then built on
+/// an empty schema, which reports nothing more.
+template <class Schema>
+using checked_schema_t = std::conditional_t<check_schema<Schema>::ok, Schema, schema<>>;
+
 }  // namespace cascade
