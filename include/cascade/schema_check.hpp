@@ -319,9 +319,12 @@ struct check_model {
 template <class Owner, class Association, class Schema>
 struct check_association {
     using rules = detail::association_rules<Schema, Owner, Association>;
-    static_assert(rules::target_in_schema && rules::join_in_schema,
+    static_assert(rules::target_in_schema,
                   "cascade: the association's target is not a model of this schema; add cascade::model<Target, "
                   "\"table\", ...> to cascade::schema<...>");
+    static_assert(rules::join_in_schema || !rules::through,
+                  "cascade::has_many_through: the join model (its second argument, the struct holding both keys) is "
+                  "not a model of this schema; add cascade::model<Join, \"table\", ...> to cascade::schema<...>");
     static_assert(rules::policy_valid || !std::is_same_v<typename Association::kind, kind::has_many>,
                   "cascade::has_many: invalid dependent policy; has_many takes destroy, delete_all, nullify, "
                   "restrict_with_exception, restrict_with_error or destroy_async");
