@@ -52,8 +52,11 @@ struct where {};
 template <auto TypeMember>
 struct as {};
 
-/// On a model: the value its rows are known by in polymorphic type columns (Rails stores the class
-/// name). Default: the table name.
+/// On a model: the value its rows are known by in polymorphic type columns, as Rails writes it there:
+/// the class name (`Post.polymorphic_name`: the STI base class's name, with its modules,
+/// "Blog::Post"). Default: the struct's own name when it is declared at global scope, in an unnamed
+/// namespace or in a function (`struct Post`: "Post"); a struct in a named namespace or class, a
+/// template or a lowercase name has no default, and owning a polymorphic association it must say it.
 template <fixed_string Name>
 struct polymorphic_name {};
 

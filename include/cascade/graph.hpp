@@ -190,6 +190,8 @@ struct model_record<Schema, M, list<Es...>> {
         return m;
     }();
     static constexpr std::array<edge_data, sizeof...(Es)> edges{make_edge<Es>()...};
+    /// Whether it owns a polymorphic association (whose statements bind its polymorphic name).
+    static constexpr bool polymorphic_owner = any_of({Es::polymorphic...});
     static constexpr std::array<association_info, sizeof...(Es)> infos{
         association_info{Es::owner::table, Es::name, Es::kind::name, Es::policy::name}...};
     static constexpr auto scopes = [] {
@@ -202,6 +204,14 @@ struct model_record<Schema, M, list<Es...>> {
         return out;
     }();
 };
+
+/// The polymorphic name a model's constant holds: read from the struct's name only for the owner of a
+/// polymorphic association; every other model shares one empty constant.
+inline constexpr std::string_view no_polymorphic_name{};
+template <class M, bool Owner>
+inline constexpr std::string_view const& polymorphic_constant = no_polymorphic_name;
+template <class M>
+inline constexpr std::string_view const& polymorphic_constant<M, true> = polymorphic_name_of<M>;
 
 template <class Schema, class Models>
 struct arrays_of;
@@ -252,7 +262,7 @@ struct arrays_of<Schema, list<Ms...>> {
         [[maybe_unused]] int const in_order[]{
             0, (add(model_record<Schema, Ms>::model, model_record<Schema, Ms>::edges, model_record<Schema, Ms>::infos,
                     model_record<Schema, Ms>::scopes, columns_of_v<typename Ms::type>,
-                    constant_data{value_tag::text, &name_constant<polymorphic_name_of<Ms>>::address}),
+                    constant_data{value_tag::text, &name_constant<polymorphic_constant<Ms, model_record<Schema, Ms>::polymorphic_owner>>::address}),
                 0)...};
         return a;
     }();

@@ -3,6 +3,7 @@
 #include <cascade/association.hpp>
 #include <cascade/detail/member.hpp>
 #include <cascade/detail/type_list.hpp>
+#include <cascade/detail/type_name.hpp>
 #include <cascade/fixed_string.hpp>
 
 namespace cascade {
@@ -61,19 +62,27 @@ template <class M>
 inline constexpr std::string_view primary_key_column = member_name<primary_key_of<M>>();
 
 template <class List>
-struct polymorphic_name_option { static constexpr std::string_view value{}; };
+struct polymorphic_name_option {
+    static constexpr bool present = false;
+    static constexpr std::string_view value{};
+};
 template <fixed_string Name, class... Rest>
 struct polymorphic_name_option<list<polymorphic_name<Name>, Rest...>> {
+    static constexpr bool present = true;
     static constexpr std::string_view value = Name.view();
 };
 template <class First, class... Rest>
 struct polymorphic_name_option<list<First, Rest...>> : polymorphic_name_option<list<Rest...>> {};
 
-/// What a polymorphic type column holds for this model's rows.
+/// What a polymorphic type column holds for this model's rows, as Rails writes it: its
+/// polymorphic_name<> when it has one, else the class name Rails writes for its struct (`Post`:
+/// "Post", see rails_class_name), else empty: no name C++ can be sure of (a namespaced struct), which
+/// the schema check refuses for the owner of a polymorphic association. Never the table name.
 template <class M>
-inline constexpr std::string_view polymorphic_name_of =
-    polymorphic_name_option<typename M::parts>::value.empty() ? M::table
-                                                              : polymorphic_name_option<typename M::parts>::value;
+inline constexpr std::string_view polymorphic_name_of = [] {
+    if constexpr (polymorphic_name_option<typename M::parts>::present) return polymorphic_name_option<typename M::parts>::value;
+    else return rails_class_name_v<typename M::type>;
+}();
 
 }  // namespace detail
 }  // namespace cascade

@@ -67,7 +67,7 @@ struct model_rules {
         else return true;
     }();
     static constexpr bool table_clean = clean_text(M::table, true);
-    static constexpr bool polymorphic_name_clean = clean_text(polymorphic_name_of<M>, false);
+    static constexpr bool polymorphic_name_clean = clean_text(polymorphic_name_option<typename M::parts>::value, false);
     static constexpr bool ok = adapted && has_primary_key && key_exact && table_clean && polymorphic_name_clean;
 };
 
@@ -77,6 +77,8 @@ struct scopes_on;
 template <class Struct, class... Ws>
 struct scopes_on<Struct, list<Ws...>> : std::bool_constant<(member_of_v<where_traits<Ws>::member, Struct> && ...)> {};
 
+/// The rules of association A of the model of struct Owner. Named by the struct, not the model: the
+/// compiler's notes spell this name, and a model's type spells every association it has.
 template <class Schema, class Owner, class A>
 struct association_rules {
     using acted_struct_t = typename acted_struct<A>::type;
@@ -86,7 +88,7 @@ struct association_rules {
     static constexpr bool belongs = std::is_same_v<typename A::kind, kind::belongs_to>;
     static constexpr bool through = std::is_same_v<typename A::kind, kind::has_many_through>;
     static constexpr bool foreign_key_placed =
-        belongs ? member_of_v<A::foreign_key, typename Owner::type> : member_of_v<A::foreign_key, acted_struct_t>;
+        belongs ? member_of_v<A::foreign_key, Owner> : member_of_v<A::foreign_key, acted_struct_t>;
     static constexpr bool source_key_placed = !through || member_of_v<source_key_of<A>, acted_struct_t>;
     static constexpr bool nullify_nullable =
         !std::is_same_v<typename A::policy, dependent::nullify> ||
@@ -94,6 +96,13 @@ struct association_rules {
     static constexpr bool type_column_placed = [] {
         if constexpr (is_null_v<as_option<options_of_t<A>>::value>) return true;
         else return !belongs && member_of_v<as_option<options_of_t<A>>::value, acted_struct_t>;
+    }();
+    /// A polymorphic association matches the type column against the owner's polymorphic name, as
+    /// Rails writes it: the owner must have one (a struct whose class name C++ cannot be sure of
+    /// says it with polymorphic_name<>).
+    static constexpr bool owner_polymorphic_name_known = [] {
+        if constexpr (is_null_v<as_option<options_of_t<A>>::value>) return true;
+        else return !polymorphic_name_of<model_for_t<Schema, Owner>>.empty();
     }();
     static constexpr bool targets_option_placed =
         !contains_v<destroy_async_targets, options_of_t<A>> ||
@@ -114,13 +123,13 @@ struct association_rules {
     static constexpr bool ref_placed = [] {
         if constexpr (is_null_v<primary_key_option<options_of_t<A>>::value>) return true;
         else if constexpr (!member_of_v<primary_key_option<options_of_t<A>>::value,
-                                        std::conditional_t<belongs, typename A::target, typename Owner::type>>)
+                                        std::conditional_t<belongs, typename A::target, Owner>>)
             return false;
         else  // an integer or text, as keys are (key lists, jobs): a floating-point value would be cut
             return tag_of_v<member_db_t<primary_key_option<options_of_t<A>>::value>> != value_tag::real;
     }();
     static constexpr bool ok = target_in_schema && join_in_schema && policy_valid && foreign_key_placed &&
-                               source_key_placed && nullify_nullable && type_column_placed && targets_option_placed &&
+                               source_key_placed && nullify_nullable && type_column_placed && owner_polymorphic_name_known && targets_option_placed &&
                                queue_options_placed && queue_name_clean && scope_values_clean && name_clean && scopes_placed &&
                                ref_placed;
 };
@@ -246,7 +255,7 @@ struct edge_rules_all<Schema, M> {
     template <class L>
     struct all;
     template <class... As>
-    struct all<list<As...>> : std::bool_constant<all_of({association_rules<Schema, M, As>::ok...})> {};
+    struct all<list<As...>> : std::bool_constant<all_of({association_rules<Schema, typename M::type, As>::ok...})> {};
     static constexpr bool value = all<associations_t<M>>::value;
 };
 template <class Schema, class M>
@@ -285,27 +294,37 @@ concept valid_schema = requires { typename S::models; } && detail::schema_rules<
 // ---- the hard errors, one instantiation per model and association, named in the compiler's
 // ---- "required from" lines -----------------------------------------------------------------------
 
-template <class Model>
+/// The rules of the model of struct T, copied here so that the compiler's notes name
+/// check_model<T, Schema>, never the model's type (which spells every association it has).
+template <class T, class Schema>
 struct check_model {
-    using rules = detail::model_rules<Model>;
-    static_assert(rules::adapted,
+    using rules = detail::model_rules<detail::model_for_t<Schema, T>>;
+    static constexpr bool adapted = rules::adapted;
+    static constexpr bool has_primary_key = rules::has_primary_key;
+    static constexpr bool key_exact = rules::key_exact;
+    static constexpr bool table_clean = rules::table_clean;
+    static constexpr bool polymorphic_name_clean = rules::polymorphic_name_clean;
+    static_assert(adapted,
                   "cascade::model: the struct must be adapted with CASCADE_DEFINE_STRUCT (or BOOST_HANA_DEFINE_STRUCT) so its columns are known");
-    static_assert(!rules::adapted || rules::has_primary_key,
+    static_assert(!adapted || has_primary_key,
                   "cascade::model: no primary key; add a member named `id` or the option cascade::primary_key<&T::member>");
-    static_assert(rules::key_exact,
+    static_assert(key_exact,
                   "cascade::model: the primary key is a floating-point member; keys are matched exactly and travel as "
                   "integers or text (a key 1.5 would name row 1): use an integer or a string key");
-    static_assert(rules::table_clean, "cascade::model: the table name must be non-empty, without a double quote or a NUL byte");
-    static_assert(rules::polymorphic_name_clean, "cascade::polymorphic_name: the name may not contain a NUL byte");
+    static_assert(table_clean, "cascade::model: the table name must be non-empty, without a double quote or a NUL byte");
+    static_assert(polymorphic_name_clean, "cascade::polymorphic_name: the name may not contain a NUL byte");
     static constexpr bool ok = rules::ok;
 };
 
 template <class Owner, class Association, class Schema>
 struct check_association {
-    using rules = detail::association_rules<Schema, detail::model_for_t<Schema, Owner>, Association>;
-    static_assert(rules::target_in_schema && rules::join_in_schema,
+    using rules = detail::association_rules<Schema, Owner, Association>;
+    static_assert(rules::target_in_schema,
                   "cascade: the association's target is not a model of this schema; add cascade::model<Target, "
                   "\"table\", ...> to cascade::schema<...>");
+    static_assert(rules::join_in_schema || !rules::through,
+                  "cascade::has_many_through: the join model (its second argument, the struct holding both keys) is "
+                  "not a model of this schema; add cascade::model<Join, \"table\", ...> to cascade::schema<...>");
     static_assert(rules::policy_valid || !std::is_same_v<typename Association::kind, kind::has_many>,
                   "cascade::has_many: invalid dependent policy; has_many takes destroy, delete_all, nullify, "
                   "restrict_with_exception, restrict_with_error or destroy_async");
@@ -327,6 +346,11 @@ struct check_association {
     static_assert(rules::type_column_placed,
                   "cascade::as: the polymorphic type column must be an adapted member of the dependent model "
                   "(has_many or has_one)");
+    static_assert(rules::owner_polymorphic_name_known,
+                  "cascade::as: the type column holds the owner's class name as Rails writes it, and C++ cannot be "
+                  "sure of it for this owner (a struct in a named namespace or class, a template, or a lowercase "
+                  "name); give the owner's model cascade::polymorphic_name<\"...\"> with the name Rails writes "
+                  "(Owner.polymorphic_name in Rails, e.g. \"Blog::Post\")");
     static_assert(rules::targets_option_placed,
                   "cascade::destroy_async_targets: only for a has_many_through with dependent::destroy_async");
     static_assert(rules::queue_options_placed,
@@ -390,7 +414,7 @@ struct first_violation {
     struct associations;
     template <class M, class... As>
     struct associations<M, list<As...>> {
-        static constexpr std::array<bool, sizeof...(As) + 1> ok{association_rules<Schema, M, As>::ok..., false};
+        static constexpr std::array<bool, sizeof...(As) + 1> ok{association_rules<Schema, typename M::type, As>::ok..., false};
         static constexpr std::size_t first_broken = [] {
             std::size_t i = 0;
             while (ok[i]) ++i;
@@ -417,7 +441,7 @@ struct first_violation {
         if constexpr (P::first_broken < models::size) {
             using M = typename nth<models, P::first_broken>::type;
             if constexpr (P::state[P::first_broken] == 1) {
-                return std::type_identity<check_model<M>>{};
+                return std::type_identity<check_model<typename M::type, Schema>>{};
             } else {
                 using A = typename nth<associations_t<M>, associations<M>::first_broken>::type;
                 return std::type_identity<check_association<typename M::type, A, Schema>>{};
@@ -464,5 +488,11 @@ struct check_schema {
         else return !violation::ok;  // instantiating the checker reports the rule
     }() && std::is_void_v<violation>;
 };
+
+/// Schema when it keeps every rule, else the empty schema. A public class template that takes a schema
+/// names this first: naming it reports the broken rule (check_schema), and the class is then built on
+/// an empty schema, which reports nothing more.
+template <class Schema>
+using checked_schema_t = std::conditional_t<check_schema<Schema>::ok, Schema, schema<>>;
 
 }  // namespace cascade

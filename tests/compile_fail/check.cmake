@@ -2,7 +2,9 @@
 # compiler's report as a user would read it (boost-ext/di caps its diagnostics the same way):
 #   - it contains EXPECT (a regular expression: the rule's message, naming model and association);
 #   - its first error is among its first 10 lines;
-#   - it is at most 60 lines long.
+#   - it is at most 60 lines long;
+#   - each of its lines is under 1,000 bytes (a type spelled whole, a model with every association, is
+#     not something to read).
 # The build tool's own lines ("[ 50%] Building ...", "gmake: ***") are not the compiler's: left out.
 execute_process(COMMAND "${CMAKE_COMMAND}" --build "${BUILD}" --target "${TARGET}"
                 OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
@@ -15,11 +17,17 @@ string(REPLACE "\n" ";" lines "${report}")
 set(kept "")
 set(count 0)
 set(first_error 0)
+set(longest 0)
 foreach(line IN LISTS lines)
   if(line MATCHES "^\\[ *[0-9]+%\\]" OR line MATCHES "^g?make(\\[[0-9]+\\])?:" OR line MATCHES "^ninja" OR line STREQUAL "")
     continue()
   endif()
   math(EXPR count "${count} + 1")
+  string(LENGTH "${line}" bytes)
+  if(bytes GREATER longest)
+    set(longest ${bytes})
+    set(longest_line ${count})
+  endif()
   if(first_error EQUAL 0 AND line MATCHES "error:")
     set(first_error ${count})
   endif()
@@ -27,7 +35,7 @@ foreach(line IN LISTS lines)
 endforeach()
 string(REPLACE "<semicolon>" ";" kept "${kept}")
 message("${kept}")
-message("report: ${count} lines, first error on line ${first_error}")
+message("report: ${count} lines, first error on line ${first_error}, longest line ${longest} bytes")
 if(NOT kept MATCHES "${EXPECT}")
   message(FATAL_ERROR "the report lacks the expected message")
 endif()
@@ -36,5 +44,8 @@ if(first_error EQUAL 0 OR first_error GREATER 10)
 endif()
 if(count GREATER 60)
   message(FATAL_ERROR "the report is longer than 60 lines")
+endif()
+if(longest GREATER_EQUAL 1000)
+  message(FATAL_ERROR "line ${longest_line} of the report is ${longest} bytes long (at most 999)")
 endif()
 message("compile_fail: ok")

@@ -7,12 +7,18 @@ namespace cascade {
 
 template <class Schema>
 struct job_decoder {
+private:
+    /// Named first: a schema that breaks a rule (two associations of one name, whose jobs share a
+    /// name) is reported here, and the decoder is built on the empty schema (see checked_schema_t).
+    using checked = checked_schema_t<Schema>;
+
+public:
     /// Calls f(job) with the typed job named `name`.
     template <class F>
     static void visit(std::string_view name, std::string_view payload, F&& f) {
         bool found = false;
-        detail::for_each_type<detail::async_edges_t<Schema>>([&]<class E>() {
-            using job_t = destroy_association_job_for<Schema, E>;
+        detail::for_each_type<detail::async_edges_t<checked>>([&]<class E>() {
+            using job_t = destroy_association_job_for<checked, E>;
             if (!found && job_t::name == name) {
                 found = true;
                 f(job_t::from_json(payload));
@@ -35,8 +41,8 @@ struct job_decoder {
     /// The names of every job type of the schema.
     static std::vector<std::string_view> names() {
         std::vector<std::string_view> out;
-        detail::for_each_type<detail::async_edges_t<Schema>>(
-            [&]<class E>() { out.push_back(destroy_association_job_for<Schema, E>::name); });
+        detail::for_each_type<detail::async_edges_t<checked>>(
+            [&]<class E>() { out.push_back(destroy_association_job_for<checked, E>::name); });
         return out;
     }
 };

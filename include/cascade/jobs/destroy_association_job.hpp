@@ -4,7 +4,7 @@
 // a plain struct holding the owner's key, the value its dependents' foreign key holds, in
 // snapshot mode the keys of its batch, and in a job a large one fanned out into, its key range. It round-trips to a stable name ("authors.books") and a JSON
 // payload. Performing it (jobs/runtime.hpp) runs the plan of its dependents' model.
-#include <cascade/graph.hpp>
+#include <cascade/schema_check.hpp>
 #include <cascade/jobs/errors.hpp>
 
 #include <boost/json.hpp>
@@ -175,8 +175,14 @@ struct destroy_association_job_for {
 };
 
 namespace detail {
-template <class Schema, class Owner, fixed_string Association>
+/// The schema is checked first (the default argument): a broken rule is reported by check_schema,
+/// and the job type is then void.
+template <class Schema, class Owner, fixed_string Association, bool Valid = check_schema<Schema>::ok>
 struct named_job {
+    using type = void;
+};
+template <class Schema, class Owner, fixed_string Association>
+struct named_job<Schema, Owner, Association, true> {
     using model = model_for_t<Schema, Owner>;
     static_assert(!std::is_void_v<model>, "cascade::destroy_association_job: Owner is not a model of the schema");
     using edge = typename edge_named<edges_t<Schema, model>, Association>::type;

@@ -219,13 +219,17 @@ inline constexpr bool writes_in_transaction_v = requires(Executor& e, soci::sess
 
 template <class Schema, class Executor, class Sessions>
 class async_runtime {
+    /// Named first: a schema that breaks a rule is reported here, and the runtime is built on the
+    /// empty schema (see checked_schema_t).
+    using checked = checked_schema_t<Schema>;
+
 public:
     using schema = Schema;
     using executor_type = Executor;
 
     async_runtime(Executor& executor, Sessions sessions, async_options options = {})
         : executor_(executor), sessions_(std::move(sessions)), options_(std::move(options)),
-          learned_(std::make_unique<std::atomic<long long>[]>(detail::graph_of<Schema>.edges.size())) {}
+          learned_(std::make_unique<std::atomic<long long>[]>(detail::graph_of<checked>.edges.size())) {}
     // Jobs handed to the executor point at their runtime: it stays where it was made.
     async_runtime(async_runtime const&) = delete;
     async_runtime& operator=(async_runtime const&) = delete;
@@ -236,10 +240,10 @@ public:
     /// Whether jobs wait in memory for the commit (false for an executor that writes them into the
     /// transaction: the durable queue's outbox).
     static constexpr bool holds_jobs = [] {
-        if constexpr (detail::async_edges_t<Schema>::size == 0) {
+        if constexpr (detail::async_edges_t<checked>::size == 0) {
             return false;
         } else {
-            using job_t = destroy_association_job_for<Schema, typename detail::nth<detail::async_edges_t<Schema>, 0>::type>;
+            using job_t = destroy_association_job_for<checked, typename detail::nth<detail::async_edges_t<checked>, 0>::type>;
             return !detail::writes_in_transaction_v<Executor, job_t>;
         }
     }();
@@ -315,7 +319,7 @@ public:
 private:
     template <class E>
     static detail::prepared_plan const& prepared(detail::root_spec::bounds bound) {
-        return detail::prepare(detail::graph_of<Schema>, detail::job_root<Schema, E>(bound));
+        return detail::prepare(detail::graph_of<checked>, detail::job_root<checked, E>(bound));
     }
 
     template <class Key>
@@ -345,7 +349,7 @@ private:
         key_range<key_t> r;
         soci::indicator lo_ind = soci::i_null, hi_ind = soci::i_null;
         auto const& st = after ? (upto ? S.next_range_after_upto : S.next_range_after) : (upto ? S.next_range_upto : S.next_range);
-        detail::bound_values const v = detail::bind(st, detail::graph_of<Schema>, pp.p.root, root, extra);
+        detail::bound_values const v = detail::bind(st, detail::graph_of<checked>, pp.p.root, root, extra);
         v.check();
         soci::statement q(sql);
         q.alloc();
@@ -368,7 +372,7 @@ private:
         detail::bound_values root;
         root(job.owner_value, "destroy_async value");
         typename Job::dependent_key_type last{};
-        if (!detail::query_bound(sql, st.text, detail::bind(st, detail::graph_of<Schema>, pp.p.root, root), last)) return {};
+        if (!detail::query_bound(sql, st.text, detail::bind(st, detail::graph_of<checked>, pp.p.root, root), last)) return {};
         return last;
     }
 
@@ -417,7 +421,7 @@ private:
             long long const& size;
             ~remember() { to.store(size, std::memory_order_relaxed); }
         } const keep{learned_size<E>(), size};
-        std::string_view const table = detail::graph_of<Schema>.model(pp.p.root.model).table;
+        std::string_view const table = detail::graph_of<checked>.model(pp.p.root.model).table;
         auto const timed_batch = [&](detail::bound_values const& root) {
             auto const t0 = std::chrono::steady_clock::now();
             destroy_result r;
@@ -563,10 +567,10 @@ private:
             std::array<sql::statement, 4> out;
             for (std::size_t i = 0; i < 4; ++i)
                 out[i] = sql::plan_writer(joins.p, i % 2 ? sql::dialect::postgresql : sql::dialect::sqlite)
-                             .distinct_values(detail::graph_of<Schema>.edge(detail::edge_index_v<Schema, E>).source, i >= 2);
+                             .distinct_values(detail::graph_of<checked>.edge(detail::edge_index_v<checked, E>).source, i >= 2);
             return out;
         }();
-        auto const& targets = detail::prepare(detail::graph_of<Schema>, detail::keys_root<Schema, typename E::target::type>());
+        auto const& targets = detail::prepare(detail::graph_of<checked>, detail::keys_root<checked, typename E::target::type>());
         long long const limit = static_cast<long long>(options_.batch_size < 1 ? 1 : options_.batch_size);
         for (int walk = 0;; ++walk) {
             bool found = false;
@@ -580,7 +584,7 @@ private:
                 extra(after_value, "key");
                 extra(limit, "limit");
                 std::vector<key_t> keys;
-                detail::query_column(sql, st.text, detail::bind(st, detail::graph_of<Schema>, joins.p.root, root, extra), keys,
+                detail::query_column(sql, st.text, detail::bind(st, detail::graph_of<checked>, joins.p.root, root, extra), keys,
                                      options_.batch_size);
                 if (keys.empty()) break;
                 // targets refused earlier in this job stay, and are no reason to walk again
@@ -609,7 +613,7 @@ private:
         using E = typename Job::edge;
         detail::pending_jobs<async_runtime> sink(*this);
         destroy_options const o{options_.page_size, options_.deadlock_retries};
-        bool const end_work = detail::has_end_work<Schema>(pp.p.root.model, holds_jobs);
+        bool const end_work = detail::has_end_work<checked>(pp.p.root.model, holds_jobs);
         auto const owner_still_gone = [&](soci::session& s) {
             if constexpr (E::ensures_owner) check_owner(job, s);
         };
@@ -617,11 +621,11 @@ private:
         // row's callbacks are not called again.
         if (!report.refused.empty() && holds_refused(sql, pp, root, report))
             return run_each_row<Job>(job, sql, pp, root, report, find_root, destroy_result{});
-        destroy_result const r = detail::run_destroy<Schema>(
+        destroy_result const r = detail::run_destroy<checked>(
             sql, nullptr, pp, root, o, sink, end_work,
             {.run = {.find_root = find_root},
              .not_found_is_empty = true,
-             .rows = detail::row_table<Schema, detail::pending_jobs<async_runtime>>.data()},
+             .rows = detail::row_table<checked, detail::pending_jobs<async_runtime>>.data()},
             owner_still_gone);
         if (r.status == destroy_status::restricted || r.status == destroy_status::aborted)
             return run_each_row<Job>(job, sql, pp, root, report, find_root, r);
@@ -637,7 +641,7 @@ private:
         if (R.bound == detail::root_spec::bounds::none && !R.list) return false;
         std::vector<std::string> keys;
         auto const& st = pp.in(detail::dialect_of(sql)).batch_keys;
-        detail::query_column(sql, st.text, detail::bind(st, detail::graph_of<Schema>, R, root), keys);
+        detail::query_column(sql, st.text, detail::bind(st, detail::graph_of<checked>, R, root), keys);
         return std::any_of(keys.begin(), keys.end(), [&](std::string const& k) { return report.refused_keys.contains(k); });
     }
 
@@ -650,7 +654,7 @@ private:
                                 detail::bound_values const& root, job_report& report, bool find_root,
                                 destroy_result const& refused) {
         using E = typename Job::edge;
-        auto const& g = detail::graph_of<Schema>;
+        auto const& g = detail::graph_of<checked>;
         auto const d = detail::dialect_of(sql);
         auto const& R = pp.p.root;
         destroy_result total;
@@ -676,7 +680,7 @@ private:
         bool const text_keys = g.model(R.model).key_tag == detail::value_tag::text;
         detail::pending_jobs<async_runtime> sink(*this);
         destroy_options const o{options_.page_size, options_.deadlock_retries};
-        bool const end_work = detail::has_end_work<Schema>(R.model, holds_jobs);
+        bool const end_work = detail::has_end_work<checked>(R.model, holds_jobs);
         auto const owner_still_gone = [&](soci::session& s) {
             if constexpr (E::ensures_owner) check_owner(job, s);
         };
@@ -686,11 +690,11 @@ private:
             detail::bound_values values;
             if (!keys_only) values.values[values.size++] = root[0];  // the owner's value
             values(list, "key list");
-            destroy_result const r = detail::run_destroy<Schema>(
+            destroy_result const r = detail::run_destroy<checked>(
                 sql, nullptr, single, values, o, sink, end_work,
                 {.run = {.find_root = find_root},
                  .not_found_is_empty = true,
-                 .rows = detail::row_table<Schema, detail::pending_jobs<async_runtime>>.data()},
+                 .rows = detail::row_table<checked, detail::pending_jobs<async_runtime>>.data()},
                 owner_still_gone);
             if (r.status == destroy_status::restricted || r.status == destroy_status::aborted) {
                 refuse(key, r);
@@ -748,8 +752,8 @@ private:
     template <class E>
     static std::string owner_rows(sql::dialect) {
         using O = typename E::owner;
-        auto const& g = detail::graph_of<Schema>;
-        int const o = detail::model_index_v<Schema, typename O::type>;
+        auto const& g = detail::graph_of<checked>;
+        int const o = detail::model_index_v<checked, typename O::type>;
         auto const& m = g.model(o);
         sql::writer w;
         w += "SELECT ";
@@ -767,7 +771,7 @@ private:
         w.value({sql::param::source::extra, 0});
         if constexpr (!E::belongs) {
             w += " OR ";
-            w.column("t0", g.edge(detail::edge_index_v<Schema, E>).ref);
+            w.column("t0", g.edge(detail::edge_index_v<checked, E>).ref);
             w += " = ";
             w.value({sql::param::source::extra, 1});
         }
@@ -777,7 +781,7 @@ private:
     /// The batch size the last job of each association ended with (0: none yet), by edge index.
     template <class E>
     std::atomic<long long>& learned_size() {
-        return learned_[static_cast<std::size_t>(detail::edge_index_v<Schema, E>)];
+        return learned_[static_cast<std::size_t>(detail::edge_index_v<checked, E>)];
     }
     /// The batch-size rule for today's options (they may have changed since a size was learned).
     detail::batch_sizing sizing() const {

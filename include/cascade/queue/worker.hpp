@@ -131,6 +131,10 @@ inline void check_worker_options(worker_options const& o) {
 
 template <class Schema>
 class worker {
+    /// Named first: a schema that breaks a rule is reported here, and the worker is built on the empty
+    /// schema (see checked_schema_t).
+    using checked = checked_schema_t<Schema>;
+
 public:
     /// A job the application handles itself, by name: f(payload, session).
     using handler = std::function<void(std::string_view, soci::session&)>;
@@ -273,7 +277,7 @@ private:
     /// could not be written is left in `unsettled`).
     void serve(soci::session& s, int slot, std::vector<outcome>& unsettled) {
         queue_executor executor(queue_, s, options_.retry.attempts);
-        async_runtime<Schema, queue_executor, shared_session> runtime(
+        async_runtime<checked, queue_executor, shared_session> runtime(
             executor, shared_session{s},
             {.batch_size = options_.batch_size,
              .max_batch_size = largest_batch(),
@@ -447,7 +451,7 @@ private:
                 h->second(job.payload, s);
             } else {
                 // decoded once: the owner's key is for the log line (what an operator greps for)
-                job_decoder<Schema>::visit(job.name, job.payload, [&](auto const& typed) {
+                job_decoder<checked>::visit(job.name, job.payload, [&](auto const& typed) {
                     e.owner_key = detail::key_string(typed.owner_key);
                     job_report const r = runtime.perform(typed, s);
                     e.rows = r.rows;
