@@ -26,7 +26,7 @@ struct bound_values {
         void const* at;
         char const* role;
     };
-    static constexpr std::size_t capacity = 64;
+    static constexpr std::size_t capacity = 128;
     value values[capacity];
     std::size_t size = 0;
 
@@ -35,7 +35,7 @@ struct bound_values {
     void operator()(double const& v, char const* role = "value") { push(value_tag::real, &v, role); }
     void operator()(std::string const& v, char const* role = "value") { push(value_tag::text, &v, role); }
     void push(value_tag t, void const* at, char const* role) {
-        if (size == capacity) throw error("cascade: more than 64 bound values in one statement");
+        if (size == capacity) throw error("cascade: more than 128 bound values in one statement");
         values[size++] = {t, at, role};
     }
     value const& operator[](std::size_t i) const { return values[i]; }

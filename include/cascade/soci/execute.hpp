@@ -64,27 +64,46 @@ struct run_context {
     /// The rows being loaded or read after their delete are a recursive set of one model (a tree):
     /// their callbacks run in tree order (parents first for before_destroy, children first after).
     bool tree = false;
-    /// A dry run of a plan that reaches belongs_to targets: the targets' own plans read the tables as
-    /// they are, where the destroy would have deleted rows and cleared keys before them. So the dry
-    /// run reads the keys each delete and nullify would take instead of counting them, and counts
-    /// only what no earlier step took: `taken` per model (deleted), `cleared` per (model, foreign key
-    /// column) (nullified). Restrictions leave out the rows taken or cleared. Read-only throughout.
+    /// A dry run of a plan that reaches belongs_to targets: the targets' own plans run after some of
+    /// its deletes and see the tables without those rows, so the dry run (read-only) tracks what each
+    /// step would take: the keys deleted, per model (`taken`), and the rows whose foreign key a nullify
+    /// cleared, per (model, column) (`cleared`). Its statements (prepared_plan::tracked) read each table
+    /// minus those rows, and each count counts only rows no earlier step took.
     bool track = false;
-    std::vector<std::vector<std::string>> taken{};
+    struct tracked_keys {
+        std::vector<std::string> keys;  ///< list elements, sorted
+        std::string list;               ///< the same as one list value
+    };
+    std::vector<tracked_keys> taken{};
     struct cleared_key {
         int model;
         std::string_view column;
-        std::vector<std::string> keys;
+        tracked_keys rows;
     };
     std::vector<cleared_key> cleared{};
-    std::vector<std::string>& taken_of(int model) {
+    tracked_keys& taken_of(int model) {
         if (taken.size() <= static_cast<std::size_t>(model)) taken.resize(static_cast<std::size_t>(model) + 1);
         return taken[static_cast<std::size_t>(model)];
     }
-    std::vector<std::string>& cleared_of(int model, std::string_view column) {
+    tracked_keys& cleared_of(int model, std::string_view column) {
         for (auto& c : cleared)
-            if (c.model == model && c.column == column) return c.keys;
-        return cleared.emplace_back(cleared_key{model, column, {}}).keys;
+            if (c.model == model && c.column == column) return c.rows;
+        return cleared.emplace_back(cleared_key{model, column, {}}).rows;
+    }
+    /// The list value of `model`'s taken keys, and of the keys cleared on edge e's foreign key.
+    std::string const& taken_list(int model) const {
+        auto const m = static_cast<std::size_t>(model);
+        return m < taken.size() && !taken[m].list.empty() ? taken[m].list : empty_list();
+    }
+    std::string const& cleared_list(int edge) const {
+        auto const& e = g.edge(edge);
+        for (auto const& c : cleared)
+            if (c.model == e.acted && c.column == e.fk && !c.rows.list.empty()) return c.rows.list;
+        return empty_list();
+    }
+    std::string const& empty_list() const {
+        static std::string const sqlite = "[]", postgresql = "{}";
+        return dialect == sql::dialect::postgresql ? postgresql : sqlite;
     }
     /// belongs_to targets handled already by this destroy, per edge (list elements, sorted): each
     /// target once, however many plans find it.
@@ -126,7 +145,8 @@ struct run_options {
 /// The values of a statement: from the root's values, the schema's constants, the root's own
 /// constants, and values of the step (`extra`).
 inline bound_values bind(sql::statement const& st, graph const& g, root_spec const& root,
-                         bound_values const& root_values, bound_values const& extra = {}) {
+                         bound_values const& root_values, bound_values const& extra = {},
+                         run_context const* tracked = nullptr) {
     bound_values v;
     for (auto const& p : st.params) {
         auto const i = static_cast<std::size_t>(p.index);
@@ -141,6 +161,13 @@ inline bound_values bind(sql::statement const& st, graph const& g, root_spec con
             case sql::param::source::root_constant: {
                 auto const& c = root.constants[i];
                 v.push(c.tag, c.address(), "condition value");
+                break;
+            }
+            case sql::param::source::taken:
+            case sql::param::source::cleared: {
+                if (!tracked) throw std::logic_error("cascade::detail::bind: a tracked dry run's statement without its tracking");
+                auto const& list = p.from == sql::param::source::taken ? tracked->taken_list(p.index) : tracked->cleared_list(p.index);
+                v.push(value_tag::text, &list, "key list");
                 break;
             }
         }
@@ -188,12 +215,16 @@ inline std::vector<std::string> not_in(std::vector<std::string> const& found, st
     std::set_difference(found.begin(), found.end(), seen.begin(), seen.end(), std::back_inserter(out));
     return out;
 }
-/// Adds `more` (sorted, unique, none in `seen`) to `seen`, kept sorted; returns how many.
-inline std::size_t take(std::vector<std::string>& seen, std::vector<std::string> const& more) {
+inline std::string list_of(std::vector<std::string> const& elements, sql::dialect d);
+/// Adds `more` (sorted, unique, none in `seen`) to `seen`, kept sorted, and rewrites its list value;
+/// returns how many.
+inline std::size_t take(run_context::tracked_keys& seen, std::vector<std::string> const& more, sql::dialect d) {
+    if (more.empty()) return 0;
     std::vector<std::string> merged;
-    merged.reserve(seen.size() + more.size());
-    std::merge(seen.begin(), seen.end(), more.begin(), more.end(), std::back_inserter(merged));
-    seen = std::move(merged);
+    merged.reserve(seen.keys.size() + more.size());
+    std::merge(seen.keys.begin(), seen.keys.end(), more.begin(), more.end(), std::back_inserter(merged));
+    seen.keys = std::move(merged);
+    seen.list = list_of(seen.keys, d);
     return more.size();
 }
 
@@ -232,13 +263,15 @@ inline bool is_tree(plan const& p, int n) {
 
 /// Runs plan `pp` with the root's values `root`.
 inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_values const& root, run_options o = {}) {
-    auto const& S = pp.in(ctx.dialect);
+    // a tracked dry run reads each table without what its earlier steps took (see run_context::track)
+    auto const& S = ctx.track ? pp.tracked(ctx.dialect) : pp.in(ctx.dialect);
+    run_context const* const tracked = ctx.track ? &ctx : nullptr;
     auto const& p = pp.p;
     auto const& g = ctx.g;
     if (o.find_root) {
         auto const& st = ctx.dry ? S.find_root_unlocked : S.find_root;
         long long n = 0;
-        query_bound(ctx.sql, st.text, bind(st, g, p.root, root), n);
+        query_bound(ctx.sql, st.text, bind(st, g, p.root, root, {}, tracked), n);
         if (n == 0) return run_outcome::not_found;
     }
     // Every restriction before any write: a restrict edge blocks only rows this plan leaves.
@@ -252,20 +285,20 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
             // the rows in the way that no earlier step of this dry run took or cleared, then their owners
             auto const& keys = S.steps[i].keys;
             std::vector<std::string> in_way;
-            read_elements(ctx, keys.text, bind(keys, g, p.root, root), g.model(e.acted).key_tag, in_way);
-            in_way = not_in(not_in(in_way, ctx.taken_of(e.acted)), ctx.cleared_of(e.acted, e.fk));
+            read_elements(ctx, keys.text, bind(keys, g, p.root, root, {}, tracked), g.model(e.acted).key_tag, in_way);
+            in_way = not_in(not_in(in_way, ctx.taken_of(e.acted).keys), ctx.cleared_of(e.acted, e.fk).keys);
             if (in_way.empty()) continue;
             auto const& owners = S.steps[i].owners;
             bound_values extra;
             std::string const list = list_of(in_way, ctx.dialect);
             extra(list, "key list");
-            query_column(ctx.sql, owners.text, bind(owners, g, p.root, root, extra), owner_keys);
+            query_column(ctx.sql, owners.text, bind(owners, g, p.root, root, extra, tracked), owner_keys);
             if (owner_keys.size() > sql::restricted_listed) {
                 ctx.result.unlisted_restrictions += owner_keys.size() - sql::restricted_listed;
                 owner_keys.resize(sql::restricted_listed);
             }
         } else {
-            query_column(ctx.sql, st.text, bind(st, g, p.root, root), owner_keys, sql::restricted_listed + 1);
+            query_column(ctx.sql, st.text, bind(st, g, p.root, root, {}, tracked), owner_keys, sql::restricted_listed + 1);
         }
         if (owner_keys.empty()) continue;
         std::string_view const owner = g.model(e.owner).table;
@@ -274,7 +307,7 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
             owner_keys.resize(sql::restricted_listed);
             auto const& count = S.steps[i].count;
             long long all = 0;
-            query_bound(ctx.sql, count.text, bind(count, g, p.root, root), all);
+            query_bound(ctx.sql, count.text, bind(count, g, p.root, root, {}, tracked), all);
             ctx.result.unlisted_restrictions += static_cast<std::size_t>(all) - sql::restricted_listed;
         }
         for (auto& key : owner_keys) ctx.result.errors.push_back({owner, std::move(key), e.name, restriction_message(e)});
@@ -308,21 +341,21 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
                     // (each key once: a set's rows are read one per key)
                     auto& keys = loaded[static_cast<std::size_t>(step.node)].emplace();
                     ctx.loaded_keys = &keys;
-                    ctx.ops[p.node(step.node).model].load(ctx, st.main.text, bind(st.main, g, p.root, root));
+                    ctx.ops[p.node(step.node).model].load(ctx, st.main.text, bind(st.main, g, p.root, root, {}, tracked));
                     ctx.loaded_keys = nullptr;
                     sql::close_list(keys.keys, ctx.dialect);
                 }
                 break;
             case step_kind::capture_targets: {
                 auto& t = targets.emplace_back(pending_targets{step.node, step.edge, {}});
-                read_elements(ctx, st.main.text, bind(st.main, g, p.root, root), g.edge(step.edge).ref_tag, t.keys);
+                read_elements(ctx, st.main.text, bind(st.main, g, p.root, root, {}, tracked), g.edge(step.edge).ref_tag, t.keys);
                 break;
             }
             case step_kind::capture_keys: {
                 auto const& members = p.groups[static_cast<std::size_t>(p.node(step.node).group)].members;
                 for (std::size_t m = 0; m < members.size(); ++m) {
                     std::vector<std::string> keys;
-                    read_elements(ctx, st.members[m].text, bind(st.members[m], g, p.root, root),
+                    read_elements(ctx, st.members[m].text, bind(st.members[m], g, p.root, root, {}, tracked),
                                   p.model_of(members[m]).key_tag, keys);
                     member_keys[static_cast<std::size_t>(members[m])] = list_of(keys, ctx.dialect);
                 }
@@ -344,7 +377,7 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
                 auto const delete_once = [&](sql::step_sql const& sk, sql::statement const& del, bool by_keys,
                                              bound_values const& extra) {
                     try {
-                        return execute_bound(ctx.sql, del.text, bind(del, g, p.root, root, extra));
+                        return execute_bound(ctx.sql, del.text, bind(del, g, p.root, root, extra, tracked));
                     } catch (...) {
                         // SQLite checks ON DELETE RESTRICT at each row inside a statement: a tree goes
                         // leaves first, one statement per level (the failed statement changed nothing)
@@ -353,8 +386,8 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
                         auto const& leaves = by_keys ? sk.leaves_by_keys : sk.leaves;
                         long long n = 0;
                         for (long long level = 1; level > 0; n += level)
-                            level = execute_bound(ctx.sql, leaves.text, bind(leaves, g, p.root, root, extra));
-                        return n + execute_bound(ctx.sql, del.text, bind(del, g, p.root, root, extra));  // a cycle in the data
+                            level = execute_bound(ctx.sql, leaves.text, bind(leaves, g, p.root, root, extra, tracked));
+                        return n + execute_bound(ctx.sql, del.text, bind(del, g, p.root, root, extra, tracked));  // a cycle in the data
                     }
                 };
                 auto const remove_step = [&](std::size_t k) {
@@ -392,10 +425,10 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
                     long long n = 0;
                     if (ctx.track) {
                         std::vector<std::string> keys;
-                        read_elements(ctx, st.keys.text, bind(st.keys, g, p.root, root, extra), m.key_tag, keys);
-                        n = static_cast<long long>(take(ctx.taken_of(node.model), not_in(keys, ctx.taken_of(node.model))));
+                        read_elements(ctx, st.keys.text, bind(st.keys, g, p.root, root, extra, tracked), m.key_tag, keys);
+                        n = static_cast<long long>(take(ctx.taken_of(node.model), not_in(keys, ctx.taken_of(node.model).keys), ctx.dialect));
                     } else {
-                        query_bound(ctx.sql, st.count.text, bind(st.count, g, p.root, root, extra), n);
+                        query_bound(ctx.sql, st.count.text, bind(st.count, g, p.root, root, extra, tracked), n);
                     }
                     ctx.result.add(m.table, row_action::deleted, static_cast<std::size_t>(n));
                     // the targets, as the destroy runs them: after the set, or after a cycle's last member
@@ -428,7 +461,7 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
                         auto const* keys = loaded[static_cast<std::size_t>(p.steps[k].node)] ? keys_of(k) : nullptr;
                         if (keys) extra(*keys, "key list");
                         auto const& snap = keys ? sk.snapshot_by_keys : sk.snapshot;
-                        ops.after(ctx, snap.text, bind(snap, g, p.root, root, extra), action_ref(inner));
+                        ops.after(ctx, snap.text, bind(snap, g, p.root, root, extra, tracked), action_ref(inner));
                     } else {
                         inner();
                     }
@@ -444,13 +477,13 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
                 long long n = 0;
                 if (ctx.track) {
                     std::vector<std::string> keys;
-                    read_elements(ctx, st.keys.text, bind(st.keys, g, p.root, root), g.model(e.acted).key_tag, keys);
+                    read_elements(ctx, st.keys.text, bind(st.keys, g, p.root, root, {}, tracked), g.model(e.acted).key_tag, keys);
                     auto& cleared = ctx.cleared_of(e.acted, e.fk);
-                    n = static_cast<long long>(take(cleared, not_in(not_in(keys, ctx.taken_of(e.acted)), cleared)));
+                    n = static_cast<long long>(take(cleared, not_in(not_in(keys, ctx.taken_of(e.acted).keys), cleared.keys), ctx.dialect));
                 } else if (ctx.dry) {
-                    query_bound(ctx.sql, st.count.text, bind(st.count, g, p.root, root), n);
+                    query_bound(ctx.sql, st.count.text, bind(st.count, g, p.root, root, {}, tracked), n);
                 } else {
-                    n = execute_bound(ctx.sql, st.main.text, bind(st.main, g, p.root, root));
+                    n = execute_bound(ctx.sql, st.main.text, bind(st.main, g, p.root, root, {}, tracked));
                 }
                 ctx.result.add(g.model(e.acted).table, row_action::nullified, static_cast<std::size_t>(n));
                 break;
@@ -496,7 +529,7 @@ inline run_outcome run_targets(run_context& ctx, pending_targets& pending) {
     if (ctx.dry) {
         std::vector<std::string> found;
         read_elements(ctx, st.text, v, g.model(e.target).key_tag, found);
-        n = static_cast<long long>(take(ctx.taken_of(e.target), not_in(found, ctx.taken_of(e.target))));
+        n = static_cast<long long>(take(ctx.taken_of(e.target), not_in(found, ctx.taken_of(e.target).keys), ctx.dialect));
     } else {
         n = execute_bound(ctx.sql, st.text, v);
     }

@@ -14,6 +14,18 @@ struct prepared_plan {
     plan p;
     sql::plan_sql sqlite, postgresql;
     sql::plan_sql const& in(sql::dialect d) const { return d == sql::dialect::postgresql ? postgresql : sqlite; }
+    /// The statements of a tracked dry run (plan_writer's `tracking`), written on first use.
+    sql::plan_sql const& tracked(sql::dialect d) const {
+        std::call_once(tracked_once_, [&] {
+            tracked_sqlite_ = sql::plan_writer(p, sql::dialect::sqlite, true).write();
+            tracked_postgresql_ = sql::plan_writer(p, sql::dialect::postgresql, true).write();
+        });
+        return d == sql::dialect::postgresql ? tracked_postgresql_ : tracked_sqlite_;
+    }
+
+private:
+    mutable std::once_flag tracked_once_;
+    mutable sql::plan_sql tracked_sqlite_, tracked_postgresql_;
 };
 
 /// The prepared plan of `root` in `g`, made on first use and kept (thread-safe).

@@ -64,7 +64,8 @@ inline constexpr std::size_t restricted_listed = 100;
 
 class plan_writer {
 public:
-    plan_writer(plan const& p, dialect d) : p_(p), g_(*p.g), d_(d) {}
+    /// `tracking`: the statements of a tracked dry run (see untaken).
+    plan_writer(plan const& p, dialect d, bool tracking = false) : p_(p), g_(*p.g), d_(d), tracking_(tracking) {}
 
     plan_sql write() {
         plan_sql out;
@@ -150,6 +151,7 @@ private:
         if (n == 0 && p_.root_inline()) {
             w += "(";
             root_condition(w, alias, true);
+            untaken(w, p_.node(n).model, alias);
             w += ")";
             return;
         }
@@ -157,6 +159,7 @@ private:
             auto const& in = p_.inputs_of(n).front();
             w += "(";
             reached_by(w, g_.edge(in.edge), in.from, alias, needed);
+            untaken(w, p_.node(n).model, alias);
             w += ")";
             return;
         }
@@ -320,6 +323,7 @@ private:
         }
         bool first = false;
         edge_filters(w, e, alias, first);
+        uncleared(w, g_.index_of(e), alias);
     }
 
     /// Excludes the rows of `model` that this plan deletes (a nullify or a restriction spares them).
@@ -345,6 +349,7 @@ private:
         w += " b WHERE ";
         if (in.from < 0) root_condition(w, "b", true);
         else reached_by(w, g_.edge(in.edge), in.from, "b", needed);
+        untaken(w, p_.node(n).model, "b");
     }
 
     /// One recursive term: the rows edge `in.edge` reaches from the group's rows `p` (alias of the
@@ -394,6 +399,8 @@ private:
         }
         bool first = false;
         edge_filters(w, e, "b", first);
+        untaken(w, p_.node(n).model, "b");
+        uncleared(w, in.edge, "b");
     }
 
     /// The CTE of node n (or of its group, at the group's first member).
@@ -758,6 +765,7 @@ private:
                 writer cond;
                 reached_by(cond, e, s.node, "t0", needed);
                 spared(cond, e.acted, "t0", needed);
+                untaken(cond, e.acted, "t0");
                 writer upd, count;
                 upd += "UPDATE ";
                 upd.id(acted.table);
@@ -830,6 +838,7 @@ private:
         w += " t0 WHERE ";
         reached_by(w, e, node, "t0", needed);
         spared(w, e.acted, "t0", needed);
+        untaken(w, e.acted, "t0");
     }
     /// The keys of a member of a group of several models (read before any member's rows go).
     statement member_keys(int n) {
@@ -841,9 +850,26 @@ private:
         return with_sets(w, needed);
     }
 
+    /// A tracked dry run reads each table as the destroy would find it at that step: without the rows
+    /// of `model` its earlier steps took (` AND NOT (alias.key IN :taken)`), and, reached along an edge,
+    /// without the rows whose foreign key on that edge it cleared. Nothing for other statements.
+    void untaken(writer& w, int model, std::string_view alias) {
+        if (!tracking_) return;
+        w += " AND NOT (";
+        in_list(w, d_, alias, g_.model(model).key, {param::source::taken, model});
+        w += ")";
+    }
+    void uncleared(writer& w, int edge, std::string_view alias) {
+        if (!tracking_) return;
+        w += " AND NOT (";
+        in_list(w, d_, alias, g_.model(g_.edge(edge).acted).key, {param::source::cleared, edge});
+        w += ")";
+    }
+
     plan const& p_;
     graph const& g_;
     dialect d_;
+    bool tracking_ = false;
 };
 
 }  // namespace cascade::sql

@@ -15,6 +15,8 @@ struct param {
         constant,      ///< the schema's constants (polymorphic names, scope values)
         root_constant, ///< the root's own constants (destroy_all's where<> values)
         extra,         ///< a value the executor supplies (a list of keys, a cursor position, a limit)
+        taken,         ///< a tracked dry run: the keys of model `index` its earlier steps took
+        cleared,       ///< a tracked dry run: the keys of edge `index`'s rows whose foreign key it cleared
     };
     source from{};
     int index = 0;
