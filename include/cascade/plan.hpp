@@ -33,6 +33,9 @@ struct root_spec {
     std::span<constant_data const> constants{};
     bounds bound = bounds::none;
 
+    /// Whether it names a batch of rows (a key range, a list of ids or of keys), not one row.
+    constexpr bool batched() const { return bound != bounds::none || list; }
+
     friend constexpr bool operator==(root_spec const& a, root_spec const& b) {
         return a.model == b.model && a.column == b.column && a.list == b.list && a.edge == b.edge &&
                a.guard == b.guard && a.scopes.data() == b.scopes.data() && a.scopes.size() == b.scopes.size() &&

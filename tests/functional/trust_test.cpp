@@ -623,24 +623,30 @@ struct targets_schema
                 c::model<Person, "people">,
                 c::model<Badge, "badges", c::belongs_to<Person, &Badge::giver_id, d::delete_, c::name<"giver">>,
                          c::belongs_to<Person, &Badge::holder_id, d::delete_, c::name<"holder">>>> {};
+/// The rows of targets_schema: users 1, 2 with profiles 10, 20; writer 1 with its only volume 10; people
+/// 5, 6, each the giver and holder of one badge.
+struct targets_db : test::database {
+    targets_db() {
+        exec("CREATE TABLE users (id BIGINT PRIMARY KEY)");
+        exec("CREATE TABLE profiles (id BIGINT PRIMARY KEY, user_id BIGINT NOT NULL)");
+        exec("CREATE TABLE writers (id BIGINT PRIMARY KEY)");
+        exec("CREATE TABLE volumes (id BIGINT PRIMARY KEY, writer_id BIGINT NOT NULL)");
+        exec("CREATE TABLE people (id BIGINT PRIMARY KEY)");
+        exec("CREATE TABLE badges (id BIGINT PRIMARY KEY, giver_id BIGINT NOT NULL, holder_id BIGINT NOT NULL)");
+        exec("INSERT INTO users VALUES (1), (2)");
+        exec("INSERT INTO profiles VALUES (10, 1), (20, 2)");
+        exec("INSERT INTO writers VALUES (1)");
+        exec("INSERT INTO volumes VALUES (10, 1)");
+        exec("INSERT INTO people VALUES (5), (6)");
+        exec("INSERT INTO badges VALUES (1, 5, 5), (2, 6, 6)");
+    }
+};
 }  // namespace preview
 
 BOOST_AUTO_TEST_SUITE(trust)
 
 BOOST_AUTO_TEST_CASE(dry_run_counts_exactly_what_destroy_does_when_a_belongs_to_target_leads_back) {
-    test::database db;
-    db.exec("CREATE TABLE users (id BIGINT PRIMARY KEY)");
-    db.exec("CREATE TABLE profiles (id BIGINT PRIMARY KEY, user_id BIGINT NOT NULL)");
-    db.exec("CREATE TABLE writers (id BIGINT PRIMARY KEY)");
-    db.exec("CREATE TABLE volumes (id BIGINT PRIMARY KEY, writer_id BIGINT NOT NULL)");
-    db.exec("CREATE TABLE people (id BIGINT PRIMARY KEY)");
-    db.exec("CREATE TABLE badges (id BIGINT PRIMARY KEY, giver_id BIGINT NOT NULL, holder_id BIGINT NOT NULL)");
-    db.exec("INSERT INTO users VALUES (1), (2)");
-    db.exec("INSERT INTO profiles VALUES (10, 1), (20, 2)");
-    db.exec("INSERT INTO writers VALUES (1)");
-    db.exec("INSERT INTO volumes VALUES (10, 1)");  // the writer's only volume
-    db.exec("INSERT INTO people VALUES (5), (6)");
-    db.exec("INSERT INTO badges VALUES (1, 5, 5), (2, 6, 6)");
+    preview::targets_db db;
     auto const same = [&](c::destroy_result const& preview, c::destroy_result const& done, std::vector<char const*> tables) {
         BOOST_TEST(preview.status == done.status);
         for (auto table : tables) BOOST_TEST(preview.rows(table) == done.rows(table), table);
@@ -672,19 +678,7 @@ BOOST_AUTO_TEST_CASE(dry_run_counts_exactly_what_destroy_does_when_a_belongs_to_
 // whose transactions are read-only (a hot standby's situation), SQLite's query_only. A preview that
 // wrote and rolled back (the belongs_to target plans' old way) failed in each.
 BOOST_AUTO_TEST_CASE(dry_run_of_belongs_to_targets_writes_nothing_and_runs_read_only) {
-    test::database db;
-    db.exec("CREATE TABLE users (id BIGINT PRIMARY KEY)");
-    db.exec("CREATE TABLE profiles (id BIGINT PRIMARY KEY, user_id BIGINT NOT NULL)");
-    db.exec("CREATE TABLE writers (id BIGINT PRIMARY KEY)");
-    db.exec("CREATE TABLE volumes (id BIGINT PRIMARY KEY, writer_id BIGINT NOT NULL)");
-    db.exec("CREATE TABLE people (id BIGINT PRIMARY KEY)");
-    db.exec("CREATE TABLE badges (id BIGINT PRIMARY KEY, giver_id BIGINT NOT NULL, holder_id BIGINT NOT NULL)");
-    db.exec("INSERT INTO users VALUES (1), (2)");
-    db.exec("INSERT INTO profiles VALUES (10, 1), (20, 2)");
-    db.exec("INSERT INTO writers VALUES (1)");
-    db.exec("INSERT INTO volumes VALUES (10, 1)");
-    db.exec("INSERT INTO people VALUES (5), (6)");
-    db.exec("INSERT INTO badges VALUES (1, 5, 5), (2, 6, 6)");
+    preview::targets_db db;
     auto const previews = [&] {
         auto const p1 = c::dry_run<preview::targets_schema, preview::Profile>(*db, 10);
         auto const p2 = c::dry_run<preview::targets_schema, preview::Volume>(*db, 10);

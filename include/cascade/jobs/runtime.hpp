@@ -610,6 +610,28 @@ private:
     template <class Job>
     destroy_result run_batch(Job const& job, soci::session& sql, detail::prepared_plan const& pp, detail::bound_values const& root,
                    job_report& report, bool find_root) {
+        // A batch holding a dependent refused earlier in this job goes row by row at once: the refused
+        // row's callbacks are not called again.
+        if (!report.refused_keys.empty() && pp.p.root.batched()) {
+            auto keys = batch_keys(sql, pp, root);
+            if (std::any_of(keys.begin(), keys.end(), [&](std::string const& k) { return report.refused_keys.contains(k); }))
+                return run_each_row<Job>(job, sql, pp, root, report, find_root, std::move(keys));
+        }
+        destroy_result const r = destroy_once<Job>(job, sql, pp, root, find_root);
+        if (r.status == destroy_status::restricted || r.status == destroy_status::aborted) {
+            if (pp.p.root.batched()) return run_each_row<Job>(job, sql, pp, root, report, find_root, batch_keys(sql, pp, root));
+            refuse(report, detail::key_string(job.owner_value), r);  // one row: a belongs_to job's target
+            return {};
+        }
+        report.rows += r.total() + r.total(row_action::nullified);
+        ++report.batches;
+        return r;
+    }
+
+    /// One transaction of a job: the plan of the rows `root` names, the owner checked inside it.
+    template <class Job>
+    destroy_result destroy_once(Job const& job, soci::session& sql, detail::prepared_plan const& pp,
+                                detail::bound_values const& root, bool find_root) {
         using E = typename Job::edge;
         detail::pending_jobs<async_runtime> sink(*this);
         destroy_options const o{options_.page_size, options_.deadlock_retries};
@@ -617,60 +639,40 @@ private:
         auto const owner_still_gone = [&](soci::session& s) {
             if constexpr (E::ensures_owner) check_owner(job, s);
         };
-        // A batch holding a dependent refused earlier in this job goes row by row at once: the refused
-        // row's callbacks are not called again.
-        if (!report.refused.empty() && holds_refused(sql, pp, root, report))
-            return run_each_row<Job>(job, sql, pp, root, report, find_root, destroy_result{});
-        destroy_result const r = detail::run_destroy<checked>(
-            sql, nullptr, pp, root, o, sink, end_work,
-            {.run = {.find_root = find_root},
-             .not_found_is_empty = true,
-             .rows = detail::row_table<checked, detail::pending_jobs<async_runtime>>.data()},
-            owner_still_gone);
-        if (r.status == destroy_status::restricted || r.status == destroy_status::aborted)
-            return run_each_row<Job>(job, sql, pp, root, report, find_root, r);
-        report.rows += r.total() + r.total(row_action::nullified);
-        ++report.batches;
-        return r;
+        return detail::run_destroy<checked>(sql, nullptr, pp, root, o, sink, end_work,
+                                            {.run = {.find_root = find_root},
+                                             .not_found_is_empty = true,
+                                             .rows = detail::row_table<checked, detail::pending_jobs<async_runtime>>.data()},
+                                            owner_still_gone);
     }
 
-    /// Whether the batch `root` names holds a dependent refused earlier in the job.
-    bool holds_refused(soci::session& sql, detail::prepared_plan const& pp, detail::bound_values const& root,
-                       job_report const& report) {
-        auto const& R = pp.p.root;
-        if (R.bound == detail::root_spec::bounds::none && !R.list) return false;
+    /// The keys of the dependents the batch `root` names, in order.
+    std::vector<std::string> batch_keys(soci::session& sql, detail::prepared_plan const& pp, detail::bound_values const& root) {
         std::vector<std::string> keys;
         auto const& st = pp.in(detail::dialect_of(sql)).batch_keys;
-        detail::query_column(sql, st.text, detail::bind(st, detail::graph_of<checked>, R, root), keys);
-        return std::any_of(keys.begin(), keys.end(), [&](std::string const& k) { return report.refused_keys.contains(k); });
+        detail::query_column(sql, st.text, detail::bind(st, detail::graph_of<checked>, pp.p.root, root), keys);
+        return keys;
     }
 
-    /// A batch a before_destroy refused: each of its dependents destroyed alone, in a transaction of
-    /// its own, as Rails' job destroys record by record. A dependent whose destroy is refused stays and
-    /// is reported (job_report::refused), once per job: a later walk or sweep skips it rather than
-    /// calling its callbacks again. The others go and the job completes.
+    /// A dependent left because its destroy was refused: a before_destroy that aborted, or a
+    /// restrict_with_error (Rails' destroy returns false for both).
+    static void refuse(job_report& report, std::string key, destroy_result const& r) {
+        report.refused_keys.insert(key);
+        if (r.aborted_by) report.refused.push_back({std::move(key), r.aborted_by->first, r.aborted_by->second});
+        else report.refused.push_back({std::move(key), r.errors.front().model, r.errors.front().key, r.errors.front().message});
+    }
+
+    /// A batch whose destroy was refused: each of its dependents (`keys`) destroyed alone, in a
+    /// transaction of its own, as Rails' job destroys record by record. A dependent whose destroy is
+    /// refused stays and is reported (job_report::refused), once per job: a later walk or sweep skips it
+    /// rather than calling its callbacks again. The others go and the job completes.
     template <class Job>
     destroy_result run_each_row(Job const& job, soci::session& sql, detail::prepared_plan const& pp,
                                 detail::bound_values const& root, job_report& report, bool find_root,
-                                destroy_result const& refused) {
-        using E = typename Job::edge;
+                                std::vector<std::string> keys) {
         auto const& g = detail::graph_of<checked>;
         auto const d = detail::dialect_of(sql);
         auto const& R = pp.p.root;
-        destroy_result total;
-        // a before_destroy that aborted, or a restrict_with_error (Rails' destroy returns false for both)
-        auto const refuse = [&](std::string key, destroy_result const& r) {
-            report.refused_keys.insert(key);
-            if (r.aborted_by) report.refused.push_back({std::move(key), r.aborted_by->first, r.aborted_by->second});
-            else report.refused.push_back({std::move(key), r.errors.front().model, r.errors.front().key, r.errors.front().message});
-        };
-        if (R.bound == detail::root_spec::bounds::none && !R.list) {  // one row: a belongs_to job's target
-            if (refused.aborted_by || !refused.errors.empty()) refuse(detail::key_string(job.owner_value), refused);
-            return total;
-        }
-        std::vector<std::string> keys;
-        auto const& st = pp.in(d).batch_keys;
-        detail::query_column(sql, st.text, detail::bind(st, g, R, root), keys);
         // Each dependent alone: by a list of one key, the batch's other conditions kept (the owner
         // gone, the association's type and scopes).
         detail::root_spec one = R;
@@ -678,26 +680,16 @@ private:
         if (!keys_only) one.bound = detail::root_spec::bounds::ids;
         auto const& single = detail::prepare(g, one);
         bool const text_keys = g.model(R.model).key_tag == detail::value_tag::text;
-        detail::pending_jobs<async_runtime> sink(*this);
-        destroy_options const o{options_.page_size, options_.deadlock_retries};
-        bool const end_work = detail::has_end_work<checked>(R.model, holds_jobs);
-        auto const owner_still_gone = [&](soci::session& s) {
-            if constexpr (E::ensures_owner) check_owner(job, s);
-        };
+        destroy_result total;
         for (auto const& key : keys) {
             if (report.refused_keys.contains(key)) continue;
             std::string const list = detail::list_of({text_keys ? detail::list_element(d, std::string_view(key)) : key}, d);
             detail::bound_values values;
             if (!keys_only) values.values[values.size++] = root[0];  // the owner's value
             values(list, "key list");
-            destroy_result const r = detail::run_destroy<checked>(
-                sql, nullptr, single, values, o, sink, end_work,
-                {.run = {.find_root = find_root},
-                 .not_found_is_empty = true,
-                 .rows = detail::row_table<checked, detail::pending_jobs<async_runtime>>.data()},
-                owner_still_gone);
+            destroy_result const r = destroy_once<Job>(job, sql, single, values, find_root);
             if (r.status == destroy_status::restricted || r.status == destroy_status::aborted) {
-                refuse(key, r);
+                refuse(report, key, r);
                 continue;
             }
             for (auto const& c : r.counts) total.add(c.table, c.action, c.rows);

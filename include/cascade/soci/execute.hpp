@@ -216,9 +216,10 @@ inline std::vector<std::string> not_in(std::vector<std::string> const& found, st
     return out;
 }
 inline std::string list_of(std::vector<std::string> const& elements, sql::dialect d);
-/// Adds `more` (sorted, unique, none in `seen`) to `seen`, kept sorted, and rewrites its list value;
-/// returns how many.
-inline std::size_t take(run_context::tracked_keys& seen, std::vector<std::string> const& more, sql::dialect d) {
+/// Adds the elements of `found` (sorted, unique) that `seen` does not hold yet to it, and rewrites its
+/// list value; returns how many were new.
+inline std::size_t take(run_context::tracked_keys& seen, std::vector<std::string> const& found, sql::dialect d) {
+    auto const more = not_in(found, seen.keys);
     if (more.empty()) return 0;
     std::vector<std::string> merged;
     merged.reserve(seen.keys.size() + more.size());
@@ -281,29 +282,12 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
         auto const& st = S.steps[i].main;
         auto const& e = g.edge(step.edge);
         std::vector<std::string> owner_keys;
-        if (ctx.track) {
-            // the rows in the way that no earlier step of this dry run took or cleared, then their owners
-            auto const& keys = S.steps[i].keys;
-            std::vector<std::string> in_way;
-            read_elements(ctx, keys.text, bind(keys, g, p.root, root, {}, tracked), g.model(e.acted).key_tag, in_way);
-            in_way = not_in(not_in(in_way, ctx.taken_of(e.acted).keys), ctx.cleared_of(e.acted, e.fk).keys);
-            if (in_way.empty()) continue;
-            auto const& owners = S.steps[i].owners;
-            bound_values extra;
-            std::string const list = list_of(in_way, ctx.dialect);
-            extra(list, "key list");
-            query_column(ctx.sql, owners.text, bind(owners, g, p.root, root, extra, tracked), owner_keys);
-            if (owner_keys.size() > sql::restricted_listed) {
-                ctx.result.unlisted_restrictions += owner_keys.size() - sql::restricted_listed;
-                owner_keys.resize(sql::restricted_listed);
-            }
-        } else {
-            query_column(ctx.sql, st.text, bind(st, g, p.root, root, {}, tracked), owner_keys, sql::restricted_listed + 1);
-        }
+        // (a tracked dry run's statement leaves out the rows earlier steps took or cleared)
+        query_column(ctx.sql, st.text, bind(st, g, p.root, root, {}, tracked), owner_keys, sql::restricted_listed + 1);
         if (owner_keys.empty()) continue;
         std::string_view const owner = g.model(e.owner).table;
         if (e.raises && !ctx.dry) throw delete_restriction_error(owner, owner_keys.front(), e.name);
-        if (!ctx.track && owner_keys.size() > sql::restricted_listed) {
+        if (owner_keys.size() > sql::restricted_listed) {
             owner_keys.resize(sql::restricted_listed);
             auto const& count = S.steps[i].count;
             long long all = 0;
@@ -426,7 +410,7 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
                     if (ctx.track) {
                         std::vector<std::string> keys;
                         read_elements(ctx, st.keys.text, bind(st.keys, g, p.root, root, extra, tracked), m.key_tag, keys);
-                        n = static_cast<long long>(take(ctx.taken_of(node.model), not_in(keys, ctx.taken_of(node.model).keys), ctx.dialect));
+                        n = static_cast<long long>(take(ctx.taken_of(node.model), keys, ctx.dialect));
                     } else {
                         query_bound(ctx.sql, st.count.text, bind(st.count, g, p.root, root, extra, tracked), n);
                     }
@@ -479,7 +463,7 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
                     std::vector<std::string> keys;
                     read_elements(ctx, st.keys.text, bind(st.keys, g, p.root, root, {}, tracked), g.model(e.acted).key_tag, keys);
                     auto& cleared = ctx.cleared_of(e.acted, e.fk);
-                    n = static_cast<long long>(take(cleared, not_in(not_in(keys, ctx.taken_of(e.acted).keys), cleared.keys), ctx.dialect));
+                    n = static_cast<long long>(take(cleared, not_in(keys, ctx.taken_of(e.acted).keys), ctx.dialect));
                 } else if (ctx.dry) {
                     query_bound(ctx.sql, st.count.text, bind(st.count, g, p.root, root, {}, tracked), n);
                 } else {
@@ -529,7 +513,7 @@ inline run_outcome run_targets(run_context& ctx, pending_targets& pending) {
     if (ctx.dry) {
         std::vector<std::string> found;
         read_elements(ctx, st.text, v, g.model(e.target).key_tag, found);
-        n = static_cast<long long>(take(ctx.taken_of(e.target), not_in(found, ctx.taken_of(e.target).keys), ctx.dialect));
+        n = static_cast<long long>(take(ctx.taken_of(e.target), found, ctx.dialect));
     } else {
         n = execute_bound(ctx.sql, st.text, v);
     }

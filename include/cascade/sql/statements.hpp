@@ -30,11 +30,9 @@ struct step_sql {
     /// their keys bound at :e0 (the set's condition kept in the snapshot for the association of each).
     statement by_keys;
     statement snapshot_by_keys;
-    /// The dry run of a plan that reaches belongs_to targets reads keys where the plain dry run counts:
-    /// removes and nullifies, the keys of the rows they would take; restrict_check, the keys of the rows
-    /// that would stand in the way, and `owners` their owners by that list (:e0).
+    /// removes and nullifies: the keys of the rows they would take, which a tracked dry run reads where
+    /// the plain one counts.
     statement keys;
-    statement owners;
     /// remove of a tree (a recursive set of one model): the rows of the set none of whose children
     /// (through the model's own destroy associations) is in it, by the set or (`leaves_by_keys`) by
     /// the keys at :e0. Run until nothing is left when the database checks a key per row inside one
@@ -656,19 +654,6 @@ private:
                 count.append(cond);
                 out.main = with_sets(w, needed);
                 out.count = with_sets(count, needed);
-                writer keys, owners;
-                keys += "SELECT ";
-                keys.column("t0", acted.key);
-                keys.append(cond);
-                out.keys = with_sets(keys, needed);
-                owners += "SELECT DISTINCT ";
-                owners.column("t0", e.fk);
-                owners += " FROM ";
-                owners.id(acted.table);
-                owners += " t0 WHERE ";
-                in_list(owners, d_, "t0", acted.key, {param::source::extra, 0});
-                owners += " ORDER BY 1";
-                out.owners = owners.finish();
                 break;
             }
             case step_kind::load_rows: {
@@ -725,24 +710,14 @@ private:
                     in_set(cond, s.node, "t0", needed);
                     if (node.removed && node.twin >= 0) not_in_set(cond, node.twin, "t0", needed);
                 }
-                writer del, count, keys;
+                writer del;
                 del += "DELETE FROM ";
                 del.id(m.table);
                 del += " AS t0 WHERE ";
                 del.append(cond);
-                count += "SELECT COUNT(*) FROM ";
-                count.id(m.table);
-                count += " t0 WHERE ";
-                count.append(cond);
-                keys += "SELECT ";
-                keys.column("t0", m.key);
-                keys += " FROM ";
-                keys.id(m.table);
-                keys += " t0 WHERE ";
-                keys.append(cond);
                 out.main = with_sets(del, needed);
-                out.count = with_sets(count, needed);
-                out.keys = with_sets(keys, needed);
+                out.count = with_sets(rows_of(m, "COUNT(*)", cond), needed);
+                out.keys = with_sets(rows_of(m, "t0.\"" + std::string(m.key) + "\"", cond), needed);
                 if (m.after_destroy && !node.removed) out.snapshot = rows(s.node, false, true);
                 if (node.group >= 0 && !p_.multi_group(node.group)) {
                     out.leaves = leaves(s.node, false);
@@ -766,7 +741,7 @@ private:
                 reached_by(cond, e, s.node, "t0", needed);
                 spared(cond, e.acted, "t0", needed);
                 untaken(cond, e.acted, "t0");
-                writer upd, count;
+                writer upd;
                 upd += "UPDATE ";
                 upd.id(acted.table);
                 upd += " AS t0 SET ";
@@ -784,25 +759,26 @@ private:
                 }
                 upd += " WHERE ";
                 upd.append(cond);
-                count += "SELECT COUNT(*) FROM ";
-                count.id(acted.table);
-                count += " t0 WHERE ";
-                count.append(cond);
-                writer keys;
-                keys += "SELECT ";
-                keys.column("t0", acted.key);
-                keys += " FROM ";
-                keys.id(acted.table);
-                keys += " t0 WHERE ";
-                keys.append(cond);
                 out.main = with_sets(upd, needed);
-                out.count = with_sets(count, needed);
-                out.keys = with_sets(keys, needed);
+                out.count = with_sets(rows_of(acted, "COUNT(*)", cond), needed);
+                out.keys = with_sets(rows_of(acted, "t0.\"" + std::string(acted.key) + "\"", cond), needed);
                 break;
             }
         }
         return out;
     }
+    /// `SELECT what FROM "table" t0 WHERE cond`: what the dry run reads of the rows a step writes.
+    static writer rows_of(detail::model_data const& m, std::string const& what, writer const& cond) {
+        writer w;
+        w += "SELECT ";
+        w += what;
+        w += " FROM ";
+        w.id(m.table);
+        w += " t0 WHERE ";
+        w.append(cond);
+        return w;
+    }
+
     /// The rows of tree node n with no child in the set (see step_sql::leaves).
     statement leaves(int n, bool by_keys) {
         auto const& m = p_.model_of(n);
