@@ -558,3 +558,38 @@ BOOST_AUTO_TEST_CASE(the_dry_run_of_such_a_schema_matches_the_destroy_on_random_
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// The same with text keys a list must quote: the late row found by count, the loaded ones deleted by key.
+namespace late_text {
+struct Shelf { BOOST_HANA_DEFINE_STRUCT(Shelf, (std::string, name)); };
+struct Item {
+    BOOST_HANA_DEFINE_STRUCT(Item, (std::string, code), (std::string, shelf_name));
+    static inline std::vector<std::string> before;
+    void before_destroy(c::destroy_context const& ctx) {
+        if (before.empty()) ctx.session << "INSERT INTO items VALUES ('late, \"one\"', 'a''b\\c')";
+        before.push_back(code);
+    }
+};
+struct schema : c::schema<c::model<Shelf, "shelves", c::primary_key<&Shelf::name>,
+                                   c::has_many<Item, &Item::shelf_name, d::destroy, c::primary_key<&Shelf::name>>>,
+                          c::model<Item, "items", c::primary_key<&Item::code>>> {};
+}  // namespace late_text
+
+BOOST_AUTO_TEST_SUITE(real_schemas)
+
+BOOST_AUTO_TEST_CASE(a_late_row_stays_when_the_keys_are_text_a_list_must_quote) {
+    test::database db;
+    db.exec("CREATE TABLE shelves (name TEXT PRIMARY KEY)");
+    db.exec("CREATE TABLE items (code TEXT PRIMARY KEY, shelf_name TEXT NOT NULL)");
+    db.exec("INSERT INTO shelves VALUES ('a''b\\c'), ('other')");
+    db.exec("INSERT INTO items VALUES ('o''1', 'a''b\\c'), ('x\"y', 'a''b\\c'), ('{é,}', 'a''b\\c'), ('z', 'other')");
+    late_text::Item::before.clear();
+    auto const r = c::destroy<late_text::schema, late_text::Shelf>(*db, std::string("a'b\\c"));
+    BOOST_TEST(r.status == c::destroy_status::destroyed);
+    BOOST_TEST(r.rows("items") == 3u);
+    BOOST_TEST(late_text::Item::before.size() == 3u);
+    BOOST_TEST(db.count("items") == 2);
+    BOOST_TEST(db.count("items", "code = 'late, \"one\"' AND shelf_name = 'a''b\\c'") == 1);  // it joined the set
+}
+
+BOOST_AUTO_TEST_SUITE_END()
