@@ -1,7 +1,7 @@
 // A user's own scheduler behind cascade's executor concept: a priority queue on a std::jthread.
 // The whole adapter is the `submit` member below (and, optionally, `submit_after` for retries).
 #include <cascade/jobs.hpp>
-#include <soci/sqlite3/soci-sqlite3.h>
+#include <cascade/sqlite.hpp>
 
 #include <condition_variable>
 #include <iostream>

@@ -1,7 +1,6 @@
 // The README's example: an author, books and chapters on embedded SQLite. Prints the static plan,
 // a dry run, and the result of the destroy.
-#include <cascade/soci.hpp>
-#include <soci/sqlite3/soci-sqlite3.h>
+#include <cascade/sqlite.hpp>
 #include <iostream>
 
 struct Author  { CASCADE_DEFINE_STRUCT(Author,  (std::int64_t, id), (std::string, name)); };

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test: installs what is missing, builds, starts a private PostgreSQL on loopback unless
-# CASCADE_PG names one, runs the whole CTest suite on SQLite and PostgreSQL, stops the server.
+# Every test: installs what is missing, builds, starts a private PostgreSQL and a private MariaDB on
+# loopback unless CASCADE_PG / CASCADE_MYSQL name servers, runs the whole CTest suite on SQLite,
+# PostgreSQL and MariaDB, stops the servers.
 #   scripts/test.sh              the suite
 #   scripts/test.sh --sanitize   then every test that runs a program again, built by clang 15 with
 #                                AddressSanitizer and UndefinedBehaviorSanitizer (CI does this; it
@@ -26,13 +27,20 @@ jobs=$(nproc)
 build=${CASCADE_BUILD_DIR:-build/test}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0" >/dev/null
 cmake --build "$build" -j"$jobs"
+pgdir=""; mydir=""
+trap '[ -z "$pgdir" ] || bash scripts/pg-private.sh stop "$pgdir"; [ -z "$mydir" ] || bash scripts/mariadb-private.sh stop "$mydir"' EXIT
 if [ -z "${CASCADE_PG:-}" ]; then
   pgdir=$(mktemp -d /tmp/cascade-pg.XXXXXX)
-  trap 'bash scripts/pg-private.sh stop "$pgdir"' EXIT
   CASCADE_PG=$(bash scripts/pg-private.sh start "$pgdir")
   export CASCADE_PG
 fi
+if [ -z "${CASCADE_MYSQL:-}" ]; then
+  mydir=$(mktemp -d /tmp/cascade-mariadb.XXXXXX)
+  CASCADE_MYSQL=$(bash scripts/mariadb-private.sh start "$mydir")
+  export CASCADE_MYSQL
+fi
 echo "PostgreSQL for the tests: $CASCADE_PG"
+echo "MariaDB for the tests: $CASCADE_MYSQL"
 ctest --test-dir "$build" --output-on-failure -j"$jobs"
 if [ "$sanitize" = 1 ]; then
   asan=${CASCADE_SANITIZE_BUILD_DIR:-build/sanitize}

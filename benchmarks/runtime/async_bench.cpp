@@ -7,7 +7,8 @@
 //                   to boost::asio::thread_pool
 // SQLite in memory. Prints a table; --json PATH writes the summary.
 #include <cascade/jobs.hpp>
-#include <soci/sqlite3/soci-sqlite3.h>
+#include <cascade/postgresql.hpp>
+#include <cascade/sqlite.hpp>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>

@@ -13,9 +13,8 @@
 // SQLite in memory and PostgreSQL (CASCADE_PG, or a private server). Prints a table; --json PATH
 // writes the summary.
 //   destroy_bench [--json PATH] [--repeat N] [--only sqlite|postgres] [--skip-s3] [--shapes s1,tree,...]
-#include <cascade/soci.hpp>
-#include <soci/postgresql/soci-postgresql.h>
-#include <soci/sqlite3/soci-sqlite3.h>
+#include <cascade/postgresql.hpp>
+#include <cascade/sqlite.hpp>
 
 #include "../../scripts/private_postgresql.hpp"
 #include "../common/report.hpp"

@@ -86,10 +86,16 @@ struct foreign_key_violation : error {
           association(std::move(association_)) {}
 };
 
-/// The session's SOCI backend is not one cascade writes SQL for (SQLite and PostgreSQL).
+/// The session's SOCI backend has no connector in this program: `compiled_in` names those that do
+/// (each is a header, <cascade/sqlite.hpp>, <cascade/postgresql.hpp>, <cascade/mysql.hpp>).
 struct unsupported_backend : error {
-    explicit unsupported_backend(std::string_view name)
-        : error("cascade: SOCI backend '" + std::string(name) + "' is not supported (use sqlite3 or postgresql)") {}
+    std::string backend, compiled_in;
+    unsupported_backend(std::string_view name, std::string_view compiled)
+        : error("cascade: no connector for SOCI backend '" + std::string(name) + "' in this program (compiled in: " +
+                (compiled.empty() ? std::string("none") : std::string(compiled)) +
+                "); include <cascade/sqlite.hpp>, <cascade/postgresql.hpp> or <cascade/mysql.hpp> and link "
+                "cascade::sqlite, cascade::postgresql or cascade::mysql"),
+          backend(name), compiled_in(compiled) {}
 };
 
 /// An executor that has shut down refuses a task rather than dropping it.

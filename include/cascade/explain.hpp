@@ -4,6 +4,7 @@
 // the executor's own plan and statements (sql/prepared.hpp): what it shows is what runs.
 #include <cascade/schema_check.hpp>
 #include <cascade/sql/prepared.hpp>
+#include <cascade/sqlite/dialect.hpp>
 
 #include <string>
 
@@ -111,9 +112,10 @@ struct explain_printer {
 
 /// The plan for destroying one T, as text: restrictions first, then every step top to bottom in the
 /// order it runs (a set's rows are loaded before its dependents are handled, and deleted after them),
-/// with its SQL in `dialect` (SQLite by default).
+/// with its SQL in `dialect` (SQLite by default; `cascade::postgresql::dialect` from
+/// <cascade/postgresql/dialect.hpp>, `cascade::mysql::dialect` from <cascade/mysql/dialect.hpp>).
 template <class Schema, class T>
-std::string explain(sql::dialect dialect = sql::dialect::sqlite) {
+std::string explain(sql::dialect dialect = sqlite::dialect) {
     if constexpr (check_schema<Schema>::ok) {
         auto const& pp = detail::prepare(detail::graph_of<Schema>, detail::key_root<Schema, T>());
         detail::explain_printer printer{pp.p, pp.in(dialect), {}};

@@ -509,15 +509,7 @@ BOOST_AUTO_TEST_CASE(jobs_on_a_thread_pool_with_a_session_pool) {
         db.exec("INSERT INTO boxes VALUES (" + std::to_string(1000 + s) + ", " + std::to_string(s) + ")");
     }
     soci::connection_pool pool(3);
-    for (std::size_t i = 0; i < 3; ++i) {
-        auto& s = pool.at(i);
-        if (test::is_postgresql()) {
-            s.open(soci::postgresql, test::postgresql_connection());
-            s << "SET search_path TO " + db.pg_schema;
-        } else {
-            s.open(soci::sqlite3, "db=" + db.file + " timeout=30");
-        }
-    }
+    for (std::size_t i = 0; i < 3; ++i) db.open(pool.at(i));
     std::atomic<int> performed{0}, failed{0};
     {
         c::thread_pool workers(2);

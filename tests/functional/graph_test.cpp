@@ -55,10 +55,7 @@ struct db : test::database {
         exec("CREATE TABLE likes (id BIGINT PRIMARY KEY, comment_id BIGINT NOT NULL)");
         exec("CREATE INDEX likes_comment ON likes (comment_id)");
         exec("INSERT INTO posts VALUES (1), (2)");
-        std::string const series = test::is_postgresql()
-                                       ? "generate_series(1, " + std::to_string(n) + ") i"
-                                       : "(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < " +
-                                             std::to_string(n) + ") SELECT i FROM s) t";
+        std::string const series = test::series(n);
         exec("INSERT INTO comments SELECT i, CASE WHEN i = 1 THEN 1 END, "
              "CASE WHEN i = 1 THEN NULL WHEN i <= 50 THEN i - 1 ELSE 1 + (i * 2654435761) % (i - 1) END, 'c' FROM " + series);
         exec("INSERT INTO comments SELECT 1000000 + i, 2, NULL, 'other' FROM " + series + " WHERE i <= 10");
@@ -69,14 +66,14 @@ struct db : test::database {
     /// The comments under (and including) `root`, counted by a query of the test's own.
     long long subtree(long long root) {
         long long n = 0;
-        **this << "WITH RECURSIVE t(id) AS (SELECT CAST(" + std::to_string(root) + " AS BIGINT)" +
+        **this << "WITH RECURSIVE t(id) AS (SELECT CAST(" + std::to_string(root) + " AS " + test::bigint() + ")" +
                       " UNION ALL SELECT c.id FROM comments c JOIN t ON c.parent_id = t.id) SELECT COUNT(*) FROM t",
             soci::into(n);
         return n;
     }
     long long depth() {
         long long n = 0;
-        **this << "WITH RECURSIVE t(id, d) AS (SELECT CAST(1 AS BIGINT), 1 UNION ALL SELECT c.id, t.d + 1 FROM comments c JOIN t ON c.parent_id = t.id) "
+        **this << "WITH RECURSIVE t(id, d) AS (SELECT CAST(1 AS " + test::bigint() + "), 1 UNION ALL SELECT c.id, t.d + 1 FROM comments c JOIN t ON c.parent_id = t.id) "
                   "SELECT MAX(d) FROM t",
             soci::into(n);
         return n;
@@ -210,9 +207,7 @@ BOOST_AUTO_TEST_CASE(destroy_all_of_10000_owners_in_one_call) {
     db.exec("CREATE TABLE chapters (id BIGINT PRIMARY KEY, book_id BIGINT NOT NULL)");
     db.exec("CREATE INDEX chapters_book ON chapters (book_id)");
     db.exec("CREATE TABLE prizes (id BIGINT PRIMARY KEY, author_id BIGINT NOT NULL)");
-    std::string const series = test::is_postgresql()
-                                   ? "generate_series(1, 12000) i"
-                                   : "(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 12000) SELECT i FROM s) t";
+    std::string const series = test::series(12000);
     db.exec("INSERT INTO authors SELECT i, i % 2 = 0 FROM " + series);
     db.exec("INSERT INTO books SELECT i, (i + 1) / 2 FROM " + series);    // two books each, authors 1..6000
     db.exec("INSERT INTO chapters SELECT i, i FROM " + series);

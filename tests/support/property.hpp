@@ -49,7 +49,7 @@ struct filler {
 
     template <class M>
     void create(database& db) {
-        std::string ddl = "CREATE TABLE " + std::string(M::table) + " (";
+        std::string ddl = "CREATE TABLE \"" + std::string(M::table) + "\" (";
         bool first = true;
         boost::hana::for_each(boost::hana::accessors<typename M::type>(), [&](auto pair) {
             using member_t = std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<typename M::type&>()))>;
@@ -167,7 +167,7 @@ struct filler {
         boost::hana::for_each(boost::hana::accessors<typename M::type>(),
                               [&](auto pair) { names.emplace_back(boost::hana::to<char const*>(boost::hana::first(pair))); });
         for (int r = 0; r < rows; ++r) {
-            std::string sql = "INSERT INTO " + std::string(M::table) + " VALUES (";
+            std::string sql = "INSERT INTO \"" + std::string(M::table) + "\" VALUES (";
             for (std::size_t c = 0; c < names.size(); ++c) sql += (c ? ", " : "") + own[names[c]][static_cast<std::size_t>(r)];
             db.exec(sql + ")");
         }

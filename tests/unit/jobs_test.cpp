@@ -3,6 +3,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cascade/jobs.hpp>
+#include <cascade/postgresql.hpp>
+#include <cascade/sqlite.hpp>
 
 #include <random>
 
@@ -155,3 +157,17 @@ BOOST_AUTO_TEST_CASE(batch_sizes_double_when_quick_and_full_keep_in_between_shri
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// A session's backend finds its connector by name; one without is refused naming those compiled in.
+BOOST_AUTO_TEST_CASE(a_backend_without_a_connector_is_refused_naming_the_ones_compiled_in) {
+    auto const& all = cascade::detail::connectors::all();
+    BOOST_TEST(all.find("sqlite3") == &cascade::sqlite::connector);
+    BOOST_TEST(all.find("postgresql") == &cascade::postgresql::connector);
+    BOOST_TEST(all.find("oracle") == nullptr);
+    cascade::unsupported_backend const e("oracle", all.names());
+    std::string const what = e.what();
+    BOOST_TEST(what.find("'oracle'") != std::string::npos, what);
+    BOOST_TEST(what.find("sqlite3") != std::string::npos, what);
+    BOOST_TEST(what.find("postgresql") != std::string::npos, what);
+    BOOST_TEST(what.find("<cascade/mysql.hpp>") != std::string::npos, what);
+}

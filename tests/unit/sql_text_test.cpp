@@ -4,7 +4,10 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cascade/cascade.hpp>
+#include <cascade/mysql/dialect.hpp>
+#include <cascade/postgresql/dialect.hpp>
 #include <cascade/sql/prepared.hpp>
+#include <cascade/sqlite/dialect.hpp>
 
 namespace c = cascade;
 namespace d = cascade::dependent;
@@ -54,7 +57,7 @@ detail::prepared_plan const& plan_of() {
 }
 /// The statement of the first step of `kind` on `table`.
 template <class S, class T>
-c::sql::step_sql const& step(detail::step_kind kind, std::string_view table, dialect dia = dialect::sqlite) {
+c::sql::step_sql const& step(detail::step_kind kind, std::string_view table, dialect dia = c::sqlite::dialect) {
     auto const& pp = plan_of<S, T>();
     for (std::size_t i = 0; i < pp.p.steps.size(); ++i) {
         auto const& s = pp.p.steps[i];
@@ -84,7 +87,7 @@ BOOST_AUTO_TEST_CASE(a_grandchild_is_selected_through_a_subquery_with_its_scope_
 BOOST_AUTO_TEST_CASE(rows_with_callbacks_stream_by_key_locked_on_postgresql) {
     BOOST_TEST((step<schema, Author>(step_kind::load_rows, "books").main.text ==
                 R"(SELECT t0."id", t0."author_id", t0."title", 0 FROM "books" t0 WHERE (t0."author_id" = :p1) ORDER BY t0."id")"));
-    BOOST_TEST((step<schema, Author>(step_kind::load_rows, "books", dialect::postgresql).main.text ==
+    BOOST_TEST((step<schema, Author>(step_kind::load_rows, "books", c::postgresql::dialect).main.text ==
                 R"(SELECT t0."id", t0."author_id", t0."title", 0 FROM "books" t0 WHERE (t0."author_id" = :p1) ORDER BY t0."id" FOR UPDATE OF t0)"));
 }
 
@@ -108,10 +111,10 @@ BOOST_AUTO_TEST_CASE(a_loaded_set_is_deleted_by_the_keys_it_loaded) {
 
 BOOST_AUTO_TEST_CASE(the_root_is_locked_on_postgresql_only) {
     auto const& pp = plan_of<schema, Author>();
-    BOOST_TEST(pp.in(dialect::postgresql).find_root.text ==
+    BOOST_TEST(pp.in(c::postgresql::dialect).find_root.text ==
                R"(SELECT COUNT(*) FROM (SELECT 1 FROM "authors" b WHERE b."id" = :p1 ORDER BY b."id" FOR UPDATE) r)");
-    BOOST_TEST(pp.in(dialect::sqlite).find_root.text == R"(SELECT COUNT(*) FROM "authors" b WHERE b."id" = :p1)");
-    BOOST_TEST(pp.in(dialect::postgresql).find_root_unlocked.text == pp.in(dialect::sqlite).find_root.text);
+    BOOST_TEST(pp.in(c::sqlite::dialect).find_root.text == R"(SELECT COUNT(*) FROM "authors" b WHERE b."id" = :p1)");
+    BOOST_TEST(pp.in(c::postgresql::dialect).find_root_unlocked.text == pp.in(c::sqlite::dialect).find_root.text);
 }
 
 BOOST_AUTO_TEST_CASE(restrictions_come_first_and_children_go_before_their_parents) {
@@ -140,7 +143,7 @@ BOOST_AUTO_TEST_CASE(a_tree_is_one_recursive_set) {
     BOOST_TEST((step<tree, Post>(step_kind::remove, "replies").main.text ==
                 R"(WITH RECURSIVE "s1"(k, via) AS (SELECT b."id", 0 FROM "replies" b WHERE b."post_id" = :p1 UNION SELECT b."id", 1 FROM "s1" p, "replies" b WHERE b."parent_id" = p.k) DELETE FROM "replies" AS t0 WHERE t0."id" IN (SELECT k FROM "s1"))"));
     // PostgreSQL takes one recursive reference: the associations join the rows found so far laterally.
-    BOOST_TEST((step<tree, Post>(step_kind::remove, "replies", dialect::postgresql).main.text ==
+    BOOST_TEST((step<tree, Post>(step_kind::remove, "replies", c::postgresql::dialect).main.text ==
                 R"(WITH RECURSIVE "s1"(k, via) AS (SELECT b."id", 0 FROM "replies" b WHERE b."post_id" = :p1 UNION SELECT x.k, x.via FROM "s1" p CROSS JOIN LATERAL (SELECT b."id", 1 FROM "replies" b WHERE b."parent_id" = p.k) x(k, via)) DELETE FROM "replies" AS t0 WHERE t0."id" IN (SELECT k FROM "s1"))"));
     auto const& p = plan_of<tree, Post>().p;
     BOOST_TEST(p.groups.size() == 1u);
@@ -148,19 +151,50 @@ BOOST_AUTO_TEST_CASE(a_tree_is_one_recursive_set) {
 
 BOOST_AUTO_TEST_CASE(a_list_of_keys_is_one_bound_value_per_dialect) {
     auto const& pp = detail::prepare(detail::graph_of<schema>, detail::keys_root<schema, Author>());
-    BOOST_TEST(pp.in(dialect::postgresql).find_root.text ==
+    BOOST_TEST(pp.in(c::postgresql::dialect).find_root.text ==
                R"(SELECT COUNT(*) FROM (SELECT 1 FROM "authors" b WHERE b."id" = ANY(:p1) ORDER BY b."id" FOR UPDATE) r)");
-    BOOST_TEST(pp.in(dialect::sqlite).find_root.text ==
+    BOOST_TEST(pp.in(c::sqlite::dialect).find_root.text ==
                R"(SELECT COUNT(*) FROM "authors" b WHERE b."id" IN (SELECT value FROM json_each(:p1)))");
     std::string pg, lite;
     for (auto v : {std::string_view("a"), std::string_view("b\"c\\"), std::string_view("d\ne")}) {
-        c::sql::append_list_element(pg, dialect::postgresql, v);
-        c::sql::append_list_element(lite, dialect::sqlite, v);
+        c::sql::append_list_element(pg, c::postgresql::dialect, v);
+        c::sql::append_list_element(lite, c::sqlite::dialect, v);
     }
-    c::sql::close_list(pg, dialect::postgresql);
-    c::sql::close_list(lite, dialect::sqlite);
+    c::sql::close_list(pg, c::postgresql::dialect);
+    c::sql::close_list(lite, c::sqlite::dialect);
     BOOST_TEST(pg == "{\"a\",\"b\\\"c\\\\\",\"d\ne\"}");
     BOOST_TEST(lite == "[\"a\",\"b\\\"c\\\\\",\"d\\u000ae\"]");
+}
+
+// MariaDB: backquoted identifiers whatever the session's sql_mode, no WITH before a DELETE or UPDATE
+// (the target joins a derived table of keys, which holds the WITH), recursion allowed any depth.
+BOOST_AUTO_TEST_CASE(mariadb_statements_join_a_derived_table_and_quote_with_backquotes) {
+    BOOST_TEST((step<diamond, Owner>(step_kind::remove, "notes", c::mysql::dialect).main.text ==
+                R"(DELETE d0 FROM `notes` AS d0 JOIN (WITH `s2`(k, via) AS (SELECT b.`id`, 1 FROM `notes` b WHERE b.`owner_id` = :p1 UNION ALL SELECT b.`id`, 2 FROM `notes` b WHERE b.`item_id` IN (SELECT r.`id` FROM `items` r WHERE (r.`owner_id` = :p2))) SELECT t0.`id` AS k FROM `notes` AS t0 WHERE t0.`id` IN (SELECT k FROM `s2`)) AS d ON d0.`id` = d.k)"));
+    BOOST_TEST((step<tree, Post>(step_kind::remove, "replies", c::mysql::dialect).main.text ==
+                R"(SET STATEMENT max_recursive_iterations = 4294967295 FOR DELETE d0 FROM `replies` AS d0 JOIN (WITH RECURSIVE `s1`(k, via) AS (SELECT b.`id`, 0 FROM `replies` b WHERE b.`post_id` = :p1 UNION SELECT b.`id`, 1 FROM `s1` p, `replies` b WHERE b.`parent_id` = p.k) SELECT t0.`id` AS k FROM `replies` AS t0 WHERE t0.`id` IN (SELECT k FROM `s1`)) AS d ON d0.`id` = d.k)"));
+    BOOST_TEST((step<schema, Author>(step_kind::nullify, "comments", c::mysql::dialect).main.text.starts_with(
+        "UPDATE `comments` AS d0 JOIN (SELECT t0.`id` AS k FROM `comments` AS t0 WHERE ")));
+    BOOST_TEST((step<schema, Author>(step_kind::nullify, "comments", c::mysql::dialect).main.text.ends_with(
+        ") AS d ON d0.`id` = d.k SET d0.`subject_id` = NULL, d0.`subject_type` = NULL")));
+    auto const& pp = detail::prepare(detail::graph_of<schema>, detail::keys_root<schema, Author>());
+    BOOST_TEST(pp.in(c::mysql::dialect).find_root.text ==
+               "SELECT COUNT(*) FROM (SELECT 1 FROM `authors` b WHERE b.`id` IN (SELECT value FROM JSON_TABLE(:p1, '$[*]' "
+               "COLUMNS(value BIGINT PATH '$')) AS j) ORDER BY b.`id` FOR UPDATE) r");
+    // No statement of any plan holds a double quote: a session without ANSI_QUOTES would read a string.
+    for (auto const* pp2 : {&plan_of<schema, Author>(), &plan_of<tree, Post>(), &plan_of<diamond, Owner>()})
+        for (auto const* plan_sql : {&pp2->in(c::mysql::dialect), &pp2->tracked(c::mysql::dialect)})
+            for (auto const& st : plan_sql->steps)
+                for (auto const* text : {&st.main.text, &st.count.text, &st.snapshot.text, &st.by_keys.text, &st.keys.text,
+                                         &st.leaves.text, &st.leaves_by_keys.text}) {
+                    BOOST_TEST(text->find('"') == std::string::npos, *text);
+                    bool const writes = text->find("DELETE") != std::string::npos || text->find("UPDATE") != std::string::npos;
+                    if (writes) BOOST_TEST(!text->starts_with("WITH"), *text);
+                }
+    std::string list;
+    for (auto v : {std::string_view("a'b"), std::string_view("c\\d\"e")}) c::sql::append_list_element(list, c::mysql::dialect, v);
+    c::sql::close_list(list, c::mysql::dialect);
+    BOOST_TEST(list == "[\"a'b\",\"c\\\\d\\\"e\"]");
 }
 
 BOOST_AUTO_TEST_CASE(explain_prints_the_plan_in_execution_order) {

@@ -563,20 +563,22 @@ private:
         using key_t = typename Job::dependent_key_type;
         auto const d = detail::dialect_of(sql);
         auto const& joins = prepared<E>(detail::root_spec::bounds::none);
-        static std::array<sql::statement, 4> const statements = [&] {
-            std::array<sql::statement, 4> out;
-            for (std::size_t i = 0; i < 4; ++i)
-                out[i] = sql::plan_writer(joins.p, i % 2 ? sql::dialect::postgresql : sql::dialect::sqlite)
-                             .distinct_values(detail::graph_of<checked>.edge(detail::edge_index_v<checked, E>).source, i >= 2);
+        // the first page, then the pages after a key
+        static detail::per_dialect<std::array<sql::statement, 2>> const written;
+        auto const& statements = written.get(d, [&](sql::dialect in) {
+            std::array<sql::statement, 2> out;
+            for (std::size_t i = 0; i < 2; ++i)
+                out[i] = sql::plan_writer(joins.p, in)
+                             .distinct_values(detail::graph_of<checked>.edge(detail::edge_index_v<checked, E>).source, i == 1);
             return out;
-        }();
+        });
         auto const& targets = detail::prepare(detail::graph_of<checked>, detail::keys_root<checked, typename E::target::type>());
         long long const limit = static_cast<long long>(options_.batch_size < 1 ? 1 : options_.batch_size);
         for (int walk = 0;; ++walk) {
             bool found = false;
             std::optional<key_t> after;
             for (;;) {
-                auto const& st = statements[(d == sql::dialect::postgresql ? 1u : 0u) + (after ? 2u : 0u)];
+                auto const& st = statements[after ? 1u : 0u];
                 detail::bound_values root;
                 root(job.owner_value, "destroy_async value");
                 detail::bound_values extra;
@@ -721,14 +723,15 @@ private:
         using E = typename Job::edge;
         using O = typename E::owner;
         auto const d = detail::dialect_of(sql);
-        static std::array<std::string, 2> const texts{owner_rows<E>(sql::dialect::sqlite), owner_rows<E>(sql::dialect::postgresql)};
+        static detail::per_dialect<std::string> const texts;
+        auto const& text = texts.get(d, [](sql::dialect in) { return owner_rows<E>(in); });
         detail::bound_values v;
         v(job.owner_key, "owner key");
         if constexpr (!E::belongs) v(job.owner_value, "destroy_async value");
         bool refuse = false;
         std::optional<detail::write_transaction> tx;
-        if (d == sql::dialect::postgresql && !detail::in_transaction(sql)) tx.emplace(sql);  // a cursor lives in a transaction
-        detail::row_stream<O> rows(sql, d, texts[d == sql::dialect::postgresql ? 1 : 0], v, 100);
+        if (d->server_cursor && !detail::in_transaction(sql)) tx.emplace(sql);  // a cursor lives in a transaction
+        detail::row_stream<O> rows(sql, d, text, v, 100);
         rows.open();
         std::vector<typename O::type> page;
         std::vector<int> vias;
@@ -742,7 +745,7 @@ private:
         if (refuse) throw owner_not_destroyed(Job::name, detail::key_string(job.owner_key));
     }
     template <class E>
-    static std::string owner_rows(sql::dialect) {
+    static std::string owner_rows(sql::dialect d) {
         using O = typename E::owner;
         auto const& g = detail::graph_of<checked>;
         int const o = detail::model_index_v<checked, typename O::type>;
@@ -767,7 +770,7 @@ private:
             w += " = ";
             w.value({sql::param::source::extra, 1});
         }
-        return w.finish().text;
+        return w.finish(d->quote).text;
     }
 
     /// The batch size the last job of each association ended with (0: none yet), by edge index.

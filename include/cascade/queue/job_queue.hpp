@@ -15,6 +15,9 @@
 #include <cascade/association.hpp>
 #include <cascade/soci/exchange.hpp>
 #include <cascade/soci/transaction.hpp>
+// The queue runs on PostgreSQL and SQLite (its SQL branches on the two): both connectors.
+#include <cascade/postgresql/connector.hpp>
+#include <cascade/sqlite/connector.hpp>
 
 #include <soci/soci.h>
 
@@ -723,7 +726,12 @@ private:
         }
         return out;
     }
-    static bool is_pg(soci::session& sql) { return sql.get_backend_name() == "postgresql"; }
+    /// The queue's SQL is written for PostgreSQL and SQLite; any other backend is refused by name.
+    static bool is_pg(soci::session& sql) {
+        std::string const name = sql.get_backend_name();
+        if (name != "postgresql" && name != "sqlite3") throw unsupported_backend(name + " (the durable queue)", "sqlite3, postgresql");
+        return name == "postgresql";
+    }
     /// `text` as a string literal of the dialect (a checked queue name: no NUL byte). PostgreSQL's
     /// escape string form doubles backslashes too, so it reads the same whatever
     /// standard_conforming_strings says.

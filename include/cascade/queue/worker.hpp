@@ -22,8 +22,8 @@
 #include <cascade/queue/metrics_server.hpp>
 #include <cascade/queue/queue_executor.hpp>
 
-#include <soci/postgresql/soci-postgresql.h>
-#include <soci/sqlite3/soci-sqlite3.h>
+#include <cascade/postgresql/connector.hpp>
+#include <cascade/sqlite/connector.hpp>
 
 #include <atomic>
 #include <condition_variable>

@@ -28,7 +28,7 @@ destroy_result run_dry(soci::session& sql, prepared_plan const& pp, bound_values
     run_context ctx{sql, d, *pp.p.g, result, 1000, true, nullptr};
     ctx.track = reaches_targets(pp.p);
     bool const own = !in_transaction(sql);
-    if (own) execute_text(sql, d == sql::dialect::postgresql ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN");
+    if (own) execute_text(sql, std::string(d->begin_read_only));
     run_outcome outcome;
     try {
         outcome = run_plan(ctx, pp, root);

@@ -238,7 +238,7 @@ public:
     bool done() const { return done_; }
 
     void open(binder bind, void* buffers) {
-        if (dialect_ == sql::dialect::postgresql) {
+        if (dialect_->server_cursor) {
             std::string name = next_cursor_name();
             execute_bound(sql_, "DECLARE " + name + " NO SCROLL CURSOR FOR " + std::string(text_), values_);
             cursor_ = std::move(name);
@@ -260,7 +260,7 @@ public:
     }
     /// Fetches the next page into the bound buffers: whether it returned anything.
     bool fetch() {
-        if (dialect_ == sql::dialect::postgresql) return st_->execute(true);
+        if (dialect_->server_cursor) return st_->execute(true);
         if (first_) {
             first_ = false;
             return pending_;
@@ -269,7 +269,7 @@ public:
     }
     /// After a page of `rows` rows: the last one (empty, or short of a page from a cursor) ends it.
     void after_page(std::size_t rows) {
-        if (rows == 0 || (dialect_ == sql::dialect::postgresql && rows < static_cast<std::size_t>(page_))) {
+        if (rows == 0 || (dialect_->server_cursor && rows < static_cast<std::size_t>(page_))) {
             done_ = true;
             close();
         }

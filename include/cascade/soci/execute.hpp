@@ -102,8 +102,7 @@ struct run_context {
         return empty_list();
     }
     std::string const& empty_list() const {
-        static std::string const sqlite = "[]", postgresql = "{}";
-        return dialect == sql::dialect::postgresql ? postgresql : sqlite;
+        return sql::empty_list(dialect);
     }
     /// belongs_to targets handled already by this destroy, per edge (list elements, sorted): each
     /// target once, however many plans find it.
@@ -231,14 +230,14 @@ inline std::size_t take(run_context::tracked_keys& seen, std::vector<std::string
 
 /// The list value of a set of elements.
 inline std::string list_of(std::vector<std::string> const& elements, sql::dialect d) {
-    std::string list = d == sql::dialect::postgresql ? "{" : "[";
+    std::string list(1, d->list_open);
     bool first = true;
     for (auto const& e : elements) {
         if (!first) list += ',';
         first = false;
         list += e;
     }
-    list += d == sql::dialect::postgresql ? "}" : "]";
+    list += d->list_close;
     return list;
 }
 
@@ -363,9 +362,10 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
                     try {
                         return execute_bound(ctx.sql, del.text, bind(del, g, p.root, root, extra, tracked));
                     } catch (...) {
-                        // SQLite checks ON DELETE RESTRICT at each row inside a statement: a tree goes
-                        // leaves first, one statement per level (the failed statement changed nothing)
-                        if (sk.leaves.empty() || ctx.dialect != sql::dialect::sqlite || !foreign_key_refused(std::current_exception()))
+                        // SQLite (ON DELETE RESTRICT) and InnoDB (every key) check a foreign key at each
+                        // row inside a statement: a tree goes leaves first, one statement per level (the
+                        // failed statement changed nothing; neither database aborts the transaction)
+                        if (sk.leaves.empty() || !ctx.dialect->checks_keys_per_row || !foreign_key_refused(std::current_exception()))
                             throw;
                         auto const& leaves = by_keys ? sk.leaves_by_keys : sk.leaves;
                         long long n = 0;

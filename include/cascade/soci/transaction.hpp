@@ -21,7 +21,7 @@ namespace detail {
 class write_transaction {
 public:
     explicit write_transaction(soci::session& sql) : sql_(sql) {
-        execute_text(sql_, dialect_of(sql_) == sql::dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+        execute_text(sql_, std::string(dialect_of(sql_)->begin_write));
         open_ = true;
     }
     write_transaction(write_transaction const&) = delete;
@@ -85,7 +85,7 @@ public:
             detail::execute_text(sql_, "SAVEPOINT " + savepoint_);
         } else {
             if (detail::in_transaction(sql_)) throw transaction_required("cascade::transaction");
-            detail::execute_text(sql_, detail::dialect_of(sql_) == sql::dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+            detail::execute_text(sql_, std::string(detail::dialect_of(sql_)->begin_write));
         }
         active_ = true;
         enlist();

@@ -1,31 +1,48 @@
 #pragma once
-// A plan with its SQL in both dialects, made once per (schema, root) and process and kept: the first
-// destroy of a root makes it (microseconds), every later one finds it. explain, the dry run and the
-// executor all read these.
+// A plan with its SQL, made once per (schema, root) and process and kept: the first destroy of a root
+// makes the plan (microseconds) and, on first use in each dialect, its SQL in that dialect; every later
+// one finds them. explain, the dry run and the executor all read these.
 #include <cascade/sql/statements.hpp>
 
+#include <array>
 #include <memory>
 #include <mutex>
 
 namespace cascade::detail {
 
-/// A plan and its SQL in both dialects: made once per (schema, root) and process.
-struct prepared_plan {
-    plan p;
-    sql::plan_sql sqlite, postgresql;
-    sql::plan_sql const& in(sql::dialect d) const { return d == sql::dialect::postgresql ? postgresql : sqlite; }
-    /// The statements of a tracked dry run (plan_writer's `tracking`), written on first use.
-    sql::plan_sql const& tracked(sql::dialect d) const {
-        std::call_once(tracked_once_, [&] {
-            tracked_sqlite_ = sql::plan_writer(p, sql::dialect::sqlite, true).write();
-            tracked_postgresql_ = sql::plan_writer(p, sql::dialect::postgresql, true).write();
-        });
-        return d == sql::dialect::postgresql ? tracked_postgresql_ : tracked_sqlite_;
+/// A value written once per dialect on first use (thread-safe): SQL text kept per dialect.
+template <class T>
+class per_dialect {
+public:
+    template <class Make>
+    T const& get(sql::dialect d, Make const& make) const {
+        auto& s = slots_[static_cast<std::size_t>(d->slot)];
+        std::call_once(s.once, [&] { s.value = make(d); });
+        return s.value;
     }
 
 private:
-    mutable std::once_flag tracked_once_;
-    mutable sql::plan_sql tracked_sqlite_, tracked_postgresql_;
+    struct slot {
+        std::once_flag once;
+        T value;
+    };
+    mutable std::array<slot, sql::max_dialects> slots_;
+};
+
+/// A plan and its SQL per dialect: made once per (schema, root) and process.
+struct prepared_plan {
+    plan p;
+    /// The plan's statements in dialect d, written on first use.
+    sql::plan_sql const& in(sql::dialect d) const {
+        return plain_.get(d, [&](sql::dialect in) { return sql::plan_writer(p, in).write(); });
+    }
+    /// The statements of a tracked dry run (plan_writer's `tracking`), written on first use.
+    sql::plan_sql const& tracked(sql::dialect d) const {
+        return tracked_.get(d, [&](sql::dialect in) { return sql::plan_writer(p, in, true).write(); });
+    }
+
+private:
+    per_dialect<sql::plan_sql> plain_, tracked_;
 };
 
 /// The prepared plan of `root` in `g`, made on first use and kept (thread-safe).
@@ -37,8 +54,6 @@ inline prepared_plan const& prepare(graph const& g, root_spec const& root) {
         if (p->p.g == &g && p->p.root == root) return *p;
     auto made = std::make_unique<prepared_plan>();
     made->p = make_plan(g, root);
-    made->sqlite = sql::plan_writer(made->p, sql::dialect::sqlite).write();
-    made->postgresql = sql::plan_writer(made->p, sql::dialect::postgresql).write();
     plans.push_back(std::move(made));
     return *plans.back();
 }

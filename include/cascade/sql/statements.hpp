@@ -60,6 +60,16 @@ struct plan_sql {
 /// How many owners a restriction names at most (destroy_result::errors); the rest are counted.
 inline constexpr std::size_t restricted_listed = 100;
 
+/// A finished statement in dialect d: identifiers in its quotes, and a recursive statement prefixed
+/// as the dialect asks (MariaDB stops recursion after max_recursive_iterations, 1000 levels by
+/// default, unless the statement raises it).
+inline statement complete(writer const& w, dialect d) {
+    statement s = w.finish(d->quote);
+    if (!d->recursive_prefix.empty() && s.text.find("WITH RECURSIVE ") != std::string::npos)
+        s.text.insert(0, d->recursive_prefix);
+    return s;
+}
+
 class plan_writer {
 public:
     /// `tracking`: the statements of a tracked dry run (see untaken).
@@ -105,31 +115,30 @@ public:
         w.column("b", column);
         w += " LIMIT ";
         w.value({param::source::extra, 1});
-        return w.finish();
+        return complete(w, d_);
     }
 
     /// A belongs_to edge's targets, deleted without callbacks (delete_), by the list bound at :e0; or,
     /// for the dry run, their keys.
     static statement remove_targets(graph const& g, edge_data const& e, dialect d, bool keys) {
-        writer w;
         auto const& target = g.model(e.target);
-        if (keys) {
-            w += "SELECT ";
-            w.column("t0", target.key);
-            w += " FROM ";
-        } else {
-            w += "DELETE FROM ";
-        }
-        w.id(target.table);
-        w += keys ? " t0 WHERE " : " AS t0 WHERE ";
-        in_list(w, d, "t0", e.ref, {param::source::extra, 0});
+        writer cond;
+        in_list(cond, d, "t0", e.ref, e.ref_tag, {param::source::extra, 0});
         for (auto const& s : g.scopes_of(e)) {
-            w += " AND ";
-            w.column("t0", s.column);
-            w += " = ";
-            w.value({param::source::constant, s.constant});
+            cond += " AND ";
+            cond.column("t0", s.column);
+            cond += " = ";
+            cond.value({param::source::constant, s.constant});
         }
-        return w.finish();
+        if (!keys) return delete_rows(d, target, cond);
+        writer w;
+        w += "SELECT ";
+        w.column("t0", target.key);
+        w += " FROM ";
+        w.id(target.table);
+        w += " t0 WHERE ";
+        w.append(cond);
+        return complete(w, d);
     }
 
 private:
@@ -200,7 +209,7 @@ private:
         if (!r.column.empty()) {
             and_();
             if (r.list) {
-                in_list(w, d_, alias, r.column, {param::source::root, 0});
+                in_list(w, d_, alias, r.column, tag_of(r.model, r.column), {param::source::root, 0});
             } else {
                 w.column(alias, r.column);
                 w += " = ";
@@ -243,7 +252,7 @@ private:
             w.value({param::source::root, 2});
         } else if (bounds && r.bound == root_spec::bounds::ids) {
             and_();
-            in_list(w, d_, alias, m.key, {param::source::root, 1});
+            in_list(w, d_, alias, m.key, m.key_tag, {param::source::root, 1});
         }
         if (first) w += "1 = 1";
     }
@@ -441,7 +450,7 @@ private:
                 first = false;
                 input(w, n, in, needed, tagged);
             }
-        if (d_ == dialect::postgresql) {
+        if (d_->one_recursive_reference) {
             // PostgreSQL takes one recursive reference: the terms join the rows found so far laterally.
             w += " UNION SELECT x.";
             if (tagged) w += "m, x.";
@@ -464,7 +473,13 @@ private:
     }
 
     /// Prepends `WITH [RECURSIVE] ...` for every set `body` reads and the sets those read.
-    statement with_sets(writer const& body, std::vector<bool> needed) {
+    statement with_sets(writer const& body, std::vector<bool> const& needed) {
+        writer w = with_clause(needed);
+        w.append(body);
+        return complete(w, d_);
+    }
+    /// `WITH [RECURSIVE] ... ` for the sets `needed` and the sets those read (nothing when none).
+    writer with_clause(std::vector<bool> needed) {
         // Writing a set can only add sets it reads: repeat until nothing is added.
         std::vector<writer> ctes(p_.nodes.size()), group_bodies(p_.groups.size());
         std::vector<bool> written(p_.nodes.size(), false), group_done(p_.groups.size(), false);
@@ -506,8 +521,60 @@ private:
             w.append(ctes[u]);
         }
         if (any) w += " ";
-        w.append(body);
-        return w.finish();
+        return w;
+    }
+
+    /// Deletes (no `set`) or updates (`set(w, alias)` writes the assignments) the rows of `m` that `cond`
+    /// finds on alias t0, reading the sets of `with`. MariaDB takes no WITH before a DELETE or UPDATE, nor
+    /// an alias on a one-table DELETE: there the target joins a derived table of the keys, which holds
+    /// the WITH (and is read whole before a row is written, so a set may read the table it deletes from).
+    template <class Set>
+    static statement write_rows(dialect d, detail::model_data const& m, Set const* set, writer const& cond, writer const& with) {
+        writer w;
+        if (d->with_before_writes) {
+            w.append(with);
+            w += set ? "UPDATE " : "DELETE FROM ";
+            w.id(m.table);
+            w += " AS t0";
+            if (set) {
+                w += " SET ";
+                (*set)(w, "");
+            }
+            w += " WHERE ";
+            w.append(cond);
+        } else {
+            w += set ? "UPDATE " : "DELETE d0 FROM ";
+            w.id(m.table);
+            w += " AS d0 JOIN (";
+            w.append(with);
+            w += "SELECT ";
+            w.column("t0", m.key);
+            w += " AS k FROM ";
+            w.id(m.table);
+            w += " AS t0 WHERE ";
+            w.append(cond);
+            w += ") AS d ON ";
+            w.column("d0", m.key);
+            w += " = d.k";
+            if (set) {
+                w += " SET ";
+                (*set)(w, "d0");
+            }
+        }
+        return complete(w, d);
+    }
+    static statement delete_rows(dialect d, detail::model_data const& m, writer const& cond, writer const& with = {}) {
+        using no_set = void (*)(writer&, std::string_view);
+        return write_rows<no_set>(d, m, nullptr, cond, with);
+    }
+    /// The tag of `column` of model `model`: its key's, or the foreign key's of an edge that names it.
+    detail::value_tag tag_of(int model, std::string_view column) const { return tag_in(g_, model, column); }
+    static detail::value_tag tag_in(graph const& g, int model, std::string_view column) {
+        auto const& m = g.model(model);
+        if (column == m.key) return m.key_tag;
+        for (auto const& e : g.edges)
+            if ((e.acted == model || e.owner == model) && e.fk == column) return e.ref_tag;
+        return detail::value_tag::text;
     }
 
     // ---- the statements ------------------------------------------------------------------------------
@@ -516,7 +583,7 @@ private:
         auto const& m = g_.model(p_.root.model);
         writer w;
         w += "SELECT COUNT(*) FROM ";
-        if (lock && d_ == dialect::postgresql) {
+        if (lock && d_->row_locks) {
             w += "(SELECT 1 FROM ";
             w.id(m.table);
             w += " b WHERE ";
@@ -529,7 +596,7 @@ private:
             w += " b WHERE ";
             root_condition(w, "b", true);
         }
-        return w.finish();
+        return complete(w, d_);
     }
 
     /// The root's keys: `SELECT b."key" FROM "table" b WHERE <root condition>`, then, unless `order` is
@@ -549,7 +616,7 @@ private:
             w += order;
         }
         w += tail;
-        return w.finish();
+        return complete(w, d_);
     }
     statement first_row() { return root_key_query(nullptr, " LIMIT 1"); }
     /// ORDER BY ... DESC LIMIT 1 rather than MAX(): both backends then read the key's index backwards.
@@ -584,7 +651,7 @@ private:
         w += " LIMIT ";
         w.value({param::source::extra, 1});
         w += ") page";
-        return w.finish();
+        return complete(w, d_);
     }
 
     /// SELECT every column of node n's rows and the association that reached each, by key; with
@@ -620,13 +687,13 @@ private:
         }
         if (by_keys) {
             w += (n == 0 && p_.root_inline()) || inline_node(n) ? " AND " : " WHERE ";
-            in_list(w, d_, "t0", m.key, {param::source::extra, 0});
+            in_list(w, d_, "t0", m.key, m.key_tag, {param::source::extra, 0});
         }
         w += " ORDER BY ";
         // SQLite: `+key` makes it sort, so the whole result is read before the rows are deleted.
-        if (snapshot && d_ == dialect::sqlite) w += "+";
+        if (snapshot && d_->sort_to_read_whole) w += "+";
         w.column("t0", m.key);
-        if (lock && d_ == dialect::postgresql) w += " FOR UPDATE OF t0";
+        if (lock && d_->row_locks) w += d_->lock_rows_of_t0;
         return with_sets(w, needed);
     }
 
@@ -705,17 +772,12 @@ private:
                 auto const& m = p_.model_of(s.node);
                 writer cond;
                 if (p_.multi_group(node.group)) {
-                    in_list(cond, d_, "t0", m.key, {param::source::extra, 0});
+                    in_list(cond, d_, "t0", m.key, m.key_tag, {param::source::extra, 0});
                 } else {
                     in_set(cond, s.node, "t0", needed);
                     if (node.removed && node.twin >= 0) not_in_set(cond, node.twin, "t0", needed);
                 }
-                writer del;
-                del += "DELETE FROM ";
-                del.id(m.table);
-                del += " AS t0 WHERE ";
-                del.append(cond);
-                out.main = with_sets(del, needed);
+                out.main = delete_rows(d_, m, cond, with_clause(needed));
                 out.count = with_sets(rows_of(m, "COUNT(*)", cond), needed);
                 out.keys = with_sets(rows_of(m, "t0.\"" + std::string(m.key) + "\"", cond), needed);
                 if (m.after_destroy && !node.removed) out.snapshot = rows(s.node, false, true);
@@ -725,11 +787,8 @@ private:
                 }
                 if (m.loads_rows && !node.removed) {
                     writer by_keys;
-                    by_keys += "DELETE FROM ";
-                    by_keys.id(m.table);
-                    by_keys += " AS t0 WHERE ";
-                    in_list(by_keys, d_, "t0", m.key, {param::source::extra, 0});
-                    out.by_keys = by_keys.finish();
+                    in_list(by_keys, d_, "t0", m.key, m.key_tag, {param::source::extra, 0});
+                    out.by_keys = delete_rows(d_, m, by_keys);
                     if (m.after_destroy) out.snapshot_by_keys = rows(s.node, false, true, true);
                 }
                 break;
@@ -741,25 +800,23 @@ private:
                 reached_by(cond, e, s.node, "t0", needed);
                 spared(cond, e.acted, "t0", needed);
                 untaken(cond, e.acted, "t0");
-                writer upd;
-                upd += "UPDATE ";
-                upd.id(acted.table);
-                upd += " AS t0 SET ";
-                if (e.kind == detail::association_kind::has_many_through) {
-                    upd.id(e.source);
-                    upd += " = NULL";
-                } else {
-                    upd.id(e.fk);
-                    upd += " = NULL";
-                    if (e.polymorphic) {
-                        upd += ", ";
-                        upd.id(e.type_column);
-                        upd += " = NULL";
+                auto const set = [&e](writer& w, std::string_view alias) {
+                    auto const column = [&](std::string_view name) {
+                        if (alias.empty()) w.id(name);
+                        else w.column(alias, name);
+                        w += " = NULL";
+                    };
+                    if (e.kind == detail::association_kind::has_many_through) {
+                        column(e.source);
+                    } else {
+                        column(e.fk);
+                        if (e.polymorphic) {
+                            w += ", ";
+                            column(e.type_column);
+                        }
                     }
-                }
-                upd += " WHERE ";
-                upd.append(cond);
-                out.main = with_sets(upd, needed);
+                };
+                out.main = write_rows(d_, acted, &set, cond, with_clause(needed));
                 out.count = with_sets(rows_of(acted, "COUNT(*)", cond), needed);
                 out.keys = with_sets(rows_of(acted, "t0.\"" + std::string(acted.key) + "\"", cond), needed);
                 break;
@@ -784,13 +841,10 @@ private:
         auto const& m = p_.model_of(n);
         std::vector<bool> needed(p_.nodes.size(), false);
         auto const in_it = [&](writer& w, std::string_view alias) {
-            if (by_keys) in_list(w, d_, alias, m.key, {param::source::extra, 0});
+            if (by_keys) in_list(w, d_, alias, m.key, m.key_tag, {param::source::extra, 0});
             else in_set(w, n, alias, needed);
         };
         writer w;
-        w += "DELETE FROM ";
-        w.id(m.table);
-        w += " AS t0 WHERE ";
         in_it(w, "t0");
         for (auto const& e : g_.edges_of(p_.node(n).model)) {
             if (!e.has_side() || e.acted != p_.node(n).model || e.action != policy_action::destroy) continue;
@@ -804,7 +858,7 @@ private:
             in_it(w, "c");
             w += ")";
         }
-        return with_sets(w, needed);
+        return delete_rows(d_, m, w, with_clause(needed));
     }
 
     /// ` FROM acted t0 WHERE <the rows of edge e from node's rows that this plan leaves>`.
@@ -832,13 +886,13 @@ private:
     void untaken(writer& w, int model, std::string_view alias) {
         if (!tracking_) return;
         w += " AND NOT (";
-        in_list(w, d_, alias, g_.model(model).key, {param::source::taken, model});
+        in_list(w, d_, alias, g_.model(model).key, g_.model(model).key_tag, {param::source::taken, model});
         w += ")";
     }
     void uncleared(writer& w, int edge, std::string_view alias) {
         if (!tracking_) return;
         w += " AND NOT (";
-        in_list(w, d_, alias, g_.model(g_.edge(edge).acted).key, {param::source::cleared, edge});
+        in_list(w, d_, alias, g_.model(g_.edge(edge).acted).key, g_.model(g_.edge(edge).acted).key_tag, {param::source::cleared, edge});
         w += ")";
     }
 

@@ -70,8 +70,9 @@ public:
         params_.insert(params_.end(), other.params_.begin(), other.params_.end());
         return *this;
     }
-    /// The statement, placeholders numbered :p1, :p2, ... in text order.
-    statement finish() const {
+    /// The statement, placeholders numbered :p1, :p2, ... in text order, identifiers quoted by `quote`
+    /// (a statement holds no other double quote: values are bound, never spliced).
+    statement finish(char quote = '"') const {
         statement s;
         s.params = params_;
         int n = 0;
@@ -80,7 +81,7 @@ public:
                 s.text += ":p";
                 s.text += std::to_string(++n);
             } else {
-                s.text += c;
+                s.text += c == '"' ? quote : c;
             }
         }
         return s;
