@@ -10,9 +10,11 @@
 //               replies of replies) -> 10,000 likes
 //   many_owners destroy_all of 10,000 authors (of 20,000) -> 5 books each -> 2 chapters each (160,000
 //               rows): native deletes the 10,000 authors in one statement
-// SQLite in memory and PostgreSQL (CASCADE_PG, or a private server). Prints a table; --json PATH
+// SQLite in memory, PostgreSQL (CASCADE_PG, or a private server) and MariaDB (CASCADE_MYSQL, or a private
+// server; S1 and S3). Prints a table; --json PATH
 // writes the summary.
-//   destroy_bench [--json PATH] [--repeat N] [--only sqlite|postgres] [--skip-s3] [--shapes s1,tree,...]
+//   destroy_bench [--json PATH] [--repeat N] [--only sqlite|postgres|mysql] [--skip-s3] [--shapes s1,tree,...]
+#include <cascade/mysql.hpp>
 #include <cascade/postgresql.hpp>
 #include <cascade/sqlite.hpp>
 
@@ -87,7 +89,7 @@ double ms_since(clock_type::time_point t0) {
     return std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
 }
 
-enum class backend { sqlite, postgres };
+enum class backend { sqlite, postgres, mysql };
 
 struct copy {
     backend b;
@@ -99,6 +101,9 @@ struct copy {
         if (b == backend::postgres && sql) {
             try { *sql << "DROP SCHEMA IF EXISTS " + schema_name + " CASCADE"; } catch (...) {}
         }
+        if (b == backend::mysql && sql) {
+            try { *sql << "DROP DATABASE IF EXISTS " + schema_name; } catch (...) {}
+        }
     }
 };
 
@@ -107,16 +112,21 @@ struct copy {
 /// whole database, every other schema included).
 std::string quiet_tables(backend b) { return b == backend::postgres ? " WITH (autovacuum_enabled = false)" : ""; }
 
-/// A fresh copy of the shape: an in-memory SQLite database, or a PostgreSQL schema.
+/// A fresh copy of the shape: an in-memory SQLite database, a PostgreSQL schema, or a MariaDB database
+/// (InnoDB, the server's default sql_mode: the tables' own DDL quotes nothing).
 copy make_copy(backend b, long long books, long long chapters_each, bool native) {
     static int n = 0;
     copy out{b, "bench_" + std::to_string(getpid()) + "_" + std::to_string(++n)};
-    std::string const id = b == backend::sqlite ? "INTEGER PRIMARY KEY" : "BIGSERIAL PRIMARY KEY";
+    std::string const id = b == backend::sqlite ? "INTEGER PRIMARY KEY" : b == backend::mysql ? "BIGINT AUTO_INCREMENT PRIMARY KEY" : "BIGSERIAL PRIMARY KEY";
     std::string const author_ref = native ? " REFERENCES authors (id) ON DELETE CASCADE" : "";
     std::string const book_ref = native ? " REFERENCES books (id) ON DELETE CASCADE" : "";
     if (b == backend::sqlite) {
         out.sql = std::make_unique<soci::session>(soci::sqlite3, ":memory:");
         *out.sql << "PRAGMA foreign_keys = ON";
+    } else if (b == backend::mysql) {
+        out.sql = std::make_unique<soci::session>("mysql", cascade_support::mysql_connection());
+        *out.sql << "CREATE DATABASE " + out.schema_name;
+        *out.sql << "USE " + out.schema_name;
     } else {
         out.sql = std::make_unique<soci::session>(soci::postgresql, cascade_support::postgresql_connection());
         *out.sql << "SET client_min_messages TO WARNING";
@@ -136,6 +146,11 @@ copy make_copy(backend b, long long books, long long chapters_each, bool native)
                  ") INSERT INTO books (id, author_id, title) SELECT i, 1, 'book ' || i FROM n";
         s << "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " + std::to_string(chapters_each) +
                  ") INSERT INTO chapters (book_id, title) SELECT b.id, 'chapter ' || n.i FROM books b, n ORDER BY b.id, n.i";
+    } else if (b == backend::mysql) {
+        s << "INSERT INTO books (id, author_id, title) SELECT seq, 1, CONCAT('book ', seq) FROM seq_1_to_" + std::to_string(books);
+        s << "INSERT INTO chapters (book_id, title) SELECT b.seq, CONCAT('chapter ', n.seq) FROM seq_1_to_" +
+                 std::to_string(books) + " b, seq_1_to_" + std::to_string(chapters_each) + " n ORDER BY b.seq, n.seq";
+        s << "ANALYZE TABLE authors, books, chapters";
     } else {
         s << "INSERT INTO books (id, author_id, title) SELECT i, 1, 'book ' || i FROM generate_series(1, " +
                  std::to_string(books) + ") i";
@@ -312,7 +327,7 @@ int main(int argc, char** argv) {
     bench::args args(argc, argv, "destroy_bench",
                      {{"--repeat", bench::option::integer, "rounds per shape (S3: one; tree: half), default 5"},
                       {"--shapes", bench::option::text, "comma-separated shapes: s1,s3,tree,many_owners (default all)"},
-                      {"--only", bench::option::text, "one backend: sqlite or postgres"},
+                      {"--only", bench::option::text, "one backend: sqlite, postgres or mysql (MariaDB: S1 and S3)"},
                       {"--skip-s3", bench::option::flag, "leave out S3 (100,000 books)"},
                       {"--naive-s3", bench::option::flag, "also time the naive walk on PostgreSQL S3 (minutes)"}});
     int const repeat = static_cast<int>(std::max(1LL, args.integer("--repeat", 5)));
@@ -352,22 +367,25 @@ int main(int argc, char** argv) {
         }
         at = end + 1;
     }
-    if (args.has("--only") && args.text("--only") != "sqlite" && args.text("--only") != "postgres") {
-        std::cerr << "destroy_bench: --only: '" << args.text("--only") << "' is neither sqlite nor postgres\n";
+    if (args.has("--only") && args.text("--only") != "sqlite" && args.text("--only") != "postgres" && args.text("--only") != "mysql") {
+        std::cerr << "destroy_bench: --only: '" << args.text("--only") << "' is none of sqlite, postgres, mysql\n";
         return 2;
     }
-    for (backend b : {backend::sqlite, backend::postgres}) {
-        std::string const bname = b == backend::sqlite ? "sqlite" : "postgres";
+    for (backend b : {backend::sqlite, backend::postgres, backend::mysql}) {
+        std::string const bname = b == backend::sqlite ? "sqlite" : b == backend::mysql ? "mysql" : "postgres";
         if (args.has("--only") && args.text("--only") != bname) continue;
         for (auto const& sh : shapes) {
             if (("," + only_shapes + ",").find("," + sh.name + ",") == std::string::npos) continue;
+            // MariaDB has S1 and S3 so far (the tree and many-owners shapes build their rows in
+            // PostgreSQL's and SQLite's ways).
+            if (b == backend::mysql && sh.name != "s1" && sh.name != "s3") continue;
             if (sh.name == "s3" && args.flag("--skip-s3")) continue;
             std::string const prefix = bname + "." + sh.name + ".";
             // The variants take turns in each round (native, plain, callbacks, ...; each on a fresh copy),
             // so that a ratio compares runs made minutes apart at most: this machine's speed drifts.
             auto const skipped = [&](variant const& v) {
                 // The naive walk of S3 takes minutes on PostgreSQL (a round trip per row): S1 shows it.
-                return v.name == "naive" && sh.name == "s3" && b == backend::postgres && !args.flag("--naive-s3");
+                return v.name == "naive" && sh.name == "s3" && b != backend::sqlite && !args.flag("--naive-s3");
             };
             std::vector<std::vector<double>> times(sh.variants.size());
             std::vector<double> peak_mb(sh.variants.size(), 0.0);

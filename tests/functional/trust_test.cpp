@@ -417,6 +417,79 @@ BOOST_AUTO_TEST_CASE(a_deadlock_runs_the_whole_destroy_again) {
     BOOST_TEST(db.count("counters", "n = 101") == 1);  // B's update, and A's once
 }
 
+// A deadlock inside the caller's own transaction: PostgreSQL fails the statement and keeps the transaction
+// (cascade rolls back to its savepoint and runs again); InnoDB rolls the whole transaction back, the caller's
+// earlier writes with it, so there is nothing to run again in: the caller hears the deadlock, and cascade
+// never goes on outside a transaction.
+BOOST_AUTO_TEST_CASE(a_deadlock_in_the_callers_transaction_is_run_again_only_while_that_transaction_lives) {
+    if (!test::is_server()) return;  // SQLite has one writer at a time: no deadlock
+    test::database db;
+    db.exec("CREATE TABLE scratch (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE audit (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE authors (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE books (id BIGINT PRIMARY KEY, author_id BIGINT NOT NULL)");
+    db.exec("CREATE TABLE chapters (id BIGINT PRIMARY KEY, book_id BIGINT NOT NULL)");
+    db.exec("CREATE TABLE counters (id BIGINT PRIMARY KEY, n BIGINT NOT NULL)");
+    db.exec("INSERT INTO authors VALUES (1)");
+    db.exec("INSERT INTO books VALUES (10, 1)");
+    db.exec("INSERT INTO counters VALUES (1, 0)");
+    std::atomic<int> calls{0};
+    overlap::Book::on_destroy = [&](c::destroy_context const& ctx) {
+        ++calls;
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        ctx.session << "UPDATE counters SET n = n + 1 WHERE id = 1";
+    };
+    auto b = db.connect();
+    if (test::is_postgresql()) {
+        *b << "SET deadlock_timeout = '10s'";
+        *b << "BEGIN";
+    } else {
+        *b << "START TRANSACTION";
+        *b << "INSERT INTO scratch SELECT seq FROM seq_1_to_1000";  // B changed more rows: A is InnoDB's victim
+    }
+    *b << "UPDATE counters SET n = n + 100 WHERE id = 1";
+    c::destroy_result r;
+    std::string failure;
+    bool committed = false;
+    std::thread a([&] {
+        auto s = db.connect();
+        try {
+            if (test::is_postgresql()) *s << "SET deadlock_timeout = '100ms'";
+            *s << "BEGIN";
+            *s << "INSERT INTO audit VALUES (1)";  // the caller's own write, before the destroy
+            r = c::destroy<overlap::schema, overlap::Author>(*s, 1);
+            *s << "COMMIT";
+            committed = true;
+        } catch (std::exception const& e) {
+            failure = e.what();
+            try { *s << "ROLLBACK"; } catch (...) {}
+        }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    long long locked = 0;
+    *b << "SELECT COUNT(*) FROM (SELECT id FROM authors WHERE id = 1 FOR UPDATE) x", soci::into(locked);  // waits for A
+    *b << "COMMIT";
+    a.join();
+    overlap::Book::on_destroy = nullptr;
+    if (test::is_postgresql()) {
+        BOOST_TEST(failure.empty(), failure);
+        BOOST_TEST(committed);
+        BOOST_TEST(calls >= 2);  // run again inside the caller's transaction, from its savepoint
+        BOOST_TEST(r.status == c::destroy_status::destroyed);
+        BOOST_TEST(db.count("authors") == 0);
+        BOOST_TEST(db.count("audit") == 1);
+        BOOST_TEST(db.count("counters", "n = 101") == 1);
+    } else {
+        BOOST_TEST(!committed);
+        BOOST_TEST(failure.find("Deadlock") != std::string::npos, failure);
+        BOOST_TEST(calls == 1);  // not run again outside the transaction the server rolled back
+        BOOST_TEST(db.count("authors") == 1);
+        BOOST_TEST(db.count("books") == 1);
+        BOOST_TEST(db.count("audit") == 0);  // the caller's write went with its transaction
+        BOOST_TEST(db.count("counters", "n = 100") == 1);
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // ---- 8. rows of one set referring to each other ---------------------------------------------------------

@@ -1,6 +1,7 @@
 # cmake -DMODE=install|subdir -DSOURCE=<cascade source> -DBUILD=<configured cascade build> -DWORK=<dir> -P check.cmake
-# Builds and runs tests/install/consumer against cascade installed into WORK/prefix, or added as a
-# subdirectory of the consumer.
+# Builds and runs tests/install/consumer (a SQLite-only program) against cascade installed into
+# WORK/prefix, or added as a subdirectory of the consumer, and checks that it links neither libpq nor
+# MariaDB's client.
 file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}")
 function(run)
@@ -18,4 +19,19 @@ else()
 endif()
 run(${CMAKE_COMMAND} --build "${WORK}/build")
 run("${WORK}/build/consumer")
+# A SQLite-only consumer links neither PostgreSQL's nor MariaDB's client library: not on its link line,
+# not among the libraries the program loads.
+file(GLOB_RECURSE link_lines "${WORK}/build/CMakeFiles/consumer.dir/link.txt")
+file(READ "${link_lines}" link_line)
+message("link line: ${link_line}")
+execute_process(COMMAND ldd "${WORK}/build/consumer" OUTPUT_VARIABLE loaded)
+message("ldd: ${loaded}")
+foreach(text IN ITEMS "${link_line}" "${loaded}")
+  if(text MATCHES "libpq|mariadb|mysql|soci_postgresql")
+    message(FATAL_ERROR "the SQLite-only consumer links a server's client library: ${CMAKE_MATCH_0}")
+  endif()
+endforeach()
+if(NOT loaded MATCHES "libsoci_sqlite3")
+  message(FATAL_ERROR "the consumer should load SOCI's SQLite backend")
+endif()
 message("consumer (${MODE}) built and ran")

@@ -1,6 +1,6 @@
 #pragma once
-// MariaDB's (and MySQL's) connector: its dialect and the facts of its sessions (the server status
-// flag of an open transaction, error 1213 (deadlock) to retry, 1205 (lock wait timeout) and 1969 or
+// MariaDB's (and MySQL's) connector: its dialect and the facts of its sessions (whether a transaction
+// is open, asked of the server, error 1213 (deadlock) to retry, 1205 (lock wait timeout) and 1969 or
 // 3024 (max_statement_time) to give up on, 1451 a foreign-key refusal naming the constraint and the
 // tables). Included, it registers.
 #include <cascade/mysql/dialect.hpp>
@@ -10,9 +10,12 @@
 
 namespace cascade::mysql {
 
+/// Asked of the server: the client library's status flag comes with OK replies only, so after an error
+/// (a deadlock that rolled the transaction back) it still says "in a transaction".
 inline bool in_transaction(soci::session& sql) {
-    auto* backend = static_cast<soci::mysql_session_backend*>(sql.get_backend());
-    return (backend->conn_->server_status & SERVER_STATUS_IN_TRANS) != 0;
+    int open = 0;
+    sql << "SELECT @@in_transaction", soci::into(open);
+    return open != 0;
 }
 
 inline unsigned error_number(std::exception_ptr const& e) {

@@ -127,6 +127,15 @@ std::string declared_between(std::string_view deleted, std::string_view referrin
     return out;
 }
 
+/// Whether the session is still inside a transaction (false when that cannot be told: a lost connection).
+inline bool still_in_transaction(soci::session& sql) {
+    try {
+        return in_transaction(sql);
+    } catch (...) {
+        return false;
+    }
+}
+
 /// Rethrows a failure of the cascade; the database's foreign key refusal becomes
 /// cascade::foreign_key_violation, naming the destroy_async association it blocks when there is one.
 template <class Schema>
@@ -232,7 +241,11 @@ destroy_result run_destroy(soci::session& sql, transaction* scope, prepared_plan
                 // the connection may be gone; the database rolls back an unfinished transaction itself
             }
             sink.clear();
-            bool const again = retryable(failure) && attempt < options.deadlock_retries;
+            // Run again only inside a transaction that still exists: ours (begun anew), or the caller's
+            // when the database kept it (PostgreSQL fails the statement; InnoDB rolls a deadlocked
+            // transaction back whole, the caller's earlier writes with it: the caller must hear it, and
+            // the destroy must not go on statement by statement outside any transaction).
+            bool const again = retryable(failure) && attempt < options.deadlock_retries && (own || still_in_transaction(sql));
             try {
                 log->after_rollback(sql);
             } catch (...) {

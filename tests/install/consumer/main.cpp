@@ -1,5 +1,4 @@
-#include <cascade/soci.hpp>
-#include <soci/sqlite3/soci-sqlite3.h>
+#include <cascade/sqlite.hpp>
 #include <iostream>
 
 struct Owner { BOOST_HANA_DEFINE_STRUCT(Owner, (std::int64_t, id)); };
