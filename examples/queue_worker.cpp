@@ -17,7 +17,7 @@
 // file CASCADE_RECORD names, one line per job: the order jobs ran in).
 #include "queue_schema.hpp"
 
-#include <cascade/queue/command_line.hpp>
+#include "../tools/command_line.hpp"
 
 #include <csignal>
 #include <fstream>
@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
             for (std::size_t start = 0;;) {
                 std::size_t const comma = list.find(',', start);
                 std::string const name = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-                if (char const* why = cascade::detail::queue_name_problem(name))
+                if (char const* why = cascade::queue_name_problem(name))
                     throw cascade::bad_command_line("--queues: a queue name " + std::string(why) + " in '" + list + "'");
                 o.queues.push_back(name);
                 if (comma == std::string::npos) break;

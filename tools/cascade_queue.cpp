@@ -2,8 +2,8 @@
 //   cascade-queue --backend postgresql|sqlite3 --connection "..." [--table cascade_jobs] COMMAND
 // Every argument is checked before the database is opened; a mistake exits 2 with a message and
 // changes nothing. Exit 1: the database refused (the message says why).
-#include <cascade/queue/command_line.hpp>
-#include <cascade/queue/dashboard.hpp>
+#include "command_line.hpp"
+#include "dashboard.hpp"
 #include <cascade/queue/job_queue.hpp>
 #include <cascade/queue/metrics.hpp>
 #include <cascade/queue/sqlite_connection.hpp>
@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
         if (cmd == "status" || cmd == "install" || cmd == "repair" || cmd == "metrics") expect_arguments(args, 1);
         else if (cmd == "pause" || cmd == "resume") {
             if (args.size() != 2) throw cascade::bad_command_line(cmd + " takes one argument: a queue name");
-            if (char const* why = cascade::detail::queue_name_problem(args[1]))
+            if (char const* why = cascade::queue_name_problem(args[1]))
                 throw cascade::bad_command_line(cmd + " QUEUE: the name " + why);
         }
         else if (cmd == "retry" || cmd == "discard") id = target(args);

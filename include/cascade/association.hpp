@@ -77,10 +77,10 @@ struct ensuring_owner_was {};
 /// The most bytes a queue name may have (a worker's `queues`, `cascade::queue<"...">`, the tool).
 inline constexpr std::size_t max_queue_name_size = 128;
 
-namespace detail {
 /// What is wrong with a queue name, or nullptr: it is not empty, has at most max_queue_name_size
 /// bytes and no NUL byte (SOCI's PostgreSQL backend would cut it there). Anything else is the
-/// application's text: quotes, backslashes, newlines (the metrics escape them).
+/// application's text: quotes, backslashes, newlines (the metrics escape them). A command line or a
+/// configuration checks its names with it before it opens a database.
 constexpr char const* queue_name_problem(std::string_view name) {
     if (name.empty()) return "is empty";
     if (name.size() > max_queue_name_size) return "is longer than 128 bytes";
@@ -88,6 +88,8 @@ constexpr char const* queue_name_problem(std::string_view name) {
         if (c == '\0') return "contains a NUL byte";
     return nullptr;
 }
+namespace detail {
+using cascade::queue_name_problem;
 }  // namespace detail
 
 /// destroy_async: the named queue its jobs are written to (as in River, Oban, Sidekiq): workers whose

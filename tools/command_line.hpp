@@ -1,5 +1,5 @@
 #pragma once
-// Strict command lines for the queue's programs (cascade-queue, the example worker, yours): every
+// Strict command lines for the queue's programs (cascade-queue and the example worker): every
 // option is declared, every value is checked before anything touches the database, and a mistake
 // is a bad_command_line naming the argument ("--threads: 'two' is not a whole number"). A typo
 // must never run a command with a default in its place.
