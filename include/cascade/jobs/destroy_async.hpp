@@ -40,48 +40,29 @@ destroy_result destroy_keys_async(soci::session& sql, transaction* scope, Keys c
 
 }  // namespace detail
 
-/// Destroys the row of T with `key`; the destroy_async jobs go to `jobs`' executor after the commit
-/// (none after a rollback, none for an owner without dependents).
+/// Destroys the row of T with `key`; the destroy_async jobs go to `jobs`' executor after the commit (of
+/// the destroy's own transaction, or of `on`'s cascade::transaction; none after a rollback, none for an
+/// owner without dependents).
 template <class Schema, class T, class Key, class Executor, class Sessions>
-destroy_result destroy(soci::session& sql, Key const& key, async_runtime<Schema, Executor, Sessions>& jobs,
+destroy_result destroy(session_ref on, Key const& key, async_runtime<Schema, Executor, Sessions>& jobs,
                        destroy_options const& options = {}) {
-    if constexpr (check_schema<Schema>::ok) return detail::destroy_key_async<Schema, T>(sql, nullptr, key, jobs, options);
-    else return {};
-}
-/// The same inside `tx`: the jobs wait for tx.commit().
-template <class Schema, class T, class Key, class Executor, class Sessions>
-destroy_result destroy(transaction& tx, Key const& key, async_runtime<Schema, Executor, Sessions>& jobs,
-                       destroy_options const& options = {}) {
-    if constexpr (check_schema<Schema>::ok) return detail::destroy_key_async<Schema, T>(tx.session(), &tx, key, jobs, options);
+    if constexpr (check_schema<Schema>::ok) return detail::destroy_key_async<Schema, T>(on.session(), on.scope(), key, jobs, options);
     else return {};
 }
 
 template <class Schema, class T, class Key, class Executor, class Sessions>
-destroy_result destroy_or_throw(soci::session& sql, Key const& key, async_runtime<Schema, Executor, Sessions>& jobs,
+destroy_result destroy_or_throw(session_ref on, Key const& key, async_runtime<Schema, Executor, Sessions>& jobs,
                                 destroy_options const& options = {}) {
-    destroy_result r = destroy<Schema, T>(sql, key, jobs, options);
-    if (!r) detail::throw_not_destroyed(detail::model_for_t<Schema, T>::table, detail::key_string(key), r);
-    return r;
-}
-template <class Schema, class T, class Key, class Executor, class Sessions>
-destroy_result destroy_or_throw(transaction& tx, Key const& key, async_runtime<Schema, Executor, Sessions>& jobs,
-                                destroy_options const& options = {}) {
-    destroy_result r = destroy<Schema, T>(tx, key, jobs, options);
+    destroy_result r = destroy<Schema, T>(on, key, jobs, options);
     if (!r) detail::throw_not_destroyed(detail::model_for_t<Schema, T>::table, detail::key_string(key), r);
     return r;
 }
 
 /// destroy_all with destroy_async jobs: one transaction, each destroyed row's jobs after the commit.
 template <class Schema, class T, detail::key_range Keys, class Executor, class Sessions>
-destroy_result destroy_all(soci::session& sql, Keys const& keys, async_runtime<Schema, Executor, Sessions>& jobs,
+destroy_result destroy_all(session_ref on, Keys const& keys, async_runtime<Schema, Executor, Sessions>& jobs,
                            destroy_options const& options = {}) {
-    if constexpr (check_schema<Schema>::ok) return detail::destroy_keys_async<Schema, T>(sql, nullptr, keys, jobs, options);
-    else return {};
-}
-template <class Schema, class T, detail::key_range Keys, class Executor, class Sessions>
-destroy_result destroy_all(transaction& tx, Keys const& keys, async_runtime<Schema, Executor, Sessions>& jobs,
-                           destroy_options const& options = {}) {
-    if constexpr (check_schema<Schema>::ok) return detail::destroy_keys_async<Schema, T>(tx.session(), &tx, keys, jobs, options);
+    if constexpr (check_schema<Schema>::ok) return detail::destroy_keys_async<Schema, T>(on.session(), on.scope(), keys, jobs, options);
     else return {};
 }
 

@@ -369,25 +369,16 @@ concept key_range = requires(Key const& k) {
 
 }  // namespace detail
 
-/// Destroys the row of T with `key` and everything its dependent policies reach, in one transaction
-/// (its own, or the one open on the session). restrict_with_exception throws
+/// Destroys the row of T with `key` and everything its dependent policies reach, in one transaction: its
+/// own, a savepoint of the one open on the session, or `on`'s cascade::transaction (whose commit runs
+/// after_commit, and rollback after_rollback). restrict_with_exception throws
 /// cascade::delete_restriction_error; every other outcome is in the result. Database errors propagate
 /// after a rollback that leaves every row in place. (A cascade that reaches destroy_async needs a job
 /// runtime: see <cascade/jobs.hpp>.)
 template <class Schema, class T, class Key>
-destroy_result destroy(soci::session& sql, Key const& key, destroy_options const& options = {}) {
+destroy_result destroy(session_ref on, Key const& key, destroy_options const& options = {}) {
     if constexpr (check_schema<Schema>::ok) {
-        if constexpr (detail::destroy_allowed<Schema, T>()) return detail::destroy_key<Schema, T>(sql, nullptr, key, options);
-        else return {};
-    } else {
-        return {};
-    }
-}
-/// The same inside `tx`: its commit runs after_commit, its rollback after_rollback.
-template <class Schema, class T, class Key>
-destroy_result destroy(transaction& tx, Key const& key, destroy_options const& options = {}) {
-    if constexpr (check_schema<Schema>::ok) {
-        if constexpr (detail::destroy_allowed<Schema, T>()) return detail::destroy_key<Schema, T>(tx.session(), &tx, key, options);
+        if constexpr (detail::destroy_allowed<Schema, T>()) return detail::destroy_key<Schema, T>(on.session(), on.scope(), key, options);
         else return {};
     } else {
         return {};
@@ -396,14 +387,8 @@ destroy_result destroy(transaction& tx, Key const& key, destroy_options const& o
 
 /// Rails' destroy!: the same, but an outcome other than destroyed throws record_not_destroyed.
 template <class Schema, class T, class Key>
-destroy_result destroy_or_throw(soci::session& sql, Key const& key, destroy_options const& options = {}) {
-    destroy_result r = destroy<Schema, T>(sql, key, options);
-    if (!r) detail::throw_not_destroyed(detail::model_for_t<Schema, T>::table, detail::key_string(key), r);
-    return r;
-}
-template <class Schema, class T, class Key>
-destroy_result destroy_or_throw(transaction& tx, Key const& key, destroy_options const& options = {}) {
-    destroy_result r = destroy<Schema, T>(tx, key, options);
+destroy_result destroy_or_throw(session_ref on, Key const& key, destroy_options const& options = {}) {
+    destroy_result r = destroy<Schema, T>(on, key, options);
     if (!r) detail::throw_not_destroyed(detail::model_for_t<Schema, T>::table, detail::key_string(key), r);
     return r;
 }
@@ -412,18 +397,9 @@ destroy_result destroy_or_throw(transaction& tx, Key const& key, destroy_options
 /// dependents as if destroyed alone; one plan runs for all (Rails' `where(id: keys).destroy_all`,
 /// Django's QuerySet.delete()). A restriction on any of them stops all: the result lists each.
 template <class Schema, class T, detail::key_range Keys>
-destroy_result destroy_all(soci::session& sql, Keys const& keys, destroy_options const& options = {}) {
+destroy_result destroy_all(session_ref on, Keys const& keys, destroy_options const& options = {}) {
     if constexpr (check_schema<Schema>::ok) {
-        if constexpr (detail::destroy_allowed<Schema, T>()) return detail::destroy_keys<Schema, T>(sql, nullptr, keys, options);
-        else return {};
-    } else {
-        return {};
-    }
-}
-template <class Schema, class T, detail::key_range Keys>
-destroy_result destroy_all(transaction& tx, Keys const& keys, destroy_options const& options = {}) {
-    if constexpr (check_schema<Schema>::ok) {
-        if constexpr (detail::destroy_allowed<Schema, T>()) return detail::destroy_keys<Schema, T>(tx.session(), &tx, keys, options);
+        if constexpr (detail::destroy_allowed<Schema, T>()) return detail::destroy_keys<Schema, T>(on.session(), on.scope(), keys, options);
         else return {};
     } else {
         return {};
@@ -434,19 +410,10 @@ destroy_result destroy_all(transaction& tx, Keys const& keys, destroy_options co
 /// (the scopes' vocabulary: equality on T's columns, values bound).
 template <class Schema, class T, class Where, class... Wheres>
     requires(detail::is_where<Where>::value && (detail::is_where<Wheres>::value && ...))
-destroy_result destroy_all(soci::session& sql, destroy_options const& options = {}) {
+destroy_result destroy_all(session_ref on, destroy_options const& options = {}) {
     if constexpr (check_schema<Schema>::ok) {
-        if constexpr (detail::destroy_allowed<Schema, T>()) return detail::destroy_where<Schema, T, Where, Wheres...>(sql, nullptr, options);
-        else return {};
-    } else {
-        return {};
-    }
-}
-template <class Schema, class T, class Where, class... Wheres>
-    requires(detail::is_where<Where>::value && (detail::is_where<Wheres>::value && ...))
-destroy_result destroy_all(transaction& tx, destroy_options const& options = {}) {
-    if constexpr (check_schema<Schema>::ok) {
-        if constexpr (detail::destroy_allowed<Schema, T>()) return detail::destroy_where<Schema, T, Where, Wheres...>(tx.session(), &tx, options);
+        if constexpr (detail::destroy_allowed<Schema, T>())
+            return detail::destroy_where<Schema, T, Where, Wheres...>(on.session(), on.scope(), options);
         else return {};
     } else {
         return {};

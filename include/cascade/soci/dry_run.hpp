@@ -58,8 +58,9 @@ destroy_result run_dry(soci::session& sql, prepared_plan const& pp, bound_values
 /// transaction it reads what that transaction sees; it writes nothing and takes no row lock, so it runs
 /// in a read-only transaction or on a hot standby too.
 template <class Schema, class T, class Key>
-destroy_result dry_run(soci::session& sql, Key const& key) {
+destroy_result dry_run(session_ref on, Key const& key) {
     if constexpr (check_schema<Schema>::ok) {
+        soci::session& sql = on.session();
         using M = detail::model_for_t<Schema, T>;
         auto const value = detail::key_value<M>(key);
         detail::bound_values root;
@@ -70,15 +71,12 @@ destroy_result dry_run(soci::session& sql, Key const& key) {
         return {};
     }
 }
-template <class Schema, class T, class Key>
-destroy_result dry_run(transaction& tx, Key const& key) {
-    return dry_run<Schema, T>(tx.session(), key);
-}
 
 /// The dry run of destroy_all<Schema, T>(sql, keys).
 template <class Schema, class T, detail::key_range Keys>
-destroy_result dry_run_all(soci::session& sql, Keys const& keys) {
+destroy_result dry_run_all(session_ref on, Keys const& keys) {
     if constexpr (check_schema<Schema>::ok) {
+        soci::session& sql = on.session();
         using M = detail::model_for_t<Schema, T>;
         std::string const list = detail::key_list<M>(keys, detail::dialect_of(sql));
         detail::bound_values root;
@@ -92,8 +90,9 @@ destroy_result dry_run_all(soci::session& sql, Keys const& keys) {
 /// The dry run of destroy_all<Schema, T, where<...>...>(sql).
 template <class Schema, class T, class Where, class... Wheres>
     requires(detail::is_where<Where>::value && (detail::is_where<Wheres>::value && ...))
-destroy_result dry_run_all(soci::session& sql) {
+destroy_result dry_run_all(session_ref on) {
     if constexpr (check_schema<Schema>::ok) {
+        soci::session& sql = on.session();
         // as the destroy: the rows that match now, by key, the condition still checked
         std::string const list = detail::keys_where<Schema, T, Where, Wheres...>(sql);
         detail::bound_values root;

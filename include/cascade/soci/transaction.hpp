@@ -188,4 +188,20 @@ private:
     std::vector<detail::unique_task> commit_work_, rollback_work_;
 };
 
+/// Where a destroy, a dry run or destroy_async's enqueue runs, made implicitly from either: a session
+/// (the work runs in its own transaction, or in a savepoint of the transaction open on the session), or a
+/// cascade::transaction (after_commit, after_rollback and the jobs wait for that transaction's end).
+class session_ref {
+public:
+    session_ref(soci::session& sql) : sql_(sql), scope_(nullptr) {}
+    session_ref(transaction& tx) : sql_(tx.session()), scope_(&tx) {}
+    soci::session& session() const { return sql_; }
+    /// The cascade::transaction given, if any.
+    transaction* scope() const { return scope_; }
+
+private:
+    soci::session& sql_;
+    transaction* scope_;
+};
+
 }  // namespace cascade
