@@ -30,6 +30,7 @@ inline constexpr sql::dialect_traits dialect{
     .begin_write = "BEGIN",
     .begin_read_only = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
     .server_cursor = true,
+    .recursive_prefix = "",
 };
 
 }  // namespace cascade::postgresql

@@ -30,6 +30,7 @@ inline constexpr sql::dialect_traits dialect{
     .begin_write = "BEGIN IMMEDIATE",
     .begin_read_only = "BEGIN",
     .server_cursor = false,
+    .recursive_prefix = "",
 };
 
 }  // namespace cascade::sqlite
