@@ -98,3 +98,181 @@ BOOST_AUTO_TEST_CASE(a_tree_deeper_than_mariadbs_recursion_limit_is_found_whole)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// ---- found in review: lists of text keys, reads a delete relies on, deep trees, refusal messages ------
+namespace reviewed {
+struct Tag { CASCADE_DEFINE_STRUCT(Tag, (std::string, name), (std::int64_t, n)); };
+struct tag_schema : c::schema<c::model<Tag, "tags", c::primary_key<&Tag::name>>> {};
+
+struct Acct { CASCADE_DEFINE_STRUCT(Acct, (std::string, code)); };
+struct Member { CASCADE_DEFINE_STRUCT(Member, (std::int64_t, id), (std::string, acct_code)); };
+struct target_schema : c::schema<c::model<Acct, "accts", c::primary_key<&Acct::code>>,
+                                 c::model<Member, "members", c::belongs_to<Acct, &Member::acct_code, d::destroy>>> {};
+struct owner_schema : c::schema<c::model<Acct, "accts", c::primary_key<&Acct::code>, c::has_many<Member, &Member::acct_code, d::destroy>>,
+                                c::model<Member, "members", c::belongs_to<Acct, &Member::acct_code>>> {};
+
+struct Writer { CASCADE_DEFINE_STRUCT(Writer, (std::int64_t, id)); };
+struct Note {
+    CASCADE_DEFINE_STRUCT(Note, (std::int64_t, id), (std::int64_t, writer_id));
+    static inline std::vector<long long> after;
+    void after_destroy() { after.push_back(id); }
+};
+struct LNote {
+    CASCADE_DEFINE_STRUCT(LNote, (std::int64_t, id), (std::int64_t, writer_id));
+    static inline std::vector<long long> before, after;
+    void before_destroy() { before.push_back(id); }
+    void after_destroy() { after.push_back(id); }
+};
+struct lnote_schema : c::schema<c::model<Writer, "writers", c::has_many<LNote, &LNote::writer_id, d::destroy>>,
+                                c::model<LNote, "notes", c::belongs_to<Writer, &LNote::writer_id>>> {};
+struct note_schema : c::schema<c::model<Writer, "writers", c::has_many<Note, &Note::writer_id, d::destroy>>,
+                               c::model<Note, "notes", c::belongs_to<Writer, &Note::writer_id>>> {};
+}  // namespace reviewed
+
+BOOST_AUTO_TEST_SUITE(connectors_reviewed)
+
+// A text key longer than a VARCHAR a list could be read into is matched whole: cut to the VARCHAR's
+// length (a warning only, even in strict mode) it named another row.
+BOOST_AUTO_TEST_CASE(a_text_key_longer_than_any_varchar_is_matched_whole_in_a_list) {
+    if (!test::is_mysql()) return;
+    using namespace reviewed;
+    test::database db;
+    db.exec("CREATE TABLE tags (name MEDIUMTEXT NOT NULL, n BIGINT NOT NULL)");
+    std::string const prefix(4096, 'x'), longer = prefix + "y";
+    *db << "INSERT INTO tags (name, n) VALUES (:a, 1)", soci::use(prefix);
+    *db << "INSERT INTO tags (name, n) VALUES (:a, 2)", soci::use(longer);
+    auto const r = c::destroy_all<tag_schema, Tag>(*db, std::vector<std::string>{longer});
+    std::vector<long long> left;
+    soci::rowset<long long> rs = ((*db).prepare << "SELECT n FROM tags ORDER BY n");
+    for (long long n : rs) left.push_back(n);
+    BOOST_TEST(r.rows("tags") == 1u);
+    BOOST_TEST(left == std::vector<long long>{1});  // expected: the row named (n=2) goes, n=1 stays
+}
+
+// A column with a NO PAD binary collation: a list compares in the column's collation (a list read as
+// utf8mb4_bin was an illegal mix of collations).
+BOOST_AUTO_TEST_CASE(a_list_reads_a_nopad_column) {
+    if (!test::is_mysql()) return;
+    using namespace reviewed;
+    test::database db;
+    db.exec("CREATE TABLE tags (name VARCHAR(50) COLLATE utf8mb4_nopad_bin PRIMARY KEY, n BIGINT NOT NULL)");
+    db.exec("INSERT INTO tags VALUES ('a', 1), ('b', 2)");
+    auto const one = c::destroy<tag_schema, Tag>(*db, std::string("b"));
+    BOOST_TEST(one.rows("tags") == 1u);
+    auto const r = c::destroy_all<tag_schema, Tag>(*db, std::vector<std::string>{"a"});
+    BOOST_TEST(r.rows("tags") == 1u);
+    BOOST_TEST(db.count("tags") == 0);
+}
+
+// A _ci column (MariaDB's default collation for utf8mb4 is utf8mb4_general_ci): a list matches as the
+// column does, as a subquery and `= :p1` do (a list read as utf8mb4_bin missed 'ACME' for 'acme').
+BOOST_AUTO_TEST_CASE(a_list_matches_text_as_its_case_insensitive_column_does) {
+    if (!test::is_mysql()) return;
+    using namespace reviewed;
+    test::database db;
+    db.exec("CREATE TABLE accts (code VARCHAR(50) COLLATE utf8mb4_general_ci PRIMARY KEY)");
+    db.exec("CREATE TABLE members (id BIGINT PRIMARY KEY, acct_code VARCHAR(50) COLLATE utf8mb4_general_ci NOT NULL)");
+    db.exec("INSERT INTO accts VALUES ('ACME'), ('OTHER')");
+    db.exec("INSERT INTO members VALUES (1, 'acme'), (2, 'other')");
+    // has_many (subquery / = :p1): the owner 'ACME' takes member 'acme'
+    auto const owner = c::destroy<owner_schema, Acct>(*db, std::string("OTHER"));
+    BOOST_TEST(owner.rows("members") == 1u);
+    // belongs_to dependent::destroy (a list of the fk values read): member 1's target 'ACME'
+    auto const r = c::destroy<target_schema, Member>(*db, 1);
+    BOOST_TEST(r.rows("accts") == 1u);
+    BOOST_TEST(db.count("accts", "code = 'ACME'") == 0);  // the member's account goes with it
+    // destroy vs destroy_all of the same key
+    db.exec("INSERT INTO accts VALUES ('Zed')");
+    auto const a = c::destroy_all<owner_schema, Acct>(*db, std::vector<std::string>{"zed"});
+    BOOST_TEST(a.rows("accts") == 1u);  // as destroy<Acct>("zed") would
+    BOOST_TEST(db.count("accts") == 0);
+}
+
+// In the caller's transaction, whose snapshot is older than a row another session committed: the rows a
+// delete relies on are read as the delete sees them (InnoDB's plain SELECT reads the transaction's
+// snapshot, its DELETE the latest rows): every deleted row heard by after_destroy.
+BOOST_AUTO_TEST_CASE(after_destroy_hears_a_row_committed_after_the_callers_snapshot) {
+    if (!test::is_server()) return;
+    using namespace reviewed;
+    test::database db;
+    db.exec("CREATE TABLE writers (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE notes (id BIGINT PRIMARY KEY, writer_id BIGINT NOT NULL)");
+    db.exec("INSERT INTO writers VALUES (1)");
+    db.exec("INSERT INTO notes VALUES (1, 1), (2, 1)");
+    Note::after.clear();
+    auto other = db.connect();
+    c::transaction tx(*db);
+    long long seen = -1;
+    *db << "SELECT COUNT(*) FROM notes", soci::into(seen);  // the application reads something first
+    *other << "INSERT INTO notes VALUES (3, 1)";              // another session adds a note, committed
+    auto const r = c::destroy<note_schema, Writer>(tx, 1);
+    tx.commit();
+    BOOST_TEST(r.rows("notes") == 3u);
+    BOOST_TEST(Note::after.size() == 3u);
+    BOOST_TEST(db.count("notes") == 0);
+}
+
+// The same with before_destroy: the loaded set is the set deleted, so no row stays without its writer.
+BOOST_AUTO_TEST_CASE(a_loaded_set_holds_a_row_committed_after_the_callers_snapshot) {
+    if (!test::is_server()) return;
+    using namespace reviewed;
+    test::database db;
+    db.exec("CREATE TABLE writers (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE notes (id BIGINT PRIMARY KEY, writer_id BIGINT NOT NULL)");
+    db.exec("INSERT INTO writers VALUES (1)");
+    db.exec("INSERT INTO notes VALUES (1, 1), (2, 1)");
+    LNote::before.clear();
+    LNote::after.clear();
+    auto other = db.connect();
+    c::transaction tx(*db);
+    long long seen = -1;
+    *db << "SELECT COUNT(*) FROM notes", soci::into(seen);
+    *other << "INSERT INTO notes VALUES (3, 1)";
+    auto const r = c::destroy<lnote_schema, Writer>(tx, 1);
+    tx.commit();
+    BOOST_TEST(r.rows("notes") == 3u);
+    BOOST_TEST(LNote::before.size() == 3u);
+    BOOST_TEST(LNote::after.size() == 3u);
+    BOOST_TEST(db.count("notes") == 0);
+}
+
+// A tree deeper than max_recursive_iterations in a session with the server's defaults (the tests' own
+// sessions raise the limit for the whole session): found whole, by the dry run and the destroy.
+BOOST_AUTO_TEST_CASE(a_tree_deeper_than_the_recursion_limit_in_a_default_session) {
+    if (!test::is_mysql()) return;
+    using namespace default_mode;
+    test::database db;
+    db.exec("CREATE TABLE \"order\" (name VARCHAR(20) PRIMARY KEY)");
+    db.exec("CREATE TABLE items (code VARCHAR(20) PRIMARY KEY, shelf_name VARCHAR(20) NOT NULL, parent_code VARCHAR(20))");
+    db.exec("INSERT INTO \"order\" VALUES ('deep')");
+    db.exec("INSERT INTO items VALUES ('n0', 'deep', NULL)");
+    db.exec("INSERT INTO items SELECT CONCAT('n', seq), 'none', CONCAT('n', seq - 1) FROM seq_1_to_1499");
+    auto s = plain_session(db);
+    long long limit = 0;
+    *s << "SELECT @@max_recursive_iterations", soci::into(limit);
+    Item::destroyed.clear();
+    auto const dry = c::dry_run<schema, Shelf>(*s, std::string("deep"));
+    auto const r = c::destroy<schema, Shelf>(*s, std::string("deep"));
+    BOOST_TEST(limit == 1000);
+    BOOST_TEST(dry.rows("items") == 1500u);
+    BOOST_TEST(r.rows("items") == 1500u);
+    BOOST_TEST(Item::destroyed.size() == 1500u);
+    BOOST_TEST(db.count("items") == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(connectors_refusals)
+// The messages MariaDB 10.11 writes for 1451 (copied from the server), in both quote styles: names
+// holding the quote character doubled, and dots.
+BOOST_AUTO_TEST_CASE(a_refusal_names_tables_and_constraints_with_quotes_and_dots) {
+    std::string const back = "Cannot delete or update a parent row: a foreign key constraint fails (`rv`.`c\"h.d`, CONSTRAINT `fk``q.x\"y` FOREIGN KEY (`pid`) REFERENCES `p.a``r` (`id`))";
+    std::string const ansi = "Cannot delete or update a parent row: a foreign key constraint fails (\"rv\".\"c\"\"h.d\", CONSTRAINT \"fk`q.x\"\"y\" FOREIGN KEY (\"pid\") REFERENCES \"p.a`r\" (\"id\"))";
+    for (auto const& text : {back, ansi}) {
+        auto const r = c::mysql::foreign_key_refused(std::make_exception_ptr(soci::mysql_soci_error(text, 1451)));
+        BOOST_TEST(r->table == "c\"h.d");
+        BOOST_TEST(r->constraint == "fk`q.x\"y");
+        BOOST_TEST(r->deleted == "p.a`r");
+    }
+}
+BOOST_AUTO_TEST_SUITE_END()

@@ -490,6 +490,81 @@ BOOST_AUTO_TEST_CASE(a_deadlock_in_the_callers_transaction_is_run_again_only_whi
     }
 }
 
+// The caller's cascade::transaction after a destroy in it was the deadlock's victim, the caller catching
+// the failure and committing: on PostgreSQL the savepoint undid that destroy alone and the commit keeps the
+// first; InnoDB rolled the whole transaction back, so its commit throws and commits nothing, rather than
+// return as if the first destroy had stayed.
+BOOST_AUTO_TEST_CASE(a_cascade_transaction_the_database_rolled_back_does_not_commit_as_if_it_had_not) {
+    if (!test::is_server()) return;
+    test::database db;
+    db.exec("CREATE TABLE scratch (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE authors (id BIGINT PRIMARY KEY)");
+    db.exec("CREATE TABLE books (id BIGINT PRIMARY KEY, author_id BIGINT NOT NULL)");
+    db.exec("CREATE TABLE chapters (id BIGINT PRIMARY KEY, book_id BIGINT NOT NULL)");
+    db.exec("CREATE TABLE counters (id BIGINT PRIMARY KEY, n BIGINT NOT NULL)");
+    db.exec("INSERT INTO authors VALUES (1), (2)");
+    db.exec("INSERT INTO books VALUES (10, 1), (20, 2)");
+    db.exec("INSERT INTO counters VALUES (1, 0)");
+    static std::atomic<bool> armed{false};
+    armed = false;
+    overlap::Book::on_destroy = [&](c::destroy_context const& ctx) {
+        if (armed) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            ctx.session << "UPDATE counters SET n = n + 1 WHERE id = 1";
+        }
+    };
+    auto b = db.connect();
+    if (test::is_postgresql()) {
+        *b << "SET deadlock_timeout = '10s'";
+        *b << "BEGIN";
+    } else {
+        *b << "START TRANSACTION";
+        *b << "INSERT INTO scratch SELECT seq FROM seq_1_to_1000";
+    }
+    *b << "UPDATE counters SET n = n + 100 WHERE id = 1";  // B holds the counter
+    c::destroy_result first;
+    std::string failure, commit_failure;
+    bool committed = false;
+    std::thread a([&] {
+        auto s = db.connect();
+        if (test::is_postgresql()) *s << "SET deadlock_timeout = '100ms'";
+        c::destroy_options once;
+        once.deadlock_retries = 0;
+        c::transaction tx(*s);
+        first = c::destroy<overlap::schema, overlap::Author>(tx, 2);  // succeeds
+        armed = true;
+        try {
+            c::destroy<overlap::schema, overlap::Author>(tx, 1, once);
+        } catch (std::exception const& e) {
+            failure = e.what();
+        }
+        try {
+            tx.commit();
+            committed = true;
+        } catch (std::exception const& e) {
+            commit_failure = e.what();
+        }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    long long locked = 0;
+    *b << "SELECT COUNT(*) FROM (SELECT id FROM authors WHERE id = 1 FOR UPDATE) x", soci::into(locked);
+    *b << "COMMIT";
+    a.join();
+    overlap::Book::on_destroy = nullptr;
+    BOOST_TEST(first.status == c::destroy_status::destroyed);
+    BOOST_TEST(!failure.empty());  // no retries allowed: the deadlock reaches the caller
+    if (test::is_postgresql()) {
+        BOOST_TEST(committed, commit_failure);
+        BOOST_TEST(db.count("authors", "id = 2") == 0);
+        BOOST_TEST(db.count("authors", "id = 1") == 1);
+    } else {
+        BOOST_TEST(!committed);
+        BOOST_TEST(commit_failure.find("rolled") != std::string::npos, commit_failure);
+        BOOST_TEST(db.count("authors") == 2);  // nothing of the transaction was committed
+        BOOST_TEST(db.count("books") == 2);
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // ---- 8. rows of one set referring to each other ---------------------------------------------------------

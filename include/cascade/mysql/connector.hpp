@@ -58,12 +58,23 @@ inline std::optional<detail::foreign_key_refusal> foreign_key_refused(std::excep
         return std::nullopt;
     }
     if (number != 1451 && number != 1452) return std::nullopt;
-    // A name quoted as the session's sql_mode quotes it (`name`, or "name" under ANSI_QUOTES), from `at`.
+    // A name quoted as the session's sql_mode quotes it (`name`, or "name" under ANSI_QUOTES), from `at`;
+    // the quote character inside a name is doubled.
     auto quoted = [&](std::size_t at) {
         if (at >= text.size() || (text[at] != '`' && text[at] != '"')) return std::pair<std::string, std::size_t>{{}, std::string::npos};
-        auto const close = text.find(text[at], at + 1);
-        if (close == std::string::npos) return std::pair<std::string, std::size_t>{{}, std::string::npos};
-        return std::pair<std::string, std::size_t>{text.substr(at + 1, close - at - 1), close + 1};
+        char const q = text[at];
+        std::string name;
+        for (std::size_t i = at + 1; i < text.size(); ++i) {
+            if (text[i] != q) {
+                name += text[i];
+            } else if (i + 1 < text.size() && text[i + 1] == q) {
+                name += q;
+                ++i;
+            } else {
+                return std::pair<std::string, std::size_t>{name, i + 1};
+            }
+        }
+        return std::pair<std::string, std::size_t>{{}, std::string::npos};
     };
     auto after = [&](std::string_view lead, std::size_t from) {
         if (from == std::string::npos) return std::pair<std::string, std::size_t>{{}, std::string::npos};

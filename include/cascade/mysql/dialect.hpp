@@ -8,17 +8,20 @@
 
 namespace cascade::mysql {
 
+/// Numbers are read as BIGINT or DOUBLE. Text is read as JSON and unquoted: JSON_UNQUOTE's result is
+/// coercible, like a literal, so the comparison takes the column's own collation (a case-insensitive
+/// column matches as it does for `= :p1`, a NO PAD one compares), and no length cuts a key (a VARCHAR
+/// column of JSON_TABLE truncates with a warning only, and the cut key names another row).
 inline void in_list(sql::writer& out, std::string_view alias, std::string_view column, detail::value_tag tag, sql::param p) {
     out.column(alias, column);
-    out += " IN (SELECT value FROM JSON_TABLE(";
+    out += tag == detail::value_tag::text ? " IN (SELECT JSON_UNQUOTE(value) FROM JSON_TABLE(" : " IN (SELECT value FROM JSON_TABLE(";
     out.value(p);
     out += ", '$[*]' COLUMNS(value ";
     switch (tag) {
         case detail::value_tag::integer:
         case detail::value_tag::small_integer: out += "BIGINT"; break;
         case detail::value_tag::real: out += "DOUBLE"; break;
-        // utf8mb4_bin compares exactly with a column of any utf8mb4 collation (a _bin operand wins).
-        case detail::value_tag::text: out += "VARCHAR(4096) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"; break;
+        case detail::value_tag::text: out += "JSON"; break;
     }
     out += " PATH '$')) AS j)";
 }
@@ -35,6 +38,7 @@ inline constexpr sql::dialect_traits dialect{
     .with_before_writes = false,
     .row_locks = true,
     .lock_rows_of_t0 = " FOR UPDATE",
+    .lock_reads_a_delete_relies_on = true,
     .sort_to_read_whole = false,
     .checks_keys_per_row = true,
     .begin_write = "START TRANSACTION",

@@ -25,6 +25,7 @@ inline constexpr sql::dialect_traits dialect{
     .with_before_writes = true,
     .row_locks = true,
     .lock_rows_of_t0 = " FOR UPDATE OF t0",
+    .lock_reads_a_delete_relies_on = false,
     .sort_to_read_whole = false,
     .checks_keys_per_row = false,
     .begin_write = "BEGIN",

@@ -106,9 +106,23 @@ public:
     bool active() const { return active_; }
 
     /// Commits; then the work left for the commit runs (outermost), or passes to the enclosing
-    /// transaction (nested).
+    /// transaction (nested). When the database has already ended the transaction (InnoDB rolls a
+    /// deadlock's victim back whole, the error reaching the caller through a destroy it caught), nothing
+    /// is committed: after_rollback runs and transaction_rolled_back is thrown, never a commit that
+    /// returns as if the earlier writes had stayed.
     void commit() {
         end();
+        bool ended_by_database = false;
+        try {
+            ended_by_database = !detail::in_transaction(sql_);
+        } catch (...) {
+            // a lost connection: COMMIT below fails and says so
+        }
+        if (ended_by_database) {
+            commit_work_.clear();
+            detail::run_all(rollback_work_);
+            throw transaction_rolled_back();
+        }
         if (parent_) {
             detail::execute_text(sql_, "RELEASE SAVEPOINT " + savepoint_);
             for (auto& t : commit_work_) parent_->commit_work_.push_back(std::move(t));

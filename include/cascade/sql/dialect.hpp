@@ -35,6 +35,10 @@ struct dialect_traits {
     /// The lock clause that locks only t0's rows (PostgreSQL's `FOR UPDATE OF t0`; MariaDB's locks every
     /// row the statement reads).
     std::string_view lock_rows_of_t0;
+    /// A plain SELECT reads the transaction's snapshot while a DELETE reads the latest rows (InnoDB's
+    /// REPEATABLE READ): the rows a delete relies on (a loaded set, the rows after_destroy will hear) are
+    /// read with the lock clause, which reads the latest rows too.
+    bool lock_reads_a_delete_relies_on = false;
     /// Sorting by `+key` makes the statement read its whole result before it returns the first row
     /// (SQLite): rows can then be deleted while the result is still being read.
     bool sort_to_read_whole;

@@ -693,7 +693,7 @@ private:
         // SQLite: `+key` makes it sort, so the whole result is read before the rows are deleted.
         if (snapshot && d_->sort_to_read_whole) w += "+";
         w.column("t0", m.key);
-        if (lock && d_->row_locks) w += d_->lock_rows_of_t0;
+        if ((lock || (d_->lock_reads_a_delete_relies_on && !tracking_)) && d_->row_locks) w += d_->lock_rows_of_t0;
         return with_sets(w, needed);
     }
 

@@ -25,6 +25,7 @@ inline constexpr sql::dialect_traits dialect{
     .with_before_writes = true,
     .row_locks = false,
     .lock_rows_of_t0 = "",
+    .lock_reads_a_delete_relies_on = false,
     .sort_to_read_whole = true,
     .checks_keys_per_row = true,
     .begin_write = "BEGIN IMMEDIATE",
