@@ -9,9 +9,9 @@
 
 #include <soci/soci.h>
 
-#include <tuple>
-
+#include <array>
 #include <atomic>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -129,80 +129,128 @@ T from_db(read_type_t<T> const& v) {
     else return static_cast<U>(v);
 }
 
-template <class Member>
-struct column_buffer {
-    std::vector<read_type_t<Member>> values;
+/// One page of one column, untyped: the values in the vector of the type they are read as (a
+/// value_tag: integer, real or text), and their null indicators.
+struct column_page {
+    value_tag tag{};
+    std::vector<long long> integers;
+    std::vector<double> reals;
+    std::vector<std::string> texts;
     std::vector<soci::indicator> nulls;
+
+    template <class R>
+    R const& at(std::size_t i) const {
+        if constexpr (std::is_same_v<R, long long>) return integers[i];
+        else if constexpr (std::is_same_v<R, double>) return reals[i];
+        else return texts[i];
+    }
 };
 
-/// The member pointers of an adapted struct's columns, in order, as a plain std::tuple from a pack
-/// expansion (their names: columns_of_v): Hana's algorithms cost the compiler far more per model.
+/// The buffers one page of rows is fetched into, by column, and, last, the association that reached
+/// each row (an edge index, -1 for the rows destroy was called on): sized and bound by their tags, so
+/// this is compiled once for every model; only moving a page into structs is per model
+/// (page_buffers::read).
+class page_columns {
+public:
+    page_columns(std::span<value_tag const> tags, long long limit) : columns_(tags.size()), single_(limit <= 1) {
+        auto const capacity = static_cast<std::size_t>(single_ ? 1 : limit);
+        for (std::size_t c = 0; c < tags.size(); ++c) {
+            auto& b = columns_[c];
+            b.tag = tags[c];
+            switch (b.tag) {
+                case value_tag::integer: b.integers.resize(capacity); break;
+                case value_tag::real: b.reals.resize(capacity); break;
+                default: b.texts.resize(capacity); break;
+            }
+            b.nulls.resize(capacity);
+        }
+        via_.resize(capacity);
+        via_nulls_.resize(capacity);
+    }
+    page_columns(page_columns const&) = delete;  // a statement is bound to the buffers
+    page_columns& operator=(page_columns const&) = delete;
+
+    /// SOCI 4.0's SQLite backend returns no row into one-element vectors: pages of one row are
+    /// fetched into plain values instead.
+    void bind(soci::statement& st) {
+        for (auto& b : columns_) {
+            switch (b.tag) {
+                case value_tag::integer: into(st, b.integers, b.nulls); break;
+                case value_tag::real: into(st, b.reals, b.nulls); break;
+                default: into(st, b.texts, b.nulls); break;
+            }
+        }
+        into(st, via_, via_nulls_);
+    }
+    /// How many rows the last fetch returned (`fetched`: whether it returned anything), and each
+    /// row's association into `vias`.
+    std::size_t read_vias(bool fetched, std::vector<int>& vias) const {
+        std::size_t const n = !fetched ? 0 : single_ ? 1 : via_.size();
+        vias.assign(via_.begin(), via_.begin() + static_cast<std::ptrdiff_t>(n));
+        return n;
+    }
+    column_page const* columns() const { return columns_.data(); }
+
+private:
+    template <class V>
+    void into(soci::statement& st, std::vector<V>& values, std::vector<soci::indicator>& nulls) {
+        if (single_) st.exchange(soci::into(values[0], nulls[0]));
+        else st.exchange(soci::into(values, nulls));
+    }
+    std::vector<column_page> columns_;
+    std::vector<int> via_;
+    std::vector<soci::indicator> via_nulls_;
+    bool single_;
+};
+
+/// Member `pointer` of the first `n` rows, from its column's page.
+template <class T, class Pointer>
+void read_column(std::vector<T>& rows, std::size_t n, Pointer pointer, column_page const& b, std::string_view table,
+                 std::string_view column) {
+    using Member = std::remove_cvref_t<decltype(std::declval<T&>().*pointer)>;
+    for (std::size_t i = 0; i < n; ++i) {
+        auto& slot = rows[i].*pointer;
+        if (b.nulls[i] == soci::i_null) {
+            if constexpr (is_optional_v<Member>) slot = std::nullopt;
+            else throw unexpected_null(table, column);
+        } else {
+            slot = from_db<Member>(b.template at<read_type_t<Member>>(i));
+        }
+    }
+}
+
+/// An adapted struct's columns as the page reads them: each one's read tag, and the one function that
+/// moves a page into structs, a column at a time (one pack expansion: no tuple of typed buffers, no
+/// function per column).
 template <class Columns>
 struct row_layout;
 template <class... Cs>
 struct row_layout<columns<Cs...>> {
-    static constexpr std::size_t columns = sizeof...(Cs);
-    static constexpr std::tuple<std::remove_const_t<decltype(Cs::pointer)>...> pointers{Cs::pointer...};
-    using buffers = std::tuple<column_buffer<typename member_traits<Cs::pointer>::type>...>;
+    static constexpr std::array<value_tag, sizeof...(Cs)> tags{
+        tag_of_v<read_type_t<typename member_traits<Cs::pointer>::type>>...};
+    template <class T>
+    static void read(std::vector<T>& rows, std::size_t n, column_page const* page, std::string_view table) {
+        [[maybe_unused]] int const in_order[]{0, (read_column(rows, n, Cs::pointer, *page++, table, Cs::name), 0)...};
+    }
 };
 template <class T>
 using row_layout_t = row_layout<columns_of_t<T>>;
 
-/// Column buffers for one page of T's rows and, last, the association that reached each row (an edge
-/// index, -1 for the rows destroy was called on), filled by one bulk fetch.
+/// One page of M's rows, fetched into page_columns and read into structs.
 template <class M>
 struct page_buffers {
     using T = typename M::type;
     using layout = row_layout_t<T>;
-    typename layout::buffers columns;
-    std::vector<int> via;
-    std::vector<soci::indicator> via_nulls;
-    /// SOCI 4.0's SQLite backend returns no row into one-element vectors: pages of one row are
-    /// fetched into plain values instead.
-    bool single;
+    page_columns page;
 
-    explicit page_buffers(long long limit) : single(limit <= 1) {
-        auto const capacity = static_cast<std::size_t>(single ? 1 : limit);
-        std::apply([&](auto&... b) { ((b.values.resize(capacity), b.nulls.resize(capacity)), ...); }, columns);
-        via.resize(capacity);
-        via_nulls.resize(capacity);
-    }
-    void bind(soci::statement& st) {
-        std::apply(
-            [&](auto&... b) {
-                if (single) (st.exchange(soci::into(b.values[0], b.nulls[0])), ...);
-                else (st.exchange(soci::into(b.values, b.nulls)), ...);
-            },
-            columns);
-        if (single) st.exchange(soci::into(via[0], via_nulls[0]));
-        else st.exchange(soci::into(via, via_nulls));
-    }
+    explicit page_buffers(long long limit) : page(layout::tags, limit) {}
+    static void bind(void* self, soci::statement& st) { static_cast<page_buffers*>(self)->page.bind(st); }
     /// Moves what the last fetch returned (`fetched`: whether it returned anything) into `rows`, and
     /// each row's association into `vias`.
     void read(bool fetched, std::vector<T>& rows, std::vector<int>& vias) {
-        std::size_t const n = !fetched ? 0 : single ? 1 : via.size();
+        std::size_t const n = page.read_vias(fetched, vias);
         rows.resize(n);
-        vias.assign(via.begin(), via.begin() + static_cast<std::ptrdiff_t>(n));
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (read_column<I>(rows, n), ...);
-        }(std::make_index_sequence<layout::columns>{});
-    }
-
-private:
-    template <std::size_t I>
-    void read_column(std::vector<T>& rows, std::size_t n) const {
-        constexpr auto pointer = std::get<I>(layout::pointers);
-        using member_t = typename member_traits<pointer>::type;
-        auto const& b = std::get<I>(columns);
-        for (std::size_t i = 0; i < n; ++i) {
-            auto& slot = rows[i].*pointer;
-            if (b.nulls[i] == soci::i_null) {
-                if constexpr (is_optional_v<member_t>) slot = std::nullopt;
-                else throw unexpected_null(M::table, columns_of_v<T>[I]);
-            } else {
-                slot = from_db<member_t>(b.values[i]);
-            }
-        }
+        layout::template read<T>(rows, n, page.columns(), M::table);
     }
 };
 
@@ -302,7 +350,7 @@ public:
         : buffers_(page < 1 ? 1 : page), cursor_(sql, d, text, values, page) {}
 
     void open() {
-        cursor_.open([](void* b, soci::statement& st) { static_cast<page_buffers<M>*>(b)->bind(st); }, &buffers_);
+        cursor_.open(&page_buffers<M>::bind, &buffers_);
     }
     /// The next page (empty at the end).
     bool next(std::vector<T>& rows, std::vector<int>& vias) {
