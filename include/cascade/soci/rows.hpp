@@ -100,8 +100,22 @@ struct no_async_sink {
     void add(soci::session&, Key const&, Value const&) {}
 };
 
+template <class E>
+struct is_deferred : std::bool_constant<E::policy::action == policy_action::defer> {};
+/// The associations a tree of M's rows hangs by: M's own destroy associations on the has side
+/// (comments and their replies). Filtered once, so that code per association is made only for these.
+template <class M>
+struct tree_edge_of {
+    template <class E>
+    struct test : std::bool_constant<std::is_same_v<typename E::acted, M> && !E::belongs && !E::through &&
+                                     E::policy::action == policy_action::destroy> {};
+};
+
 template <class Schema, class Sink>
 struct model_rows {
+    template <class M>
+    using tree_edges_t = filter_t<tree_edge_of<M>::template test, edges_t<Schema, M>>;
+
     template <class M>
     static void load(run_context& ctx, std::string_view text, bound_values const& values) {
         using T = typename M::type;
@@ -110,8 +124,7 @@ struct model_rows {
         std::vector<T> rows;
         std::vector<int> vias;
         std::vector<association_info const*> by;
-        bool const tree = ctx.tree;
-        while (tree ? read_tree<M>(stream, rows, vias, false) : stream.next(rows, vias)) {
+        while (next_rows<M>(stream, rows, vias, ctx.tree, false)) {
             by.resize(rows.size());
             for (std::size_t i = 0; i < rows.size(); ++i) {
                 by[i] = vias[i] >= 0 ? &ctx.g.infos[static_cast<std::size_t>(vias[i])] : nullptr;
@@ -130,7 +143,7 @@ struct model_rows {
                     }
                 }
             }
-            jobs<M>(ctx, rows);
+            if constexpr (filter_t<is_deferred, edges_t<Schema, M>>::size > 0) jobs<M>(ctx, rows);
             record<M>(ctx, rows, by, rows.size());
             if (ctx.loaded_keys)
                 for (auto const& r : rows) {
@@ -142,6 +155,17 @@ struct model_rows {
                     ++ctx.loaded_keys->count;
                 }
         }
+    }
+
+    /// The next page of rows: the whole set in tree order when it is a tree (`tree`, see read_tree),
+    /// else the stream's next page. Only a model with an association to itself can be a tree: the tree
+    /// code is made for those alone.
+    template <class M>
+    static bool next_rows(row_stream<M>& stream, std::vector<typename M::type>& rows, std::vector<int>& vias, bool tree,
+                          bool children_first) {
+        if constexpr (tree_edges_t<M>::size > 0)
+            if (tree) return read_tree<M>(stream, rows, vias, children_first);
+        return stream.next(rows, vias);
     }
 
     /// A recursive set of one model (a tree: comments and their replies) as one page, in tree order:
@@ -174,31 +198,28 @@ struct model_rows {
         std::size_t const n = rows.size();
         std::vector<std::vector<std::size_t>> children(n);
         std::vector<std::size_t> parents(n, 0);
-        for_each_type<edges_t<Schema, M>>([&]<class E>() {
-            if constexpr (std::is_same_v<typename E::acted, M> && !E::belongs && !E::through &&
-                          E::policy::action == policy_action::destroy) {
-                std::unordered_map<std::string, std::vector<std::size_t>> by_ref;
-                // a value as text, or none for NULL
-                auto const text = [](auto const& v) -> std::optional<std::string> {
-                    if constexpr (is_optional_v<std::remove_cvref_t<decltype(v)>>) {
-                        if (!v) return std::nullopt;
-                        return key_string(*v);
-                    } else {
-                        return key_string(v);
-                    }
-                };
-                for (std::size_t i = 0; i < n; ++i)
-                    if (auto ref = text(rows[i].*E::ref_member)) by_ref[*ref].push_back(i);
-                for (std::size_t i = 0; i < n; ++i) {
-                    auto const fk = text(rows[i].*E::fk_member);
-                    if (!fk) continue;
-                    auto const it = by_ref.find(*fk);
-                    if (it == by_ref.end()) continue;
-                    for (std::size_t parent : it->second) {
-                        if (parent == i) continue;
-                        children[parent].push_back(i);
-                        ++parents[i];
-                    }
+        for_each_type<tree_edges_t<M>>([&]<class E>() {
+            std::unordered_map<std::string, std::vector<std::size_t>> by_ref;
+            // a value as text, or none for NULL
+            auto const text = [](auto const& v) -> std::optional<std::string> {
+                if constexpr (is_optional_v<std::remove_cvref_t<decltype(v)>>) {
+                    if (!v) return std::nullopt;
+                    return key_string(*v);
+                } else {
+                    return key_string(v);
+                }
+            };
+            for (std::size_t i = 0; i < n; ++i)
+                if (auto ref = text(rows[i].*E::ref_member)) by_ref[*ref].push_back(i);
+            for (std::size_t i = 0; i < n; ++i) {
+                auto const fk = text(rows[i].*E::fk_member);
+                if (!fk) continue;
+                auto const it = by_ref.find(*fk);
+                if (it == by_ref.end()) continue;
+                for (std::size_t parent : it->second) {
+                    if (parent == i) continue;
+                    children[parent].push_back(i);
+                    ++parents[i];
                 }
             }
         });
@@ -234,8 +255,7 @@ struct model_rows {
         remove();
         std::vector<T> rows;
         std::vector<int> vias;
-        bool const tree = ctx.tree;
-        while (tree ? read_tree<M>(stream, rows, vias, true) : stream.next(rows, vias))
+        while (next_rows<M>(stream, rows, vias, ctx.tree, true))
             for (std::size_t i = 0; i < rows.size(); ++i)
                 run_after_destroy(rows[i], destroy_context{ctx.sql, vias[i] >= 0 ? &ctx.g.infos[static_cast<std::size_t>(vias[i])] : nullptr});
     }
@@ -249,25 +269,20 @@ struct model_rows {
     /// queue in this transaction).
     template <class M>
     static void jobs(run_context& ctx, std::vector<typename M::type> const& rows) {
-        for_each_type<edges_t<Schema, M>>([&]<class E>() {
-            if constexpr (E::policy::action == policy_action::defer) {
-                auto* sink = static_cast<Sink*>(ctx.sink);
-                for (auto const& r : rows) {
-                    auto const& value = r.*job_value_member<E>;
-                    if constexpr (is_optional_v<std::remove_cvref_t<decltype(value)>>) {
-                        if (value) sink->template add<E>(ctx.sql, key_of<M>(r), *value);
-                    } else {
-                        sink->template add<E>(ctx.sql, key_of<M>(r), value);
-                    }
+        for_each_type<filter_t<is_deferred, edges_t<Schema, M>>>([&]<class E>() {
+            auto* sink = static_cast<Sink*>(ctx.sink);
+            for (auto const& r : rows) {
+                auto const& value = r.*job_value_member<E>;
+                if constexpr (is_optional_v<std::remove_cvref_t<decltype(value)>>) {
+                    if (value) sink->template add<E>(ctx.sql, key_of<M>(r), *value);
+                } else {
+                    sink->template add<E>(ctx.sql, key_of<M>(r), value);
                 }
             }
         });
     }
 
 };
-
-template <class E>
-struct is_deferred : std::bool_constant<E::policy::action == policy_action::defer> {};
 
 template <class Schema, class Sink, class M>
 constexpr row_ops row_ops_of() {
