@@ -11,6 +11,7 @@
 
 #include <array>
 #include <atomic>
+#include <iterator>
 #include <span>
 #include <string>
 #include <utility>
@@ -205,7 +206,7 @@ private:
 
 /// Member `pointer` of the first `n` rows, from its column's page.
 template <class T, class Pointer>
-void read_column(std::vector<T>& rows, std::size_t n, Pointer pointer, column_page const& b, std::string_view table,
+void read_column(T* rows, std::size_t n, Pointer pointer, column_page const& b, std::string_view table,
                  std::string_view column) {
     using Member = std::remove_cvref_t<decltype(std::declval<T&>().*pointer)>;
     for (std::size_t i = 0; i < n; ++i) {
@@ -229,29 +230,54 @@ struct row_layout<columns<Cs...>> {
     static constexpr std::array<value_tag, sizeof...(Cs)> tags{
         tag_of_v<read_type_t<typename member_traits<Cs::pointer>::type>>...};
     template <class T>
-    static void read(std::vector<T>& rows, std::size_t n, column_page const* page, std::string_view table) {
+    static void read(T* rows, std::size_t n, column_page const* page, std::string_view table) {
         [[maybe_unused]] int const in_order[]{0, (read_column(rows, n, Cs::pointer, *page++, table, Cs::name), 0)...};
     }
 };
 template <class T>
 using row_layout_t = row_layout<columns_of_t<T>>;
 
-/// One page of M's rows, fetched into page_columns and read into structs.
+/// Rows of a page as structs: `size` of them from `data`, valid until the next page is read. A plain
+/// pointer and count, not std::span or std::vector: at -O0 each of those is a few dozen functions more per
+/// model.
+template <class T>
+struct page_rows {
+    T* data = nullptr;
+    std::size_t size = 0;
+};
+
+/// One page of M's rows, fetched into page_columns and read into structs, which are made for the
+/// largest page read so far and reused page after page.
 template <class M>
-struct page_buffers {
+class page_buffers {
+public:
     using T = typename M::type;
     using layout = row_layout_t<T>;
-    page_columns page;
 
-    explicit page_buffers(long long limit) : page(layout::tags, limit) {}
-    static void bind(void* self, soci::statement& st) { static_cast<page_buffers*>(self)->page.bind(st); }
-    /// Moves what the last fetch returned (`fetched`: whether it returned anything) into `rows`, and
+    explicit page_buffers(long long limit) : page_(layout::tags, limit) {}
+    page_buffers(page_buffers const&) = delete;
+    page_buffers& operator=(page_buffers const&) = delete;
+    ~page_buffers() { delete[] rows_; }
+
+    static void bind(void* self, soci::statement& st) { static_cast<page_buffers*>(self)->page_.bind(st); }
+    /// Moves what the last fetch returned (`fetched`: whether it returned anything) into structs, and
     /// each row's association into `vias`.
-    void read(bool fetched, std::vector<T>& rows, std::vector<int>& vias) {
-        std::size_t const n = page.read_vias(fetched, vias);
-        rows.resize(n);
-        layout::template read<T>(rows, n, page.columns(), M::table);
+    page_rows<T> read(bool fetched, std::vector<int>& vias) {
+        std::size_t const n = page_.read_vias(fetched, vias);
+        if (n > made_) {
+            T* const more = new T[n]();  // value-initialized, as std::vector would
+            delete[] rows_;
+            rows_ = more;
+            made_ = n;
+        }
+        layout::template read<T>(rows_, n, page_.columns(), M::table);
+        return {rows_, n};
     }
+
+private:
+    page_columns page_;
+    T* rows_ = nullptr;
+    std::size_t made_ = 0;
 };
 
 /// A unique name for a server-side cursor of this process.
@@ -352,16 +378,21 @@ public:
     void open() {
         cursor_.open(&page_buffers<M>::bind, &buffers_);
     }
-    /// The next page (empty at the end).
-    bool next(std::vector<T>& rows, std::vector<int>& vias) {
+    /// The next page, valid until the next call (no rows at the end).
+    page_rows<T> next_page(std::vector<int>& vias) {
         if (cursor_.done()) {
-            rows.clear();
             vias.clear();
-            return false;
+            return {};
         }
-        buffers_.read(cursor_.fetch(), rows, vias);
-        cursor_.after_page(rows.size());
-        return !rows.empty();
+        page_rows<T> const rows = buffers_.read(cursor_.fetch(), vias);
+        cursor_.after_page(rows.size);
+        return rows;
+    }
+    /// The next page, moved into `rows` (empty at the end).
+    bool next(std::vector<T>& rows, std::vector<int>& vias) {
+        page_rows<T> const page = next_page(vias);
+        rows.assign(std::make_move_iterator(page.data), std::make_move_iterator(page.data + page.size));
+        return page.size > 0;
     }
     void close() { cursor_.close(); }
 

@@ -34,7 +34,7 @@ struct commit_log_of<list<Ms...>> {
     std::tuple<rows_of<Ms>...> logs;
 
     template <class M>
-    void record(std::vector<typename M::type> const& page, std::vector<association_info const*> const& by, std::size_t n) {
+    void record(typename M::type const* page, std::vector<association_info const*> const& by, std::size_t n) {
         if constexpr (contains_v<M, list<Ms...>>) {
             auto& log = std::get<rows_of<M>>(logs).rows;
             for (std::size_t i = 0; i < n; ++i) log.emplace_back(page[i], by[i]);
@@ -115,18 +115,25 @@ template <class Schema, class Sink>
 struct model_rows {
     template <class M>
     using tree_edges_t = filter_t<tree_edge_of<M>::template test, edges_t<Schema, M>>;
+    /// Where a tree's rows are held in tree order (see read_tree); nothing for other models.
+    struct no_tree_rows {};
+    template <class M>
+    using tree_rows_t = std::conditional_t<(tree_edges_t<M>::size > 0), std::vector<typename M::type>, no_tree_rows>;
 
     template <class M>
     static void load(run_context& ctx, std::string_view text, bound_values const& values) {
         using T = typename M::type;
         row_stream<M> stream(ctx.sql, ctx.dialect, text, values, ctx.page_size);
         stream.open();
-        std::vector<T> rows;
+        tree_rows_t<M> tree;
         std::vector<int> vias;
         std::vector<association_info const*> by;
-        while (next_rows<M>(stream, rows, vias, ctx.tree, false)) {
-            by.resize(rows.size());
-            for (std::size_t i = 0; i < rows.size(); ++i) {
+        for (;;) {
+            page_rows<T> const page = next_rows<M>(stream, tree, vias, ctx.tree, false);
+            if (page.size == 0) break;
+            T* const rows = page.data;
+            by.resize(page.size);
+            for (std::size_t i = 0; i < page.size; ++i) {
                 by[i] = vias[i] >= 0 ? &ctx.g.infos[static_cast<std::size_t>(vias[i])] : nullptr;
                 if constexpr (has_before_destroy<T>) {
                     bool go_on = false;
@@ -143,11 +150,11 @@ struct model_rows {
                     }
                 }
             }
-            if constexpr (filter_t<is_deferred, edges_t<Schema, M>>::size > 0) jobs<M>(ctx, rows);
-            record<M>(ctx, rows, by, rows.size());
+            if constexpr (filter_t<is_deferred, edges_t<Schema, M>>::size > 0) jobs<M>(ctx, page);
+            record<M>(ctx, rows, by, page.size);
             if (ctx.loaded_keys)
-                for (auto const& r : rows) {
-                    auto const key = key_of<M>(r);
+                for (std::size_t i = 0; i < page.size; ++i) {
+                    auto const key = key_of<M>(rows[i]);
                     if constexpr (std::is_same_v<decltype(key), std::string const>)
                         sql::append_list_element(ctx.loaded_keys->keys, ctx.dialect, std::string_view(key));
                     else
@@ -161,28 +168,28 @@ struct model_rows {
     /// else the stream's next page. Only a model with an association to itself can be a tree: the tree
     /// code is made for those alone.
     template <class M>
-    static bool next_rows(row_stream<M>& stream, std::vector<typename M::type>& rows, std::vector<int>& vias, bool tree,
-                          bool children_first) {
+    static page_rows<typename M::type> next_rows(row_stream<M>& stream, tree_rows_t<M>& tree_rows, std::vector<int>& vias,
+                                                 bool tree, bool children_first) {
         if constexpr (tree_edges_t<M>::size > 0)
-            if (tree) return read_tree<M>(stream, rows, vias, children_first);
-        return stream.next(rows, vias);
+            if (tree) return read_tree<M>(stream, tree_rows, vias, children_first);
+        return stream.next_page(vias);
     }
 
     /// A recursive set of one model (a tree: comments and their replies) as one page, in tree order:
     /// every row after the rows of the set it hangs from (through the model's own destroy
     /// associations), level by level, key order within a level; `children_first` reverses it
     /// (after_destroy). Rows in a cycle of the data come last, in key order. The whole set is held at
-    /// once. Returns false once the stream is read.
+    /// once, in `rows`. Returns no rows once the stream is read.
     template <class M>
-    static bool read_tree(row_stream<M>& stream, std::vector<typename M::type>& rows, std::vector<int>& vias,
-                          bool children_first) {
-        std::vector<typename M::type> all, page;
+    static page_rows<typename M::type> read_tree(row_stream<M>& stream, std::vector<typename M::type>& rows,
+                                                 std::vector<int>& vias, bool children_first) {
+        std::vector<typename M::type> all;
         std::vector<int> all_vias, page_vias;
-        while (stream.next(page, page_vias)) {
-            std::move(page.begin(), page.end(), std::back_inserter(all));
+        for (page_rows<typename M::type> page; (page = stream.next_page(page_vias)).size > 0;) {
+            std::move(page.data, page.data + page.size, std::back_inserter(all));
             all_vias.insert(all_vias.end(), page_vias.begin(), page_vias.end());
         }
-        if (all.empty()) return false;
+        if (all.empty()) return {};
         auto order = tree_order<M>(all);
         if (children_first) std::reverse(order.begin(), order.end());
         rows.clear();
@@ -191,7 +198,7 @@ struct model_rows {
             rows.push_back(std::move(all[i]));
             vias.push_back(all_vias[i]);
         }
-        return true;
+        return {rows.data(), rows.size()};
     }
     template <class M>
     static std::vector<std::size_t> tree_order(std::vector<typename M::type> const& rows) {
@@ -241,8 +248,8 @@ struct model_rows {
     /// The first `n` rows of a page began their destroy (their before_destroy passed, or they have
     /// none): they hear after_rollback if the destroy rolls back, after_commit once they are deleted.
     template <class M>
-    static void record(run_context& ctx, std::vector<typename M::type> const& rows,
-                       std::vector<association_info const*> const& by, std::size_t n) {
+    static void record(run_context& ctx, typename M::type const* rows, std::vector<association_info const*> const& by,
+                       std::size_t n) {
         if constexpr (has_commit_callbacks<M>::value)
             static_cast<commit_log<Schema>*>(ctx.log)->template record<M>(rows, by, n);
     }
@@ -253,11 +260,11 @@ struct model_rows {
         row_stream<M> stream(ctx.sql, ctx.dialect, text, values, ctx.page_size);
         stream.open();
         remove();
-        std::vector<T> rows;
+        tree_rows_t<M> tree;
         std::vector<int> vias;
-        while (next_rows<M>(stream, rows, vias, ctx.tree, true))
-            for (std::size_t i = 0; i < rows.size(); ++i)
-                run_after_destroy(rows[i], destroy_context{ctx.sql, vias[i] >= 0 ? &ctx.g.infos[static_cast<std::size_t>(vias[i])] : nullptr});
+        for (page_rows<T> rows; (rows = next_rows<M>(stream, tree, vias, ctx.tree, true)).size > 0;)
+            for (std::size_t i = 0; i < rows.size; ++i)
+                run_after_destroy(rows.data[i], destroy_context{ctx.sql, vias[i] >= 0 ? &ctx.g.infos[static_cast<std::size_t>(vias[i])] : nullptr});
     }
 
     template <class M>
@@ -268,10 +275,11 @@ struct model_rows {
     /// destroy_async: each destroyed row's jobs, to the sink (held until the commit, or written to the
     /// queue in this transaction).
     template <class M>
-    static void jobs(run_context& ctx, std::vector<typename M::type> const& rows) {
+    static void jobs(run_context& ctx, page_rows<typename M::type> rows) {
         for_each_type<filter_t<is_deferred, edges_t<Schema, M>>>([&]<class E>() {
             auto* sink = static_cast<Sink*>(ctx.sink);
-            for (auto const& r : rows) {
+            for (std::size_t i = 0; i < rows.size; ++i) {
+                auto const& r = rows.data[i];
                 auto const& value = r.*job_value_member<E>;
                 if constexpr (is_optional_v<std::remove_cvref_t<decltype(value)>>) {
                     if (value) sink->template add<E>(ctx.sql, key_of<M>(r), *value);
