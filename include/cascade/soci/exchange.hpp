@@ -9,9 +9,10 @@
 
 #include <soci/soci.h>
 
-#include <tuple>
-
+#include <array>
 #include <atomic>
+#include <iterator>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -129,81 +130,154 @@ T from_db(read_type_t<T> const& v) {
     else return static_cast<U>(v);
 }
 
-template <class Member>
-struct column_buffer {
-    std::vector<read_type_t<Member>> values;
+/// One page of one column, untyped: the values in the vector of the type they are read as (a
+/// value_tag: integer, real or text), and their null indicators.
+struct column_page {
+    value_tag tag{};
+    std::vector<long long> integers;
+    std::vector<double> reals;
+    std::vector<std::string> texts;
     std::vector<soci::indicator> nulls;
+
+    template <class R>
+    R const& at(std::size_t i) const {
+        if constexpr (std::is_same_v<R, long long>) return integers[i];
+        else if constexpr (std::is_same_v<R, double>) return reals[i];
+        else return texts[i];
+    }
 };
 
-/// The member pointers of an adapted struct's columns, in order, as a plain std::tuple from a pack
-/// expansion (their names: columns_of_v): Hana's algorithms cost the compiler far more per model.
+/// The buffers one page of rows is fetched into, by column, and, last, the association that reached
+/// each row (an edge index, -1 for the rows destroy was called on): sized and bound by their tags, so
+/// this is compiled once for every model; only moving a page into structs is per model
+/// (page_buffers::read).
+class page_columns {
+public:
+    page_columns(std::span<value_tag const> tags, long long limit) : columns_(tags.size()), single_(limit <= 1) {
+        auto const capacity = static_cast<std::size_t>(single_ ? 1 : limit);
+        for (std::size_t c = 0; c < tags.size(); ++c) {
+            auto& b = columns_[c];
+            b.tag = tags[c];
+            switch (b.tag) {
+                case value_tag::integer: b.integers.resize(capacity); break;
+                case value_tag::real: b.reals.resize(capacity); break;
+                default: b.texts.resize(capacity); break;
+            }
+            b.nulls.resize(capacity);
+        }
+        via_.resize(capacity);
+        via_nulls_.resize(capacity);
+    }
+    page_columns(page_columns const&) = delete;  // a statement is bound to the buffers
+    page_columns& operator=(page_columns const&) = delete;
+
+    /// SOCI 4.0's SQLite backend returns no row into one-element vectors: pages of one row are
+    /// fetched into plain values instead.
+    void bind(soci::statement& st) {
+        for (auto& b : columns_) {
+            switch (b.tag) {
+                case value_tag::integer: into(st, b.integers, b.nulls); break;
+                case value_tag::real: into(st, b.reals, b.nulls); break;
+                default: into(st, b.texts, b.nulls); break;
+            }
+        }
+        into(st, via_, via_nulls_);
+    }
+    /// How many rows the last fetch returned (`fetched`: whether it returned anything), and each
+    /// row's association into `vias`.
+    std::size_t read_vias(bool fetched, std::vector<int>& vias) const {
+        std::size_t const n = !fetched ? 0 : single_ ? 1 : via_.size();
+        vias.assign(via_.begin(), via_.begin() + static_cast<std::ptrdiff_t>(n));
+        return n;
+    }
+    column_page const* columns() const { return columns_.data(); }
+
+private:
+    template <class V>
+    void into(soci::statement& st, std::vector<V>& values, std::vector<soci::indicator>& nulls) {
+        if (single_) st.exchange(soci::into(values[0], nulls[0]));
+        else st.exchange(soci::into(values, nulls));
+    }
+    std::vector<column_page> columns_;
+    std::vector<int> via_;
+    std::vector<soci::indicator> via_nulls_;
+    bool single_;
+};
+
+/// Member `pointer` of the first `n` rows, from its column's page.
+template <class T, class Pointer>
+void read_column(T* rows, std::size_t n, Pointer pointer, column_page const& b, std::string_view table,
+                 std::string_view column) {
+    using Member = std::remove_cvref_t<decltype(std::declval<T&>().*pointer)>;
+    for (std::size_t i = 0; i < n; ++i) {
+        auto& slot = rows[i].*pointer;
+        if (b.nulls[i] == soci::i_null) {
+            if constexpr (is_optional_v<Member>) slot = std::nullopt;
+            else throw unexpected_null(table, column);
+        } else {
+            slot = from_db<Member>(b.template at<read_type_t<Member>>(i));
+        }
+    }
+}
+
+/// An adapted struct's columns as the page reads them: each one's read tag, and the one function that
+/// moves a page into structs, a column at a time (one pack expansion: no tuple of typed buffers, no
+/// function per column).
 template <class Columns>
 struct row_layout;
 template <class... Cs>
 struct row_layout<columns<Cs...>> {
-    static constexpr std::size_t columns = sizeof...(Cs);
-    static constexpr std::tuple<std::remove_const_t<decltype(Cs::pointer)>...> pointers{Cs::pointer...};
-    using buffers = std::tuple<column_buffer<typename member_traits<Cs::pointer>::type>...>;
+    static constexpr std::array<value_tag, sizeof...(Cs)> tags{
+        tag_of_v<read_type_t<typename member_traits<Cs::pointer>::type>>...};
+    template <class T>
+    static void read(T* rows, std::size_t n, column_page const* page, std::string_view table) {
+        [[maybe_unused]] int const in_order[]{0, (read_column(rows, n, Cs::pointer, *page++, table, Cs::name), 0)...};
+    }
 };
 template <class T>
 using row_layout_t = row_layout<columns_of_t<T>>;
 
-/// Column buffers for one page of T's rows and, last, the association that reached each row (an edge
-/// index, -1 for the rows destroy was called on), filled by one bulk fetch.
+/// Rows of a page as structs: `size` of them from `data`, valid until the next page is read. A plain
+/// pointer and count, not std::span or std::vector: at -O0 each of those is a few dozen functions more per
+/// model.
+template <class T>
+struct page_rows {
+    T* data = nullptr;
+    std::size_t size = 0;
+};
+
+/// One page of M's rows, fetched into page_columns and read into structs, which are made for the
+/// largest page read so far and reused page after page.
 template <class M>
-struct page_buffers {
+class page_buffers {
+public:
     using T = typename M::type;
     using layout = row_layout_t<T>;
-    typename layout::buffers columns;
-    std::vector<int> via;
-    std::vector<soci::indicator> via_nulls;
-    /// SOCI 4.0's SQLite backend returns no row into one-element vectors: pages of one row are
-    /// fetched into plain values instead.
-    bool single;
 
-    explicit page_buffers(long long limit) : single(limit <= 1) {
-        auto const capacity = static_cast<std::size_t>(single ? 1 : limit);
-        std::apply([&](auto&... b) { ((b.values.resize(capacity), b.nulls.resize(capacity)), ...); }, columns);
-        via.resize(capacity);
-        via_nulls.resize(capacity);
-    }
-    void bind(soci::statement& st) {
-        std::apply(
-            [&](auto&... b) {
-                if (single) (st.exchange(soci::into(b.values[0], b.nulls[0])), ...);
-                else (st.exchange(soci::into(b.values, b.nulls)), ...);
-            },
-            columns);
-        if (single) st.exchange(soci::into(via[0], via_nulls[0]));
-        else st.exchange(soci::into(via, via_nulls));
-    }
-    /// Moves what the last fetch returned (`fetched`: whether it returned anything) into `rows`, and
+    explicit page_buffers(long long limit) : page_(layout::tags, limit) {}
+    page_buffers(page_buffers const&) = delete;
+    page_buffers& operator=(page_buffers const&) = delete;
+    ~page_buffers() { delete[] rows_; }
+
+    static void bind(void* self, soci::statement& st) { static_cast<page_buffers*>(self)->page_.bind(st); }
+    /// Moves what the last fetch returned (`fetched`: whether it returned anything) into structs, and
     /// each row's association into `vias`.
-    void read(bool fetched, std::vector<T>& rows, std::vector<int>& vias) {
-        std::size_t const n = !fetched ? 0 : single ? 1 : via.size();
-        rows.resize(n);
-        vias.assign(via.begin(), via.begin() + static_cast<std::ptrdiff_t>(n));
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (read_column<I>(rows, n), ...);
-        }(std::make_index_sequence<layout::columns>{});
+    page_rows<T> read(bool fetched, std::vector<int>& vias) {
+        std::size_t const n = page_.read_vias(fetched, vias);
+        if (n > made_) {
+            T* const more = new T[n]();  // value-initialized, as std::vector would
+            delete[] rows_;
+            rows_ = more;
+            made_ = n;
+        }
+        layout::template read<T>(rows_, n, page_.columns(), M::table);
+        return {rows_, n};
     }
 
 private:
-    template <std::size_t I>
-    void read_column(std::vector<T>& rows, std::size_t n) const {
-        constexpr auto pointer = std::get<I>(layout::pointers);
-        using member_t = typename member_traits<pointer>::type;
-        auto const& b = std::get<I>(columns);
-        for (std::size_t i = 0; i < n; ++i) {
-            auto& slot = rows[i].*pointer;
-            if (b.nulls[i] == soci::i_null) {
-                if constexpr (is_optional_v<member_t>) slot = std::nullopt;
-                else throw unexpected_null(M::table, columns_of_v<T>[I]);
-            } else {
-                slot = from_db<member_t>(b.values[i]);
-            }
-        }
-    }
+    page_columns page_;
+    T* rows_ = nullptr;
+    std::size_t made_ = 0;
 };
 
 /// A unique name for a server-side cursor of this process.
@@ -302,18 +376,23 @@ public:
         : buffers_(page < 1 ? 1 : page), cursor_(sql, d, text, values, page) {}
 
     void open() {
-        cursor_.open([](void* b, soci::statement& st) { static_cast<page_buffers<M>*>(b)->bind(st); }, &buffers_);
+        cursor_.open(&page_buffers<M>::bind, &buffers_);
     }
-    /// The next page (empty at the end).
-    bool next(std::vector<T>& rows, std::vector<int>& vias) {
+    /// The next page, valid until the next call (no rows at the end).
+    page_rows<T> next_page(std::vector<int>& vias) {
         if (cursor_.done()) {
-            rows.clear();
             vias.clear();
-            return false;
+            return {};
         }
-        buffers_.read(cursor_.fetch(), rows, vias);
-        cursor_.after_page(rows.size());
-        return !rows.empty();
+        page_rows<T> const rows = buffers_.read(cursor_.fetch(), vias);
+        cursor_.after_page(rows.size);
+        return rows;
+    }
+    /// The next page, moved into `rows` (empty at the end).
+    bool next(std::vector<T>& rows, std::vector<int>& vias) {
+        page_rows<T> const page = next_page(vias);
+        rows.assign(std::make_move_iterator(page.data), std::make_move_iterator(page.data + page.size));
+        return page.size > 0;
     }
     void close() { cursor_.close(); }
 

@@ -34,7 +34,7 @@ struct commit_log_of<list<Ms...>> {
     std::tuple<rows_of<Ms>...> logs;
 
     template <class M>
-    void record(std::vector<typename M::type> const& page, std::vector<association_info const*> const& by, std::size_t n) {
+    void record(typename M::type const* page, std::vector<association_info const*> const& by, std::size_t n) {
         if constexpr (contains_v<M, list<Ms...>>) {
             auto& log = std::get<rows_of<M>>(logs).rows;
             for (std::size_t i = 0; i < n; ++i) log.emplace_back(page[i], by[i]);
@@ -100,20 +100,40 @@ struct no_async_sink {
     void add(soci::session&, Key const&, Value const&) {}
 };
 
+template <class E>
+struct is_deferred : std::bool_constant<E::policy::action == policy_action::defer> {};
+/// The associations a tree of M's rows hangs by: M's own destroy associations on the has side
+/// (comments and their replies). Filtered once, so that code per association is made only for these.
+template <class M>
+struct tree_edge_of {
+    template <class E>
+    struct test : std::bool_constant<std::is_same_v<typename E::acted, M> && !E::belongs && !E::through &&
+                                     E::policy::action == policy_action::destroy> {};
+};
+
 template <class Schema, class Sink>
 struct model_rows {
+    template <class M>
+    using tree_edges_t = filter_t<tree_edge_of<M>::template test, edges_t<Schema, M>>;
+    /// Where a tree's rows are held in tree order (see read_tree); nothing for other models.
+    struct no_tree_rows {};
+    template <class M>
+    using tree_rows_t = std::conditional_t<(tree_edges_t<M>::size > 0), std::vector<typename M::type>, no_tree_rows>;
+
     template <class M>
     static void load(run_context& ctx, std::string_view text, bound_values const& values) {
         using T = typename M::type;
         row_stream<M> stream(ctx.sql, ctx.dialect, text, values, ctx.page_size);
         stream.open();
-        std::vector<T> rows;
+        tree_rows_t<M> tree;
         std::vector<int> vias;
         std::vector<association_info const*> by;
-        bool const tree = ctx.tree;
-        while (tree ? read_tree<M>(stream, rows, vias, false) : stream.next(rows, vias)) {
-            by.resize(rows.size());
-            for (std::size_t i = 0; i < rows.size(); ++i) {
+        for (;;) {
+            page_rows<T> const page = next_rows<M>(stream, tree, vias, ctx.tree, false);
+            if (page.size == 0) break;
+            T* const rows = page.data;
+            by.resize(page.size);
+            for (std::size_t i = 0; i < page.size; ++i) {
                 by[i] = vias[i] >= 0 ? &ctx.g.infos[static_cast<std::size_t>(vias[i])] : nullptr;
                 if constexpr (has_before_destroy<T>) {
                     bool go_on = false;
@@ -130,11 +150,11 @@ struct model_rows {
                     }
                 }
             }
-            jobs<M>(ctx, rows);
-            record<M>(ctx, rows, by, rows.size());
+            if constexpr (filter_t<is_deferred, edges_t<Schema, M>>::size > 0) jobs<M>(ctx, page);
+            record<M>(ctx, rows, by, page.size);
             if (ctx.loaded_keys)
-                for (auto const& r : rows) {
-                    auto const key = key_of<M>(r);
+                for (std::size_t i = 0; i < page.size; ++i) {
+                    auto const key = key_of<M>(rows[i]);
                     if constexpr (std::is_same_v<decltype(key), std::string const>)
                         sql::append_list_element(ctx.loaded_keys->keys, ctx.dialect, std::string_view(key));
                     else
@@ -144,21 +164,32 @@ struct model_rows {
         }
     }
 
+    /// The next page of rows: the whole set in tree order when it is a tree (`tree`, see read_tree),
+    /// else the stream's next page. Only a model with an association to itself can be a tree: the tree
+    /// code is made for those alone.
+    template <class M>
+    static page_rows<typename M::type> next_rows(row_stream<M>& stream, tree_rows_t<M>& tree_rows, std::vector<int>& vias,
+                                                 bool tree, bool children_first) {
+        if constexpr (tree_edges_t<M>::size > 0)
+            if (tree) return read_tree<M>(stream, tree_rows, vias, children_first);
+        return stream.next_page(vias);
+    }
+
     /// A recursive set of one model (a tree: comments and their replies) as one page, in tree order:
     /// every row after the rows of the set it hangs from (through the model's own destroy
     /// associations), level by level, key order within a level; `children_first` reverses it
     /// (after_destroy). Rows in a cycle of the data come last, in key order. The whole set is held at
-    /// once. Returns false once the stream is read.
+    /// once, in `rows`. Returns no rows once the stream is read.
     template <class M>
-    static bool read_tree(row_stream<M>& stream, std::vector<typename M::type>& rows, std::vector<int>& vias,
-                          bool children_first) {
-        std::vector<typename M::type> all, page;
+    static page_rows<typename M::type> read_tree(row_stream<M>& stream, std::vector<typename M::type>& rows,
+                                                 std::vector<int>& vias, bool children_first) {
+        std::vector<typename M::type> all;
         std::vector<int> all_vias, page_vias;
-        while (stream.next(page, page_vias)) {
-            std::move(page.begin(), page.end(), std::back_inserter(all));
+        for (page_rows<typename M::type> page; (page = stream.next_page(page_vias)).size > 0;) {
+            std::move(page.data, page.data + page.size, std::back_inserter(all));
             all_vias.insert(all_vias.end(), page_vias.begin(), page_vias.end());
         }
-        if (all.empty()) return false;
+        if (all.empty()) return {};
         auto order = tree_order<M>(all);
         if (children_first) std::reverse(order.begin(), order.end());
         rows.clear();
@@ -167,38 +198,35 @@ struct model_rows {
             rows.push_back(std::move(all[i]));
             vias.push_back(all_vias[i]);
         }
-        return true;
+        return {rows.data(), rows.size()};
     }
     template <class M>
     static std::vector<std::size_t> tree_order(std::vector<typename M::type> const& rows) {
         std::size_t const n = rows.size();
         std::vector<std::vector<std::size_t>> children(n);
         std::vector<std::size_t> parents(n, 0);
-        for_each_type<edges_t<Schema, M>>([&]<class E>() {
-            if constexpr (std::is_same_v<typename E::acted, M> && !E::belongs && !E::through &&
-                          E::policy::action == policy_action::destroy) {
-                std::unordered_map<std::string, std::vector<std::size_t>> by_ref;
-                // a value as text, or none for NULL
-                auto const text = [](auto const& v) -> std::optional<std::string> {
-                    if constexpr (is_optional_v<std::remove_cvref_t<decltype(v)>>) {
-                        if (!v) return std::nullopt;
-                        return key_string(*v);
-                    } else {
-                        return key_string(v);
-                    }
-                };
-                for (std::size_t i = 0; i < n; ++i)
-                    if (auto ref = text(rows[i].*E::ref_member)) by_ref[*ref].push_back(i);
-                for (std::size_t i = 0; i < n; ++i) {
-                    auto const fk = text(rows[i].*E::fk_member);
-                    if (!fk) continue;
-                    auto const it = by_ref.find(*fk);
-                    if (it == by_ref.end()) continue;
-                    for (std::size_t parent : it->second) {
-                        if (parent == i) continue;
-                        children[parent].push_back(i);
-                        ++parents[i];
-                    }
+        for_each_type<tree_edges_t<M>>([&]<class E>() {
+            std::unordered_map<std::string, std::vector<std::size_t>> by_ref;
+            // a value as text, or none for NULL
+            auto const text = [](auto const& v) -> std::optional<std::string> {
+                if constexpr (is_optional_v<std::remove_cvref_t<decltype(v)>>) {
+                    if (!v) return std::nullopt;
+                    return key_string(*v);
+                } else {
+                    return key_string(v);
+                }
+            };
+            for (std::size_t i = 0; i < n; ++i)
+                if (auto ref = text(rows[i].*E::ref_member)) by_ref[*ref].push_back(i);
+            for (std::size_t i = 0; i < n; ++i) {
+                auto const fk = text(rows[i].*E::fk_member);
+                if (!fk) continue;
+                auto const it = by_ref.find(*fk);
+                if (it == by_ref.end()) continue;
+                for (std::size_t parent : it->second) {
+                    if (parent == i) continue;
+                    children[parent].push_back(i);
+                    ++parents[i];
                 }
             }
         });
@@ -220,8 +248,8 @@ struct model_rows {
     /// The first `n` rows of a page began their destroy (their before_destroy passed, or they have
     /// none): they hear after_rollback if the destroy rolls back, after_commit once they are deleted.
     template <class M>
-    static void record(run_context& ctx, std::vector<typename M::type> const& rows,
-                       std::vector<association_info const*> const& by, std::size_t n) {
+    static void record(run_context& ctx, typename M::type const* rows, std::vector<association_info const*> const& by,
+                       std::size_t n) {
         if constexpr (has_commit_callbacks<M>::value)
             static_cast<commit_log<Schema>*>(ctx.log)->template record<M>(rows, by, n);
     }
@@ -232,12 +260,11 @@ struct model_rows {
         row_stream<M> stream(ctx.sql, ctx.dialect, text, values, ctx.page_size);
         stream.open();
         remove();
-        std::vector<T> rows;
+        tree_rows_t<M> tree;
         std::vector<int> vias;
-        bool const tree = ctx.tree;
-        while (tree ? read_tree<M>(stream, rows, vias, true) : stream.next(rows, vias))
-            for (std::size_t i = 0; i < rows.size(); ++i)
-                run_after_destroy(rows[i], destroy_context{ctx.sql, vias[i] >= 0 ? &ctx.g.infos[static_cast<std::size_t>(vias[i])] : nullptr});
+        for (page_rows<T> rows; (rows = next_rows<M>(stream, tree, vias, ctx.tree, true)).size > 0;)
+            for (std::size_t i = 0; i < rows.size; ++i)
+                run_after_destroy(rows.data[i], destroy_context{ctx.sql, vias[i] >= 0 ? &ctx.g.infos[static_cast<std::size_t>(vias[i])] : nullptr});
     }
 
     template <class M>
@@ -248,26 +275,22 @@ struct model_rows {
     /// destroy_async: each destroyed row's jobs, to the sink (held until the commit, or written to the
     /// queue in this transaction).
     template <class M>
-    static void jobs(run_context& ctx, std::vector<typename M::type> const& rows) {
-        for_each_type<edges_t<Schema, M>>([&]<class E>() {
-            if constexpr (E::policy::action == policy_action::defer) {
-                auto* sink = static_cast<Sink*>(ctx.sink);
-                for (auto const& r : rows) {
-                    auto const& value = r.*job_value_member<E>;
-                    if constexpr (is_optional_v<std::remove_cvref_t<decltype(value)>>) {
-                        if (value) sink->template add<E>(ctx.sql, key_of<M>(r), *value);
-                    } else {
-                        sink->template add<E>(ctx.sql, key_of<M>(r), value);
-                    }
+    static void jobs(run_context& ctx, page_rows<typename M::type> rows) {
+        for_each_type<filter_t<is_deferred, edges_t<Schema, M>>>([&]<class E>() {
+            auto* sink = static_cast<Sink*>(ctx.sink);
+            for (std::size_t i = 0; i < rows.size; ++i) {
+                auto const& r = rows.data[i];
+                auto const& value = r.*job_value_member<E>;
+                if constexpr (is_optional_v<std::remove_cvref_t<decltype(value)>>) {
+                    if (value) sink->template add<E>(ctx.sql, key_of<M>(r), *value);
+                } else {
+                    sink->template add<E>(ctx.sql, key_of<M>(r), value);
                 }
             }
         });
     }
 
 };
-
-template <class E>
-struct is_deferred : std::bool_constant<E::policy::action == policy_action::defer> {};
 
 template <class Schema, class Sink, class M>
 constexpr row_ops row_ops_of() {
