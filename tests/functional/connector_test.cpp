@@ -188,51 +188,46 @@ BOOST_AUTO_TEST_CASE(a_list_matches_text_as_its_case_insensitive_column_does) {
     BOOST_TEST(db.count("accts") == 0);
 }
 
-// In the caller's transaction, whose snapshot is older than a row another session committed: the rows a
-// delete relies on are read as the delete sees them (InnoDB's plain SELECT reads the transaction's
-// snapshot, its DELETE the latest rows): every deleted row heard by after_destroy.
-BOOST_AUTO_TEST_CASE(after_destroy_hears_a_row_committed_after_the_callers_snapshot) {
-    if (!test::is_server()) return;
-    using namespace reviewed;
-    test::database db;
+/// A writer with notes 1 and 2; in the caller's cascade::transaction the application reads first (its
+/// snapshot, on InnoDB), another session then commits note 3, and the writer is destroyed.
+template <class Schema>
+c::destroy_result destroy_after_a_row_committed_past_the_callers_snapshot(test::database& db) {
     db.exec("CREATE TABLE writers (id BIGINT PRIMARY KEY)");
     db.exec("CREATE TABLE notes (id BIGINT PRIMARY KEY, writer_id BIGINT NOT NULL)");
     db.exec("INSERT INTO writers VALUES (1)");
     db.exec("INSERT INTO notes VALUES (1, 1), (2, 1)");
-    Note::after.clear();
     auto other = db.connect();
     c::transaction tx(*db);
     long long seen = -1;
     *db << "SELECT COUNT(*) FROM notes", soci::into(seen);  // the application reads something first
     *other << "INSERT INTO notes VALUES (3, 1)";              // another session adds a note, committed
-    auto const r = c::destroy<note_schema, Writer>(tx, 1);
+    auto const r = c::destroy<Schema, reviewed::Writer>(tx, 1);
     tx.commit();
+    return r;
+}
+
+// The rows a delete relies on are read as the delete sees them (InnoDB's plain SELECT reads the
+// transaction's snapshot, its DELETE the latest rows): every deleted row heard by after_destroy.
+BOOST_AUTO_TEST_CASE(after_destroy_hears_a_row_committed_after_the_callers_snapshot) {
+    if (!test::is_server()) return;
+    test::database db;
+    reviewed::Note::after.clear();
+    auto const r = destroy_after_a_row_committed_past_the_callers_snapshot<reviewed::note_schema>(db);
     BOOST_TEST(r.rows("notes") == 3u);
-    BOOST_TEST(Note::after.size() == 3u);
+    BOOST_TEST(reviewed::Note::after.size() == 3u);
     BOOST_TEST(db.count("notes") == 0);
 }
 
 // The same with before_destroy: the loaded set is the set deleted, so no row stays without its writer.
 BOOST_AUTO_TEST_CASE(a_loaded_set_holds_a_row_committed_after_the_callers_snapshot) {
     if (!test::is_server()) return;
-    using namespace reviewed;
     test::database db;
-    db.exec("CREATE TABLE writers (id BIGINT PRIMARY KEY)");
-    db.exec("CREATE TABLE notes (id BIGINT PRIMARY KEY, writer_id BIGINT NOT NULL)");
-    db.exec("INSERT INTO writers VALUES (1)");
-    db.exec("INSERT INTO notes VALUES (1, 1), (2, 1)");
-    LNote::before.clear();
-    LNote::after.clear();
-    auto other = db.connect();
-    c::transaction tx(*db);
-    long long seen = -1;
-    *db << "SELECT COUNT(*) FROM notes", soci::into(seen);
-    *other << "INSERT INTO notes VALUES (3, 1)";
-    auto const r = c::destroy<lnote_schema, Writer>(tx, 1);
-    tx.commit();
+    reviewed::LNote::before.clear();
+    reviewed::LNote::after.clear();
+    auto const r = destroy_after_a_row_committed_past_the_callers_snapshot<reviewed::lnote_schema>(db);
     BOOST_TEST(r.rows("notes") == 3u);
-    BOOST_TEST(LNote::before.size() == 3u);
-    BOOST_TEST(LNote::after.size() == 3u);
+    BOOST_TEST(reviewed::LNote::before.size() == 3u);
+    BOOST_TEST(reviewed::LNote::after.size() == 3u);
     BOOST_TEST(db.count("notes") == 0);
 }
 

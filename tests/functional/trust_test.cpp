@@ -363,54 +363,77 @@ BOOST_AUTO_TEST_CASE(two_owners_sharing_rows_and_one_owner_twice_never_deadlock)
     BOOST_TEST(db.count("notes") == 0);
 }
 
-BOOST_AUTO_TEST_CASE(a_deadlock_runs_the_whole_destroy_again) {
-    if (!test::is_server()) return;  // SQLite has one writer at a time: no deadlock
+/// Two sessions in a deadlock over authors and counters. Session B holds the counter (and, on MariaDB,
+/// has changed more rows, so that InnoDB makes A its victim, as PostgreSQL does with A's shorter
+/// deadlock_timeout); A destroys an author whose book's callback updates the counter (after a pause, when
+/// `armed`); B then asks for the author's lock, which A holds.
+struct deadlock_scene {
     test::database db;
-    db.exec("CREATE TABLE scratch (id BIGINT PRIMARY KEY)");
-    db.exec("CREATE TABLE authors (id BIGINT PRIMARY KEY)");
-    db.exec("CREATE TABLE books (id BIGINT PRIMARY KEY, author_id BIGINT NOT NULL)");
-    db.exec("CREATE TABLE chapters (id BIGINT PRIMARY KEY, book_id BIGINT NOT NULL)");
-    db.exec("CREATE TABLE counters (id BIGINT PRIMARY KEY, n BIGINT NOT NULL)");
-    db.exec("INSERT INTO authors VALUES (1)");
-    db.exec("INSERT INTO books VALUES (10, 1)");
-    db.exec("INSERT INTO counters VALUES (1, 0)");
-    // Session A destroys author 1 (locking it first); its book's callback then updates a counter that
-    // session B holds, while B waits for author 1: a deadlock, and A (the first to look) its victim.
+    std::unique_ptr<soci::session> b;
     std::atomic<int> calls{0};
-    overlap::Book::on_destroy = [&](c::destroy_context const& ctx) {
-        ++calls;
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));
-        ctx.session << "UPDATE counters SET n = n + 1 WHERE id = 1";
-    };
-    auto b = db.connect();
-    if (test::is_postgresql()) {
-        *b << "SET deadlock_timeout = '10s'";
-        *b << "BEGIN";
-    } else {
-        // InnoDB rolls back the transaction that changed fewer rows: B changes more than A will.
-        *b << "START TRANSACTION";
-        *b << "INSERT INTO scratch SELECT seq FROM seq_1_to_1000";
+    std::atomic<bool> armed{true};
+
+    explicit deadlock_scene(std::string const& authors = "(1)", std::string const& books = "(10, 1)") {
+        db.exec("CREATE TABLE scratch (id BIGINT PRIMARY KEY)");
+        db.exec("CREATE TABLE audit (id BIGINT PRIMARY KEY)");
+        db.exec("CREATE TABLE authors (id BIGINT PRIMARY KEY)");
+        db.exec("CREATE TABLE books (id BIGINT PRIMARY KEY, author_id BIGINT NOT NULL)");
+        db.exec("CREATE TABLE chapters (id BIGINT PRIMARY KEY, book_id BIGINT NOT NULL)");
+        db.exec("CREATE TABLE counters (id BIGINT PRIMARY KEY, n BIGINT NOT NULL)");
+        db.exec("INSERT INTO authors VALUES " + authors);
+        db.exec("INSERT INTO books VALUES " + books);
+        db.exec("INSERT INTO counters VALUES (1, 0)");
+        overlap::Book::on_destroy = [this](c::destroy_context const& ctx) {
+            if (!armed) return;
+            ++calls;
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            ctx.session << "UPDATE counters SET n = n + 1 WHERE id = 1";
+        };
+        b = db.connect();
+        if (test::is_postgresql()) {
+            *b << "SET deadlock_timeout = '10s'";
+            *b << "BEGIN";
+        } else {
+            *b << "START TRANSACTION";
+            *b << "INSERT INTO scratch SELECT seq FROM seq_1_to_1000";
+        }
+        *b << "UPDATE counters SET n = n + 100 WHERE id = 1";
     }
-    *b << "UPDATE counters SET n = n + 100 WHERE id = 1";
-    c::destroy_result r;
-    std::string failure;
-    std::thread a([&] {
+    ~deadlock_scene() { overlap::Book::on_destroy = nullptr; }
+    /// A's session (PostgreSQL: detects the deadlock first).
+    std::unique_ptr<soci::session> session_a() {
         auto s = db.connect();
         if (test::is_postgresql()) *s << "SET deadlock_timeout = '100ms'";
+        return s;
+    }
+    /// Runs `a` on its own thread; B asks for author 1 while A holds it, then commits.
+    template <class A>
+    void run(A a, int wait_ms = 150) {
+        std::thread t(std::move(a));
+        std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
+        long long locked = 0;
+        *b << "SELECT COUNT(*) FROM (SELECT id FROM authors WHERE id = 1 FOR UPDATE) x", soci::into(locked);  // waits for A
+        *b << "COMMIT";
+        t.join();
+    }
+};
+
+BOOST_AUTO_TEST_CASE(a_deadlock_runs_the_whole_destroy_again) {
+    if (!test::is_server()) return;  // SQLite has one writer at a time: no deadlock
+    deadlock_scene scene;
+    c::destroy_result r;
+    std::string failure;
+    scene.run([&] {
+        auto s = scene.session_a();
         try {
             r = c::destroy<overlap::schema, overlap::Author>(*s, 1);
         } catch (std::exception const& e) {
             failure = e.what();
         }
     });
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));
-    long long locked = 0;
-    *b << "SELECT COUNT(*) FROM (SELECT id FROM authors WHERE id = 1 FOR UPDATE) x", soci::into(locked);  // waits for A
-    *b << "COMMIT";
-    a.join();
-    overlap::Book::on_destroy = nullptr;
+    auto& db = scene.db;
     BOOST_TEST(failure.empty(), failure);
-    BOOST_TEST(calls >= 2);  // the first try died in the deadlock; the second went through
+    BOOST_TEST(scene.calls >= 2);  // the first try died in the deadlock; the second went through
     BOOST_TEST(r.status == c::destroy_status::destroyed);
     BOOST_TEST(db.count("authors") == 0);
     BOOST_TEST(db.count("books") == 0);
@@ -422,39 +445,14 @@ BOOST_AUTO_TEST_CASE(a_deadlock_runs_the_whole_destroy_again) {
 // earlier writes with it, so there is nothing to run again in: the caller hears the deadlock, and cascade
 // never goes on outside a transaction.
 BOOST_AUTO_TEST_CASE(a_deadlock_in_the_callers_transaction_is_run_again_only_while_that_transaction_lives) {
-    if (!test::is_server()) return;  // SQLite has one writer at a time: no deadlock
-    test::database db;
-    db.exec("CREATE TABLE scratch (id BIGINT PRIMARY KEY)");
-    db.exec("CREATE TABLE audit (id BIGINT PRIMARY KEY)");
-    db.exec("CREATE TABLE authors (id BIGINT PRIMARY KEY)");
-    db.exec("CREATE TABLE books (id BIGINT PRIMARY KEY, author_id BIGINT NOT NULL)");
-    db.exec("CREATE TABLE chapters (id BIGINT PRIMARY KEY, book_id BIGINT NOT NULL)");
-    db.exec("CREATE TABLE counters (id BIGINT PRIMARY KEY, n BIGINT NOT NULL)");
-    db.exec("INSERT INTO authors VALUES (1)");
-    db.exec("INSERT INTO books VALUES (10, 1)");
-    db.exec("INSERT INTO counters VALUES (1, 0)");
-    std::atomic<int> calls{0};
-    overlap::Book::on_destroy = [&](c::destroy_context const& ctx) {
-        ++calls;
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));
-        ctx.session << "UPDATE counters SET n = n + 1 WHERE id = 1";
-    };
-    auto b = db.connect();
-    if (test::is_postgresql()) {
-        *b << "SET deadlock_timeout = '10s'";
-        *b << "BEGIN";
-    } else {
-        *b << "START TRANSACTION";
-        *b << "INSERT INTO scratch SELECT seq FROM seq_1_to_1000";  // B changed more rows: A is InnoDB's victim
-    }
-    *b << "UPDATE counters SET n = n + 100 WHERE id = 1";
+    if (!test::is_server()) return;
+    deadlock_scene scene;
     c::destroy_result r;
     std::string failure;
     bool committed = false;
-    std::thread a([&] {
-        auto s = db.connect();
+    scene.run([&] {
+        auto s = scene.session_a();
         try {
-            if (test::is_postgresql()) *s << "SET deadlock_timeout = '100ms'";
             *s << "BEGIN";
             *s << "INSERT INTO audit VALUES (1)";  // the caller's own write, before the destroy
             r = c::destroy<overlap::schema, overlap::Author>(*s, 1);
@@ -465,16 +463,11 @@ BOOST_AUTO_TEST_CASE(a_deadlock_in_the_callers_transaction_is_run_again_only_whi
             try { *s << "ROLLBACK"; } catch (...) {}
         }
     });
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));
-    long long locked = 0;
-    *b << "SELECT COUNT(*) FROM (SELECT id FROM authors WHERE id = 1 FOR UPDATE) x", soci::into(locked);  // waits for A
-    *b << "COMMIT";
-    a.join();
-    overlap::Book::on_destroy = nullptr;
+    auto& db = scene.db;
     if (test::is_postgresql()) {
         BOOST_TEST(failure.empty(), failure);
         BOOST_TEST(committed);
-        BOOST_TEST(calls >= 2);  // run again inside the caller's transaction, from its savepoint
+        BOOST_TEST(scene.calls >= 2);  // run again inside the caller's transaction, from its savepoint
         BOOST_TEST(r.status == c::destroy_status::destroyed);
         BOOST_TEST(db.count("authors") == 0);
         BOOST_TEST(db.count("audit") == 1);
@@ -482,7 +475,7 @@ BOOST_AUTO_TEST_CASE(a_deadlock_in_the_callers_transaction_is_run_again_only_whi
     } else {
         BOOST_TEST(!committed);
         BOOST_TEST(failure.find("Deadlock") != std::string::npos, failure);
-        BOOST_TEST(calls == 1);  // not run again outside the transaction the server rolled back
+        BOOST_TEST(scene.calls == 1);  // not run again outside the transaction the server rolled back
         BOOST_TEST(db.count("authors") == 1);
         BOOST_TEST(db.count("books") == 1);
         BOOST_TEST(db.count("audit") == 0);  // the caller's write went with its transaction
@@ -496,61 +489,33 @@ BOOST_AUTO_TEST_CASE(a_deadlock_in_the_callers_transaction_is_run_again_only_whi
 // return as if the first destroy had stayed.
 BOOST_AUTO_TEST_CASE(a_cascade_transaction_the_database_rolled_back_does_not_commit_as_if_it_had_not) {
     if (!test::is_server()) return;
-    test::database db;
-    db.exec("CREATE TABLE scratch (id BIGINT PRIMARY KEY)");
-    db.exec("CREATE TABLE authors (id BIGINT PRIMARY KEY)");
-    db.exec("CREATE TABLE books (id BIGINT PRIMARY KEY, author_id BIGINT NOT NULL)");
-    db.exec("CREATE TABLE chapters (id BIGINT PRIMARY KEY, book_id BIGINT NOT NULL)");
-    db.exec("CREATE TABLE counters (id BIGINT PRIMARY KEY, n BIGINT NOT NULL)");
-    db.exec("INSERT INTO authors VALUES (1), (2)");
-    db.exec("INSERT INTO books VALUES (10, 1), (20, 2)");
-    db.exec("INSERT INTO counters VALUES (1, 0)");
-    static std::atomic<bool> armed{false};
-    armed = false;
-    overlap::Book::on_destroy = [&](c::destroy_context const& ctx) {
-        if (armed) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(300));
-            ctx.session << "UPDATE counters SET n = n + 1 WHERE id = 1";
-        }
-    };
-    auto b = db.connect();
-    if (test::is_postgresql()) {
-        *b << "SET deadlock_timeout = '10s'";
-        *b << "BEGIN";
-    } else {
-        *b << "START TRANSACTION";
-        *b << "INSERT INTO scratch SELECT seq FROM seq_1_to_1000";
-    }
-    *b << "UPDATE counters SET n = n + 100 WHERE id = 1";  // B holds the counter
+    deadlock_scene scene("(1), (2)", "(10, 1), (20, 2)");
+    scene.armed = false;
     c::destroy_result first;
     std::string failure, commit_failure;
     bool committed = false;
-    std::thread a([&] {
-        auto s = db.connect();
-        if (test::is_postgresql()) *s << "SET deadlock_timeout = '100ms'";
-        c::destroy_options once;
-        once.deadlock_retries = 0;
-        c::transaction tx(*s);
-        first = c::destroy<overlap::schema, overlap::Author>(tx, 2);  // succeeds
-        armed = true;
-        try {
-            c::destroy<overlap::schema, overlap::Author>(tx, 1, once);
-        } catch (std::exception const& e) {
-            failure = e.what();
-        }
-        try {
-            tx.commit();
-            committed = true;
-        } catch (std::exception const& e) {
-            commit_failure = e.what();
-        }
-    });
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    long long locked = 0;
-    *b << "SELECT COUNT(*) FROM (SELECT id FROM authors WHERE id = 1 FOR UPDATE) x", soci::into(locked);
-    *b << "COMMIT";
-    a.join();
-    overlap::Book::on_destroy = nullptr;
+    scene.run(
+        [&] {
+            auto s = scene.session_a();
+            c::destroy_options once;
+            once.deadlock_retries = 0;
+            c::transaction tx(*s);
+            first = c::destroy<overlap::schema, overlap::Author>(tx, 2);  // succeeds
+            scene.armed = true;
+            try {
+                c::destroy<overlap::schema, overlap::Author>(tx, 1, once);
+            } catch (std::exception const& e) {
+                failure = e.what();
+            }
+            try {
+                tx.commit();
+                committed = true;
+            } catch (std::exception const& e) {
+                commit_failure = e.what();
+            }
+        },
+        250);
+    auto& db = scene.db;
     BOOST_TEST(first.status == c::destroy_status::destroyed);
     BOOST_TEST(!failure.empty());  // no retries allowed: the deadlock reaches the caller
     if (test::is_postgresql()) {

@@ -131,14 +131,7 @@ public:
             cond.value({param::source::constant, s.constant});
         }
         if (!keys) return delete_rows(d, target, cond);
-        writer w;
-        w += "SELECT ";
-        w.column("t0", target.key);
-        w += " FROM ";
-        w.id(target.table);
-        w += " t0 WHERE ";
-        w.append(cond);
-        return complete(w, d);
+        return complete(rows_of(target, "t0.\"" + std::string(target.key) + "\"", cond), d);
     }
 
 private:
