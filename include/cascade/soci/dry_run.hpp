@@ -25,7 +25,7 @@ destroy_result run_dry(soci::session& sql, prepared_plan const& pp, bound_values
     root.check();
     destroy_result result;
     sql::dialect const d = dialect_of(sql);
-    run_context ctx{sql, d, *pp.p.g, result, 1000, true, nullptr};
+    run_context ctx{sql, d, *pp.p.g, result, 1000, run_mode::dry_run, nullptr};
     ctx.track = reaches_targets(pp.p);
     bool const own = !in_transaction(sql);
     if (own) execute_text(sql, std::string(d->begin_read_only));

@@ -43,13 +43,17 @@ struct row_ops {
     void (*arm)(run_context&) = nullptr;
 };
 
+/// A destroy writes; a dry run counts what it would write, and writes nothing.
+enum class run_mode : unsigned char { destroy, dry_run };
+
 struct run_context {
     soci::session& sql;
     sql::dialect dialect;
     graph const& g;
     destroy_result& result;
     long long page_size = 1000;
-    bool dry = false;                 ///< count instead of writing
+    run_mode mode = run_mode::destroy;
+    bool dry() const { return mode == run_mode::dry_run; }
     row_ops const* ops = nullptr;     ///< per model (a destroy); null in a dry run
     void* sink = nullptr;             ///< where destroy_async jobs go (typed in the row ops)
     void* log = nullptr;              ///< the commit log (typed in the row ops)
@@ -269,7 +273,7 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
     auto const& p = pp.p;
     auto const& g = ctx.g;
     if (o.find_root) {
-        auto const& st = ctx.dry ? S.find_root_unlocked : S.find_root;
+        auto const& st = ctx.dry() ? S.find_root_unlocked : S.find_root;
         long long n = 0;
         query_bound(ctx.sql, st.text, bind(st, g, p.root, root, {}, tracked), n);
         if (n == 0) return run_outcome::not_found;
@@ -285,7 +289,7 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
         query_column(ctx.sql, st.text, bind(st, g, p.root, root, {}, tracked), owner_keys, sql::restricted_listed + 1);
         if (owner_keys.empty()) continue;
         std::string_view const owner = g.model(e.owner).table;
-        if (e.raises && !ctx.dry) throw delete_restriction_error(owner, owner_keys.front(), e.name);
+        if (e.raises && !ctx.dry()) throw delete_restriction_error(owner, owner_keys.front(), e.name);
         if (owner_keys.size() > sql::restricted_listed) {
             owner_keys.resize(sql::restricted_listed);
             auto const& count = S.steps[i].count;
@@ -319,7 +323,7 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
             case step_kind::enter: break;
             case step_kind::load_rows:
                 // (a destroy checked before it began that every model it loads has its code; a preview has none)
-                if (!ctx.dry && ctx.ops[p.node(step.node).model].load) {
+                if (!ctx.dry() && ctx.ops[p.node(step.node).model].load) {
                     ctx.tree = is_tree(p, step.node);
                     // (each key once: a set's rows are read one per key)
                     auto& keys = loaded[static_cast<std::size_t>(step.node)].emplace();
@@ -403,7 +407,7 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
                     // The rows are deleted: from now on they hear after_commit or after_rollback.
                     if (!nk.removed && ctx.ops[nk.model].arm) ctx.ops[nk.model].arm(ctx);
                 };
-                if (ctx.dry) {
+                if (ctx.dry()) {
                     bound_values extra;
                     if (multi) extra(member_keys[static_cast<std::size_t>(step.node)], "key list");
                     long long n = 0;
@@ -464,7 +468,7 @@ inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_val
                     read_elements(ctx, st.keys.text, bind(st.keys, g, p.root, root, {}, tracked), g.model(e.acted).key_tag, keys);
                     auto& cleared = ctx.cleared_of(e.acted, e.fk);
                     n = static_cast<long long>(take(cleared, not_in(keys, ctx.taken_of(e.acted).keys), ctx.dialect));
-                } else if (ctx.dry) {
+                } else if (ctx.dry()) {
                     query_bound(ctx.sql, st.count.text, bind(st.count, g, p.root, root, {}, tracked), n);
                 } else {
                     n = execute_bound(ctx.sql, st.main.text, bind(st.main, g, p.root, root, {}, tracked));
@@ -502,15 +506,15 @@ inline run_outcome run_targets(run_context& ctx, pending_targets& pending) {
         r.scopes = g.scopes_of(e);
         r.constants = g.constants;
         auto const& pp = prepare(g, r);
-        if (!ctx.dry)
+        if (!ctx.dry())
             if (int const m = missing_row_code(pp.p, ctx.ops); m >= 0) throw_missing_row_code(g, m);
         return run_plan(ctx, pp, values, {.find_root = false});
     }
-    auto const st = sql::plan_writer::remove_targets(g, e, ctx.dialect, ctx.dry);
+    auto const st = sql::plan_writer::remove_targets(g, e, ctx.dialect, ctx.dry() ? sql::target_statement::keys : sql::target_statement::remove);
     root_spec none;
     auto const v = bind(st, g, none, bound_values{}, values);
     long long n = 0;
-    if (ctx.dry) {
+    if (ctx.dry()) {
         std::vector<std::string> found;
         read_elements(ctx, st.text, v, g.model(e.target).key_tag, found);
         n = static_cast<long long>(take(ctx.taken_of(e.target), found, ctx.dialect));

@@ -70,6 +70,13 @@ inline statement complete(writer const& w, dialect d) {
     return s;
 }
 
+/// What a statement that reads a set's rows is for: a load (locked as read when the set has dependents:
+/// parents before children), or the rows after_destroy will hear, read before the DELETE (by the set, or
+/// by the keys that were loaded).
+enum class row_read : unsigned char { load, load_locked, snapshot, snapshot_by_keys };
+/// A belongs_to edge's targets: deleted, or (a dry run) their keys read.
+enum class target_statement : unsigned char { remove, keys };
+
 class plan_writer {
 public:
     /// `tracking`: the statements of a tracked dry run (see untaken).
@@ -120,7 +127,8 @@ public:
 
     /// A belongs_to edge's targets, deleted without callbacks (delete_), by the list bound at :e0; or,
     /// for the dry run, their keys.
-    static statement remove_targets(graph const& g, edge_data const& e, dialect d, bool keys) {
+    static statement remove_targets(graph const& g, edge_data const& e, dialect d, target_statement what) {
+        bool const keys = what == target_statement::keys;
         auto const& target = g.model(e.target);
         writer cond;
         in_list(cond, d, "t0", e.ref, e.ref_tag, {param::source::extra, 0});
@@ -649,7 +657,10 @@ private:
 
     /// SELECT every column of node n's rows and the association that reached each, by key; with
     /// `by_keys`, only the rows whose key is in the list bound at :e0.
-    statement rows(int n, bool lock, bool snapshot, bool by_keys = false) {
+    statement rows(int n, row_read how) {
+        bool const lock = how == row_read::load_locked;
+        bool const snapshot = how == row_read::snapshot || how == row_read::snapshot_by_keys;
+        bool const by_keys = how == row_read::snapshot_by_keys;
         auto const& m = p_.model_of(n);
         std::vector<bool> needed(p_.nodes.size(), false);
         writer w;
@@ -723,7 +734,7 @@ private:
                 bool parent = false;
                 for (auto const& e : g_.edges_of(p_.node(s.node).model))
                     parent = parent || (e.has_side() && (e.action == policy_action::destroy || e.action == policy_action::remove));
-                out.main = rows(s.node, parent, false);
+                out.main = rows(s.node, parent ? row_read::load_locked : row_read::load);
                 break;
             }
             case step_kind::capture_targets: {
@@ -773,7 +784,7 @@ private:
                 out.main = delete_rows(d_, m, cond, with_clause(needed));
                 out.count = with_sets(rows_of(m, "COUNT(*)", cond), needed);
                 out.keys = with_sets(rows_of(m, "t0.\"" + std::string(m.key) + "\"", cond), needed);
-                if (m.after_destroy && !node.removed) out.snapshot = rows(s.node, false, true);
+                if (m.after_destroy && !node.removed) out.snapshot = rows(s.node, row_read::snapshot);
                 if (node.group >= 0 && !p_.multi_group(node.group)) {
                     out.leaves = leaves(s.node, false);
                     out.leaves_by_keys = leaves(s.node, true);
@@ -782,7 +793,7 @@ private:
                     writer by_keys;
                     in_list(by_keys, d_, "t0", m.key, m.key_tag, {param::source::extra, 0});
                     out.by_keys = delete_rows(d_, m, by_keys);
-                    if (m.after_destroy) out.snapshot_by_keys = rows(s.node, false, true, true);
+                    if (m.after_destroy) out.snapshot_by_keys = rows(s.node, row_read::snapshot_by_keys);
                 }
                 break;
             }

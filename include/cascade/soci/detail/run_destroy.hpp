@@ -82,7 +82,7 @@ destroy_result run_destroy(soci::session& sql, transaction* scope, prepared_plan
     for (int attempt = 0;; ++attempt) {
         auto log = std::make_shared<commit_log<Schema>>();
         destroy_result result;
-        run_context ctx{sql, d, graph_of<Schema>, result, static_cast<long long>(options.page_size), false,
+        run_context ctx{sql, d, graph_of<Schema>, result, static_cast<long long>(options.page_size), run_mode::destroy,
                         ops, &sink, log.get()};
         bool const own = !scope && !foreign;
         std::optional<write_transaction> tx;
