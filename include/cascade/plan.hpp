@@ -11,6 +11,7 @@
 // The executor, explain and the dry run all read this one plan. It is a constexpr function of
 // constant data, computed once per (schema, root) and process: the compiler's work stays linear in
 // the schema, and nothing of it is computed again on the destroy path.
+#include <cascade/detail/strongly_connected.hpp>
 #include <cascade/graph.hpp>
 
 #include <vector>
@@ -105,66 +106,32 @@ struct plan {
 
 namespace plan_building {
 
-/// Strongly connected components of the destroyed nodes (Tarjan), over the inputs `from -> to`.
-struct tarjan {
-    plan& p;
-    std::vector<std::vector<int>> out;
-    std::vector<int> index, low, stack;
-    std::vector<char> on_stack;  // not vector<bool>: libstdc++ 12's is not constexpr under clang
-    int counter = 0;
-
-    constexpr explicit tarjan(plan& p_) : p(p_) {
-        auto const n = p.nodes.size();
-        out.resize(n);
-        index.assign(n, -1);
-        low.assign(n, 0);
-        on_stack.assign(n, 0);
-        for (std::size_t to = 0; to < n; ++to)
-            for (auto const& in : p.inputs_of(static_cast<int>(to)))
-                if (in.from >= 0 && !p.nodes[to].removed) out[static_cast<std::size_t>(in.from)].push_back(static_cast<int>(to));
-    }
-    constexpr void visit(int v) {
-        auto const u = static_cast<std::size_t>(v);
-        index[u] = low[u] = counter++;
-        stack.push_back(v);
-        on_stack[u] = true;
-        for (int w : out[u]) {
-            auto const x = static_cast<std::size_t>(w);
-            if (index[x] < 0) {
-                visit(w);
-                low[u] = low[u] < low[x] ? low[u] : low[x];
-            } else if (on_stack[x]) {
-                low[u] = low[u] < index[x] ? low[u] : index[x];
-            }
-        }
-        if (low[u] != index[u]) return;
-        plan_group group;
-        for (;;) {
-            int const w = stack.back();
-            stack.pop_back();
-            on_stack[static_cast<std::size_t>(w)] = false;
-            group.members.push_back(w);
-            if (w == v) break;
-        }
+/// The recursive sets: strongly connected components of the destroyed nodes over the inputs `from -> to`
+/// that are cycles (several nodes, or one that reads itself), in the order they are completed, each
+/// group's members in node order (the order their statements and callbacks run in).
+constexpr void find_groups(plan& p) {
+    auto const n = p.nodes.size();
+    std::vector<std::vector<int>> out(n);
+    for (std::size_t to = 0; to < n; ++to)
+        for (auto const& in : p.inputs_of(static_cast<int>(to)))
+            if (in.from >= 0 && !p.nodes[to].removed && !p.nodes[static_cast<std::size_t>(in.from)].removed)
+                out[static_cast<std::size_t>(in.from)].push_back(static_cast<int>(to));
+    auto const c = strongly_connected(out);
+    std::vector<plan_group> found(static_cast<std::size_t>(c.count));
+    for (std::size_t v = 0; v < n; ++v)
+        if (!p.nodes[v].removed) found[static_cast<std::size_t>(c.component[v])].members.push_back(static_cast<int>(v));
+    for (auto& group : found) {
         bool recursive = group.members.size() > 1;
-        for (int w : out[u]) recursive = recursive || (w == v && group.members.size() == 1);
-        if (!recursive) return;
-        // Members in node order: the order their statements and callbacks run in.
-        for (std::size_t i = 1; i < group.members.size(); ++i)
-            for (std::size_t j = i; j > 0 && group.members[j - 1] > group.members[j]; --j) {
-                int const t = group.members[j];
-                group.members[j] = group.members[j - 1];
-                group.members[j - 1] = t;
-            }
+        if (group.members.size() == 1) {
+            int const v = group.members.front();
+            for (int w : out[static_cast<std::size_t>(v)]) recursive = recursive || w == v;
+        }
+        if (!recursive) continue;
         int const g = static_cast<int>(p.groups.size());
         for (int w : group.members) p.nodes[static_cast<std::size_t>(w)].group = g;
         p.groups.push_back(std::move(group));
     }
-    constexpr void run() {
-        for (std::size_t v = 0; v < p.nodes.size(); ++v)
-            if (index[v] < 0 && !p.nodes[v].removed) visit(static_cast<int>(v));
-    }
-};
+}
 
 /// The unit a node is processed in: its group's first member, or itself.
 constexpr int unit_of(plan const& p, int n) {
@@ -301,7 +268,7 @@ constexpr plan make_plan(graph const& g, root_spec const& root) {
         auto& n = p.nodes[static_cast<std::size_t>(r.to)];
         p.inputs[static_cast<std::size_t>(n.first_input + n.inputs++)] = {r.edge, r.from};
     }
-    plan_building::tarjan{p}.run();
+    plan_building::find_groups(p);
     plan_building::order_sets(p);
     p.steps = std::move(restricts);
     plan_building::stepper s{p, std::vector<char>(p.nodes.size(), 0)};

@@ -3,10 +3,12 @@
 // Each rule is a named constexpr bool, so the same rules serve the polite concept
 // (`cascade::valid_schema<S>`) and the hard errors (`static_assert`, whose instantiation context
 // `check_association<Owner, Association>` names the model and the association).
+#include <cascade/detail/strongly_connected.hpp>
 #include <cascade/graph.hpp>
 
 #include <algorithm>
 #include <utility>
+#include <vector>
 
 namespace cascade {
 
@@ -168,75 +170,16 @@ struct duplicate_tables<list<Ms...>> {
 
 /// For a cycle of dependent::destroy associations through several models, the rows of all of them
 /// are found by one recursive query whose key column has one type. The first two models of such a
-/// cycle whose keys differ, as indices (or {-1, -1}): strongly connected components (Kosaraju, both
-/// passes iterative) over the has-side destroy associations.
+/// cycle whose keys differ, as indices (or {-1, -1}): strongly connected components over the has-side
+/// destroy associations.
 template <class Schema>
 constexpr std::pair<int, int> mixed_key_cycle() {
     using A = arrays<Schema>;
-    constexpr std::size_t N = A::N;
-    constexpr std::size_t E = A::edges.size();
     auto const follows = [](edge_data const& e) { return e.has_side() && e.action == policy_action::destroy; };
-    // The reverse graph, as compressed rows: for each model, the owners of destroy edges into it.
-    std::array<int, N + 1> in_first{};
-    std::array<int, E + 1> in_from{};
+    std::vector<std::vector<int>> out(A::N);
     for (auto const& e : A::edges)
-        if (follows(e)) ++in_first[static_cast<std::size_t>(e.acted) + 1];
-    for (std::size_t i = 0; i < N; ++i) in_first[i + 1] += in_first[i];
-    std::array<int, N + 1> fill = in_first;
-    for (auto const& e : A::edges)
-        if (follows(e)) in_from[static_cast<std::size_t>(fill[static_cast<std::size_t>(e.acted)]++)] = e.owner;
-    // Pass 1: finishing order of a depth-first walk of the forward graph.
-    std::array<int, N> finished{}, cursor{};
-    std::array<bool, N> seen{};
-    std::array<int, N + 1> stack{};
-    int done = 0;
-    for (std::size_t s = 0; s < N; ++s) {
-        if (seen[s]) continue;
-        int top = 0;
-        stack[0] = static_cast<int>(s);
-        seen[s] = true;
-        cursor[s] = A::models[s].first_edge;
-        while (top >= 0) {
-            auto const v = static_cast<std::size_t>(stack[static_cast<std::size_t>(top)]);
-            int const end = A::models[v].first_edge + A::models[v].edges;
-            bool pushed = false;
-            while (cursor[v] < end) {
-                auto const& e = A::edges[static_cast<std::size_t>(cursor[v]++)];
-                auto const w = static_cast<std::size_t>(e.acted);
-                if (!follows(e) || seen[w]) continue;
-                seen[w] = true;
-                cursor[w] = A::models[w].first_edge;
-                stack[static_cast<std::size_t>(++top)] = static_cast<int>(w);
-                pushed = true;
-                break;
-            }
-            if (!pushed) {
-                finished[static_cast<std::size_t>(done++)] = static_cast<int>(v);
-                --top;
-            }
-        }
-    }
-    // Pass 2: components of the reverse graph, in reverse finishing order.
-    std::array<int, N> component{};
-    for (auto& c : component) c = -1;
-    int components = 0;
-    for (int i = static_cast<int>(N) - 1; i >= 0; --i) {
-        auto const s = static_cast<std::size_t>(finished[static_cast<std::size_t>(i)]);
-        if (component[s] >= 0) continue;
-        int top = 0;
-        stack[0] = static_cast<int>(s);
-        component[s] = components;
-        while (top >= 0) {
-            auto const v = static_cast<std::size_t>(stack[static_cast<std::size_t>(top--)]);
-            for (int k = in_first[v]; k < in_first[v + 1]; ++k) {
-                auto const w = static_cast<std::size_t>(in_from[static_cast<std::size_t>(k)]);
-                if (component[w] >= 0) continue;
-                component[w] = components;
-                stack[static_cast<std::size_t>(++top)] = static_cast<int>(w);
-            }
-        }
-        ++components;
-    }
+        if (follows(e)) out[static_cast<std::size_t>(e.owner)].push_back(e.acted);
+    auto const component = strongly_connected(out).component;
     for (auto const& e : A::edges) {
         auto const a = static_cast<std::size_t>(e.owner), b = static_cast<std::size_t>(e.acted);
         if (follows(e) && a != b && component[a] == component[b] && A::models[a].key_tag != A::models[b].key_tag)

@@ -135,3 +135,26 @@ BOOST_AUTO_TEST_CASE(cascade_define_struct_is_a_hana_struct_with_the_same_column
     static_assert(c::detail::member_name<&Local::name>() == "name");
     BOOST_TEST(hana::at_key(Local{1, "x"}, BOOST_HANA_STRING("name")) == "x");
 }
+
+// The one strongly-connected-components helper the schema check and the plan share.
+BOOST_AUTO_TEST_CASE(strongly_connected_components_complete_before_what_reaches_them) {
+    using cascade::detail::strongly_connected;
+    // 0 -> 1 -> 2 -> 1, 2 -> 3, 3 -> 3, and 4 alone
+    auto const c = strongly_connected({{1}, {2}, {1, 3}, {3}, {}});
+    BOOST_TEST(c.count == 4);
+    BOOST_TEST(c.component[1] == c.component[2]);
+    BOOST_TEST(c.component[3] < c.component[1]);  // 3 is reached from 1 and 2: completed first
+    BOOST_TEST(c.component[1] < c.component[0]);
+    BOOST_TEST(c.component[4] == 3);
+    // A chain 200,000 long: iterative, no recursion to exhaust.
+    std::vector<std::vector<int>> chain(200000);
+    for (int v = 0; v + 1 < 200000; ++v) chain[static_cast<std::size_t>(v)].push_back(v + 1);
+    chain.back().push_back(0);  // and closed into one cycle
+    BOOST_TEST(strongly_connected(chain).count == 1);
+}
+static_assert([] {
+    std::vector<std::vector<int>> g(3);
+    g[0].push_back(1);
+    g[1].push_back(0);
+    return cascade::detail::strongly_connected(g).count;
+}() == 2);  // usable in constant evaluation, as the schema check needs
