@@ -5,6 +5,7 @@
 // limit of 1,000 levels.
 #include "../support/database.hpp"
 
+#include <cascade/queue/job_queue.hpp>
 #include <cascade/soci.hpp>
 
 namespace c = cascade;
@@ -78,6 +79,24 @@ BOOST_AUTO_TEST_CASE(mariadb_in_its_default_sql_mode_destroys_a_tree_of_text_key
     }
     *s << "SELECT COUNT(*) FROM items", soci::into(left);
     BOOST_TEST(left == 1);
+}
+
+// The durable queue's SQL is written for PostgreSQL and SQLite: on MariaDB it refuses by name, before it
+// writes anything, rather than run SQLite's SQL there.
+BOOST_AUTO_TEST_CASE(the_queue_refuses_a_database_it_has_no_sql_for) {
+    if (!test::is_mysql()) return;
+    test::database db;
+    c::job_queue queue;
+    try {
+        queue.install(*db);
+        BOOST_FAIL("install should refuse MariaDB");
+    } catch (c::unsupported_backend const& e) {
+        BOOST_TEST(e.backend.find("mysql") == 0u, e.backend);
+        BOOST_TEST(e.compiled_in == "sqlite3, postgresql");
+    }
+    long long tables = -1;
+    *db << "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()", soci::into(tables);
+    BOOST_TEST(tables == 0);
 }
 
 BOOST_AUTO_TEST_CASE(a_tree_deeper_than_mariadbs_recursion_limit_is_found_whole) {
