@@ -17,6 +17,9 @@
 #include <cascade/detail/unique_task.hpp>
 #include <cascade/jobs/destroy_association_job.hpp>
 #include <cascade/jobs/events.hpp>
+#include <cascade/jobs/detail/batch_sizing.hpp>
+#include <cascade/jobs/detail/pending_jobs.hpp>
+#include <cascade/jobs/options.hpp>
 #include <cascade/jobs/sessions.hpp>
 #include <cascade/soci/destroy.hpp>
 
@@ -31,71 +34,6 @@
 #include <vector>
 
 namespace cascade {
-
-struct async_options {
-    /// Dependents destroyed per transaction when a job runs (default mode): the first batch's size,
-    /// and the least.
-    std::size_t batch_size = 1000;
-    /// Batches may grow up to this many dependents (default mode): after a batch whose transaction
-    /// took under a quarter of batch_time and found at least half its size the next is twice as
-    /// large; after one that took longer than batch_time it shrinks in proportion (at most eightfold
-    /// at once), after a failed one it halves, never below batch_size (detail::batch_sizing). So
-    /// transactions stay short however deep the cascade under each dependent is, and cheap rows are
-    /// not deleted a thousand per round trip. The size reached carries over to this runtime's next job
-    /// of the same association. At most batch_size (the default, 0): every batch is batch_size. The
-    /// queue's workers set it.
-    std::size_t max_batch_size = 0;
-    std::chrono::milliseconds batch_time{50};
-    /// A default-mode job with more dependents than this splits into range jobs of about this many
-    /// rows (the last up to half as many again), which the executor runs in parallel; 0 never
-    /// splits. Only for integer dependent keys. The queue's workers set it (worker_options).
-    std::size_t fan_out_rows = 0;
-    /// Rows held at once for dependents whose rows are loaded (see destroy_options::page_size).
-    std::size_t page_size = 1000;
-    /// After its last batch, how many more walks a job makes over the dependents for rows added while
-    /// it ran; rows still appearing after that make it fail (job_incomplete), to run again later.
-    int final_sweeps = 3;
-    /// PostgreSQL: how many times a batch that hit a deadlock or a serialization failure runs again.
-    int deadlock_retries = 3;
-    retry_policy retry{};
-    /// Every event (enqueued, started, performed, failed).
-    std::function<void(job_event const&)> on_event{};
-    /// Failures only: the job, its attempt, the exception.
-    std::function<void(job_event const&)> on_error{};
-};
-
-namespace detail {
-
-/// The batch-size rule of async_options::max_batch_size, alone: within [least, most], doubled after a
-/// quick batch that found at least half its size, shrunk in proportion to the time over the target
-/// after a slow one (at most eightfold at once), halved after a failed one.
-struct batch_sizing {
-    long long least = 1, most = 1;
-    std::chrono::nanoseconds target{};
-
-    /// From the options (sizes beyond a long long, "no cap", are the largest one).
-    static batch_sizing of(std::size_t batch_size, std::size_t max_batch_size, std::chrono::nanoseconds batch_time) {
-        constexpr std::size_t top = static_cast<std::size_t>(std::numeric_limits<long long>::max());
-        batch_sizing b;
-        b.least = static_cast<long long>(std::clamp<std::size_t>(batch_size, 1, top));
-        b.most = std::max(b.least, static_cast<long long>(std::min(max_batch_size, top)));
-        b.target = batch_time;
-        return b;
-    }
-    long long within(long long size) const { return std::clamp(size, least, most); }
-    long long after(long long size, std::chrono::nanoseconds took, long long rows) const {
-        if (took > target) {
-            long double const share = static_cast<long double>(target.count()) / static_cast<long double>(took.count());
-            size = std::max(size / 8, static_cast<long long>(static_cast<long double>(size) * share));
-        } else if (took < target / 4 && rows >= size - size / 2) {  // (no product that could overflow)
-            size = size > std::numeric_limits<long long>::max() / 2 ? size : size * 2;
-        }
-        return within(size);
-    }
-    long long after_failure(long long size) const { return within(size / 2); }
-};
-
-}  // namespace detail
 
 /// What performing one job did.
 struct job_report {
@@ -121,101 +59,6 @@ private:
     Runtime* runtime_;
     int attempt_;
 };
-
-namespace detail {
-
-/// The rows a job of E destroys, as the root of their model's plan:
-///   has side: the rows of `acted` whose foreign key holds the value (with the association's type and
-///             scopes), leaving rows whose owner exists; in batches by key range or by a list of keys;
-///   belongs_to: the target whose referenced column holds the value, within the association's scopes;
-///   destroy_async_targets: the join rows (read for the targets' keys, which are then destroyed by list).
-template <class Schema, class E>
-root_spec job_root(root_spec::bounds bound, bool guard = true) {
-    auto const& g = graph_of<Schema>;
-    auto const& e = g.edge(edge_index_v<Schema, E>);
-    root_spec r;
-    if constexpr (E::belongs) {
-        r.model = e.target;
-        r.column = e.ref;
-        r.scopes = g.scopes_of(e);
-        r.constants = g.constants;
-    } else {
-        r.model = e.acted;
-        r.column = e.fk;
-        r.edge = edge_index_v<Schema, E>;
-        // With ensuring_owner_was the owner row exists (soft-deleted): its predicate is checked instead.
-        r.guard = guard && !E::ensures_owner;
-        r.bound = bound;
-    }
-    return r;
-}
-
-/// The jobs a transaction made, handed to the executor only once it commits (dropped on rollback).
-template <class Runtime>
-class pending_jobs {
-public:
-    explicit pending_jobs(Runtime& runtime) : runtime_(runtime) {}
-
-    template <class E, class Key, class Value>
-    void add(soci::session& sql, Key const& owner_key, Value const& value) {
-        using Schema = typename Runtime::schema;
-        using job_t = destroy_association_job_for<Schema, E>;
-        job_t job{static_cast<typename job_t::owner_key_type>(owner_key), static_cast<typename job_t::value_type>(value), {}};
-        check_value(job.owner_key, "owner key");
-        check_value(job.owner_value, "destroy_async value");
-        bound_values root;
-        root(job.owner_value, "destroy_async value");
-        auto const d = dialect_of(sql);
-        if constexpr (job_t::snapshot_batch == 0) {
-            // The only work the request does for a default-mode job: is there anything to destroy?
-            // (its owner is being deleted in this transaction: no guard against live owners here; the
-            // job applies it when it runs)
-            static prepared_plan const& pp = prepare(graph_of<Schema>, job_root<Schema, E>(root_spec::bounds::range, false));
-            auto const& st = pp.in(d).first_row;
-            // (for destroy_async_targets the root is the join rows: any of them means targets)
-            key_db_t<std::conditional_t<E::belongs, typename E::target, typename E::acted>> first{};
-            if (query_bound(sql, st.text, bind(st, graph_of<Schema>, pp.p.root, root), first)) place(sql, std::move(job));
-        } else {
-            // Rails' mode: the dependents' keys now, in jobs of snapshot_batch keys.
-            static prepared_plan const& pp = prepare(graph_of<Schema>, job_root<Schema, E>(root_spec::bounds::ids, false));
-            auto const& st = pp.in(d).root_keys;
-            std::vector<typename job_t::dependent_key_type> keys;
-            query_column(sql, st.text, bind(st, graph_of<Schema>, pp.p.root, root), keys, 10000);
-            for (std::size_t i = 0; i < keys.size(); i += job_t::snapshot_batch) {
-                job_t part = job;
-                auto const end = std::min(keys.size(), i + job_t::snapshot_batch);
-                part.ids.assign(keys.begin() + static_cast<std::ptrdiff_t>(i), keys.begin() + static_cast<std::ptrdiff_t>(end));
-                place(sql, std::move(part));
-            }
-        }
-    }
-    /// A try that is undone drops the jobs it made.
-    void clear() { held_.clear(); }
-    /// The task that hands every held job to the executor (empty when none is held).
-    unique_task hand_over() {
-        if (held_.empty()) return {};
-        return [held = std::move(held_)]() mutable { run_all(held); };
-    }
-    std::size_t size() const { return held_.size(); }
-
-private:
-    /// An executor that writes jobs into the transaction itself (the durable queue's outbox) gets
-    /// them now; any other gets them after the commit.
-    template <class Job>
-    void place(soci::session& sql, Job job) {
-        if constexpr (requires(typename Runtime::executor_type& e) { e.enqueue_in(sql, job); })
-            runtime_.executor().enqueue_in(sql, job);
-        else
-            held_.emplace_back([&runtime = runtime_, job = std::move(job)]() mutable { runtime.enqueue(std::move(job)); });
-    }
-    Runtime& runtime_;
-    std::vector<unique_task> held_;
-};
-
-template <class Executor, class Job>
-inline constexpr bool writes_in_transaction_v = requires(Executor& e, soci::session& s, Job const& j) { e.enqueue_in(s, j); };
-
-}  // namespace detail
 
 template <class Schema, class Executor, class Sessions>
 class async_runtime {
