@@ -1,7 +1,10 @@
 #pragma once
 // The schema of the queue worker example (and of the queue's tests and benchmark): authors whose
 // books are destroyed by jobs from the durable queue, each book with its chapters.
+#include <cascade/mysql/queue.hpp>
+#include <cascade/postgresql/queue.hpp>
 #include <cascade/queue.hpp>
+#include <cascade/sqlite/queue.hpp>
 
 #include <chrono>
 #include <cstdlib>

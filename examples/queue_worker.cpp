@@ -1,6 +1,6 @@
 // A ready worker program: compile it with your schema (here examples/queue_schema.hpp) and run as
 // many as you like, on as many machines, against the same database.
-//   queue_worker --backend postgresql --connection "host=... dbname=..." [--threads 2] [--claim-batch 10] [--claim-hold-ms 20]
+//   queue_worker --backend postgresql|mysql|sqlite3 --connection "host=... dbname=..." [--threads 2] [--claim-batch 10] [--claim-hold-ms 20]
 //                [--lease-ms 30000] [--heartbeat-ms 10000] [--poll-ms 1000] [--batch-size 1000]
 //                [--max-batch-size N (default 50 x batch size)] [--batch-time-ms 50]
 //                [--fan-out-rows N (default: the largest batch, at least 10 x batch size; 0: never split a job)]
@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
                                   "--queues", "--metrics-port", "--metrics-address"},
                                  {"--exit-when-idle", "--quiet"});
         if (!cl.positional().empty()) throw cascade::bad_command_line("unexpected argument " + cl.positional().front());
-        o.backend = cl.choice("--backend", {"postgresql", "sqlite3"}, "postgresql");
+        o.backend = cl.choice("--backend", {"postgresql", "mysql", "sqlite3"}, "postgresql");
         o.connection = cl.text("--connection");
         if (o.connection.empty()) throw cascade::bad_command_line("--connection is required");
         o.threads = static_cast<int>(cl.integer("--threads", 1, 1, 256));
@@ -113,8 +113,7 @@ int main(int argc, char** argv) {
         try {
             if (!status_sql) {
                 status_sql = std::make_unique<soci::session>();
-                if (o.backend == "postgresql") status_sql->open(soci::postgresql, o.connection);
-                else status_sql->open(soci::sqlite3, o.connection);
+                cascade::detail::open_session(*status_sql, o.backend, o.connection);
             }
             auto s = queue.status(*status_sql);
             long long pending = 0;

@@ -1,14 +1,14 @@
 // The queue tool: operates the durable queue of any application, no schema needed.
-//   cascade-queue --backend postgresql|sqlite3 --connection "..." [--table cascade_jobs] COMMAND
+//   cascade-queue --backend postgresql|mysql|sqlite3 --connection "..." [--table cascade_jobs] COMMAND
 // Every argument is checked before the database is opened; a mistake exits 2 with a message and
 // changes nothing. Exit 1: the database refused (the message says why).
 #include "command_line.hpp"
 #include "dashboard.hpp"
+#include <cascade/mysql/queue.hpp>
+#include <cascade/postgresql/queue.hpp>
 #include <cascade/queue/job_queue.hpp>
 #include <cascade/queue/metrics.hpp>
-#include <cascade/queue/sqlite_connection.hpp>
-#include <soci/postgresql/soci-postgresql.h>
-#include <soci/sqlite3/soci-sqlite3.h>
+#include <cascade/sqlite/queue.hpp>
 
 #include <algorithm>
 #include <csignal>
@@ -21,7 +21,7 @@
 namespace {
 
 char const* const usage =
-    "usage: cascade-queue [--backend postgresql|sqlite3] [--connection CONN] [--table NAME] COMMAND\n"
+    "usage: cascade-queue [--backend postgresql|mysql|sqlite3] [--connection CONN] [--table NAME] COMMAND\n"
     "  status              rows per state (scheduled: ready, not due yet) and per queue, the paused\n"
     "                      queues, the age of the oldest due job\n"
     "  metrics             the same in Prometheus' text format (what a worker's --metrics-port serves)\n"
@@ -44,8 +44,9 @@ char const* const usage =
     "                      separated; other Host headers are refused (DNS rebinding)\n"
     "    --lock-timeout-ms N       a page waits at most N ms for a lock another session holds on the\n"
     "                              table (VACUUM FULL, LOCK TABLE), then says so: 503 (default 2000)\n"
-    "    --statement-timeout-ms N  a statement runs at most N ms (PostgreSQL; default 10000)\n"
-    "CONN defaults to $CASCADE_PG; --backend to postgresql. QUEUE: 1 to 128 bytes.\n";
+    "    --statement-timeout-ms N  a statement runs at most N ms (PostgreSQL, MariaDB; default 10000)\n"
+    "CONN defaults to $CASCADE_PG (postgresql) or $CASCADE_MYSQL (mysql: MariaDB); --backend to\n"
+    "postgresql. QUEUE: 1 to 128 bytes.\n";
 
 /// ID (a job's id, 1 or more) or the word `dead` (every dead job: -1).
 long long target(std::vector<std::string> const& args) {
@@ -76,12 +77,13 @@ int main(int argc, char** argv) {
             std::cout << usage;
             return 0;
         }
-        backend = cl.choice("--backend", {"postgresql", "sqlite3"}, "postgresql");
+        backend = cl.choice("--backend", {"postgresql", "mysql", "sqlite3"}, "postgresql");
         connection = cl.text("--connection");
-        if (connection.empty() && backend == "postgresql" && std::getenv("CASCADE_PG")) connection = std::getenv("CASCADE_PG");
+        char const* const variable = backend == "postgresql" ? "CASCADE_PG" : backend == "mysql" ? "CASCADE_MYSQL" : nullptr;
+        if (connection.empty() && variable && std::getenv(variable)) connection = std::getenv(variable);
         if (connection.empty())
-            throw cascade::bad_command_line(backend == "postgresql" ? "--connection is required (or set CASCADE_PG)"
-                                                                    : "--connection is required (db=FILE)");
+            throw cascade::bad_command_line(variable ? "--connection is required (or set " + std::string(variable) + ")"
+                                                     : std::string("--connection is required (db=FILE)"));
         table = cl.text("--table", "cascade_jobs");
         cascade::job_queue check(table);  // a bad table name is refused here, before connecting
         args = cl.positional();
@@ -147,8 +149,8 @@ int main(int argc, char** argv) {
     }
     try {
         soci::session sql;
-        if (backend == "postgresql") sql.open(soci::postgresql, connection);
-        else sql.open(soci::sqlite3, connection);
+        cascade::detail::open_session(sql, backend, connection);
+        if (auto const setup = cascade::detail::queue_dialect_for(backend).own_session_setup; !setup.empty()) sql << std::string(setup);
         cascade::job_queue queue(table);
         std::string const& cmd = args[0];
         // A table of an older cascade: say what to do rather than a missing column's error.

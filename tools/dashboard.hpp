@@ -21,7 +21,7 @@
 // Every text from the table (names, queues, payloads, errors: a person or a bug may have written any
 // of them) is HTML-escaped; the Content-Security-Policy allows no script at all.
 #include <cascade/queue/job_queue.hpp>
-#include <cascade/queue/sqlite_connection.hpp>
+#include <cascade/queue/dialect.hpp>
 #include <cascade/soci/session.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -104,10 +104,8 @@ public:
         if (ec) throw dashboard_error("cannot listen on " + options_.address + " port " + std::to_string(options_.port) + ": " + ec.message());
         port_ = acceptor_.local_endpoint().port();
         // A database that does not answer must not hold the page (and stop()) for minutes.
-        if (options_.backend == "postgresql" && options_.connection.find("connect_timeout") == std::string::npos)
-            options_.connection += " connect_timeout=5";
-        // A page load must never create the database it was asked to show (the file moved away, say).
-        if (options_.backend == "sqlite3") options_.connection = sqlite_connection::existing_only(options_.connection);
+        // A page load must never create the database it was asked to show (a SQLite file moved away, say).
+        options_.connection = detail::queue_dialect_for(options_.backend).operator_connection(options_.connection);
     }
     /// Waits for the database work under way (bounded by the timeouts); drops what has not begun.
     ~dashboard() {
@@ -586,13 +584,10 @@ private:
     /// error, never created.
     std::unique_ptr<soci::session> open() const {
         auto sql = std::make_unique<soci::session>();
-        sql->open(options_.backend, options_.connection);
-        std::string const lock_ms = std::to_string(options_.lock_timeout.count());
-        if (options_.backend == "postgresql")
-            *sql << "SELECT set_config('lock_timeout', '" + lock_ms + "', false), set_config('statement_timeout', '" +
-                        std::to_string(options_.statement_timeout.count()) + "', false)";
-        else
-            *sql << "PRAGMA busy_timeout = " + lock_ms;
+        detail::open_session(*sql, options_.backend, options_.connection);
+        auto const& d = detail::queue_dialect_for(options_.backend);
+        if (!d.own_session_setup.empty()) *sql << std::string(d.own_session_setup);
+        d.bound_waits(*sql, options_.lock_timeout, options_.statement_timeout);
         return sql;
     }
 

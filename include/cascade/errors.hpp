@@ -101,10 +101,13 @@ struct foreign_key_violation : error {
 struct unsupported_backend : error {
     std::string backend, compiled_in;
     unsupported_backend(std::string_view name, std::string_view compiled)
-        : error("cascade: no connector for SOCI backend '" + std::string(name) + "' in this program (compiled in: " +
-                (compiled.empty() ? std::string("none") : std::string(compiled)) +
-                "); include <cascade/sqlite.hpp>, <cascade/postgresql.hpp> or <cascade/mysql.hpp> and link "
-                "cascade::sqlite, cascade::postgresql or cascade::mysql"),
+        : unsupported_backend(name, compiled, "connector",
+                              "include <cascade/sqlite.hpp>, <cascade/postgresql.hpp> or <cascade/mysql.hpp> and link "
+                              "cascade::sqlite, cascade::postgresql or cascade::mysql") {}
+    /// `what`: the kind of connector missing ("queue connector"); `fix`: the headers that add one.
+    unsupported_backend(std::string_view name, std::string_view compiled, std::string_view what, std::string_view fix)
+        : error("cascade: no " + std::string(what) + " for SOCI backend '" + std::string(name) + "' in this program (compiled in: " +
+                (compiled.empty() ? std::string("none") : std::string(compiled)) + "); " + std::string(fix)),
           backend(name), compiled_in(compiled) {}
 };
 

@@ -1,4 +1,4 @@
-// The durable queue on real PostgreSQL and a SQLite file, with real worker processes
+// The durable queue on real PostgreSQL, MariaDB and a SQLite file, with real worker processes
 // (examples/queue_worker): transactional enqueue, a crash after commit, four workers sharing
 // 10,000 jobs, a worker killed with SIGKILL mid-job, poison jobs, racing destroys, graceful
 // shutdown, LISTEN/NOTIFY wake-up, and the queue tool.
@@ -29,10 +29,29 @@ struct queue_db : test::database {
         queue.install(**this);
     }
     /// What a worker process connects with (it must see this test's PostgreSQL schema).
-    std::string backend_name() const { return test::is_postgresql() ? "postgresql" : "sqlite3"; }
+    std::string backend_name() const { return test::is_postgresql() ? "postgresql" : test::is_mysql() ? "mysql" : "sqlite3"; }
+    /// (On MariaDB the workers run with the server's sql_mode, not the tests' ANSI_QUOTES.)
     std::string connection() const {
         if (test::is_postgresql()) return test::postgresql_connection() + " options='-csearch_path=" + pg_schema + "'";
+        if (test::is_mysql()) {
+            std::string conn = cascade_support::mysql_connection();
+            auto const at = conn.find("db=");
+            auto const end = conn.find(' ', at);
+            return conn.replace(at, end == std::string::npos ? std::string::npos : end - at, "db=" + my_database);
+        }
         return "db=" + file + " timeout=30";
+    }
+    /// Every row's `columns` joined by '|', the rows by ',' (in id order where the table has ids).
+    std::string rows_text(std::string const& columns, std::string const& table) {
+        std::string joined;
+        std::size_t from = 0;
+        for (std::size_t comma; (comma = columns.find(',', from)) != std::string::npos; from = comma + 1)
+            joined += (joined.empty() ? "" : ", '|', ") + columns.substr(from, comma - from);
+        joined += (joined.empty() ? "" : ", '|', ") + columns.substr(from);
+        if (test::is_mysql()) return text("SELECT GROUP_CONCAT(CONCAT(" + joined + ") SEPARATOR ',') FROM " + table);
+        std::string piped;
+        for (char ch : joined) piped += ch == ',' ? std::string(" ||") : std::string(1, ch);
+        return text("SELECT " + std::string(test::is_postgresql() ? "string_agg" : "group_concat") + "(" + piped + ", ',') FROM " + table);
     }
     c::worker_options worker_options() const {
         c::worker_options o;
@@ -43,9 +62,7 @@ struct queue_db : test::database {
         return o;
     }
     void authors_with_books(int authors, int books_each) {
-        std::string const series = test::is_postgresql() ? "generate_series(1, " + std::to_string(authors) + ") i"
-                                                         : "(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < " +
-                                                               std::to_string(authors) + ") SELECT i FROM s) t";
+        std::string const series = test::series(authors);
         exec("INSERT INTO authors SELECT i, 'a' FROM " + series);
         for (int b = 0; b < books_each; ++b)
             exec("INSERT INTO books SELECT i * 1000 + " + std::to_string(b) + ", i, 'b' FROM " + series);
@@ -107,8 +124,7 @@ BOOST_AUTO_TEST_CASE(the_job_survives_a_crash_right_after_the_commit) {
         // A separate process commits and dies at once, before anything else can happen.
         try {
             soci::session s;
-            if (backend == "postgresql") s.open(soci::postgresql, conn);
-            else s.open(soci::sqlite3, conn);
+            c::detail::open_session(s, backend, conn);
             c::queue_executor executor(db.queue, s);
             runtime jobs(executor, c::shared_session{s});
             c::destroy<schema, Author>(s, 1, jobs);
@@ -128,8 +144,8 @@ BOOST_AUTO_TEST_CASE(the_job_survives_a_crash_right_after_the_commit) {
 
 BOOST_AUTO_TEST_CASE(worker_processes_share_the_jobs_each_done_once) {
     queue_db db;
-    int const n = test::is_postgresql() ? 10000 : 1000;
-    int const workers = test::is_postgresql() ? 4 : 2;
+    int const n = test::is_server() ? 10000 : 1000;
+    int const workers = test::is_server() ? 4 : 2;
     db.authors_with_books(n, 1);
     {
         // n owners already destroyed: their jobs are in the queue (written here in one transaction).
@@ -250,8 +266,10 @@ struct db : queue_db {
     c::queue_executor executor{queue, **this};
     c::async_runtime<schema, c::queue_executor, c::shared_session> runtime{executor, c::shared_session{**this}};
     db() {
-        exec("CREATE TABLE members (handle TEXT PRIMARY KEY)");
-        exec("CREATE TABLE notes (slug TEXT PRIMARY KEY, member_handle TEXT NOT NULL)");
+        // MariaDB: keys up to 700 characters (InnoDB indexes at most 3,072 bytes, 4 per character)
+        std::string const key = test::is_mysql() ? "VARCHAR(700)" : "TEXT";
+        exec("CREATE TABLE members (handle " + key + " PRIMARY KEY)");
+        exec("CREATE TABLE notes (slug " + key + " PRIMARY KEY, member_handle " + key + " NOT NULL)");
         exec("CREATE TABLE comments (id BIGINT PRIMARY KEY, member_handle TEXT NOT NULL)");
     }
 };
@@ -283,7 +301,7 @@ BOOST_AUTO_TEST_CASE(no_owner_key_can_spell_another_jobs_dedup_key) {
     // (over about 2,700 bytes), and the destroy failed: now the destroy writes its job; the key shows
     // the owner's first 64 bytes, never half a character.
     auto const text_of = [](std::string out, unsigned r) {  // text that does not compress
-        while (out.size() < 2000) {
+        while (out.size() < (test::is_mysql() ? 690u : 2000u)) {
             r = r * 1103515245u + 12345u;
             out += "abcdefghijklmnopqrstuvwxyz0123456789"[(r >> 16) % 36];
         }
@@ -333,7 +351,10 @@ BOOST_AUTO_TEST_CASE(a_job_enqueued_while_its_twin_runs_is_a_row_of_its_own) {
     BOOST_TEST(!db.queue.enqueue(*db, "test.sleep", "0", "same", 3));
     BOOST_TEST(db.jobs("dedup_key LIKE 'same%'") == 2);
     BOOST_TEST(db.jobs("dedup_key = 'same|2' AND state = 'ready'") == 1);
-    if (!test::is_postgresql()) return;  // SQLite: one writer; an open transaction holds every write back anyway
+    // SQLite: one writer; an open transaction holds every write back anyway. MariaDB: the refused
+    // duplicate share-locks the twin's entry of the unique index until the caller commits (InnoDB's
+    // duplicate check), so the twin's completion waits for that commit (docs/queue.md).
+    if (!test::is_postgresql()) return;
     // The enqueue takes no lock on the running twin: with a destroy's transaction still open after it,
     // the worker renews its lease and completes the twin at once.
     auto const caller = db.connect();
@@ -654,7 +675,7 @@ BOOST_AUTO_TEST_CASE(hostile_rows_are_run_retried_or_made_dead_and_never_stop_th
     db.exec("UPDATE cascade_jobs SET state = 'running', locked_by = 'gone:1', locked_until = NULL WHERE dedup_key = 'no-lease'");
     // A row that claims to be this very worker's, written by hand: nobody runs it, so its lease lapses.
     db.queue.enqueue(*db, "test.sleep", "0", "impostor", 3);
-    db.exec("UPDATE cascade_jobs SET state = 'running', locked_by = 'w1', locked_until = " + c::job_queue::now(test::is_postgresql()) +
+    db.exec("UPDATE cascade_jobs SET state = 'running', locked_by = 'w1', locked_until = " + c::job_queue::now(db.backend_name()) +
             " + 1000 WHERE dedup_key = 'impostor'");
     db.queue.enqueue(*db, "test.fail", "0", "no-attempts", 0);  // max_attempts 0: one try, then dead
     // A job whose worker died on its last attempt (a job that kills workers): not claimed again, dead.
@@ -711,8 +732,7 @@ BOOST_AUTO_TEST_CASE(bad_input_to_the_tool_and_the_worker_changes_nothing) {
     db.exec("UPDATE cascade_jobs SET state = 'done', finished_at = 0 WHERE dedup_key = 'other'");
     std::string const tool = std::string(CASCADE_QUEUE_TOOL) + " --backend " + db.backend_name() + " --connection \"" +
                              db.connection() + "\" ";
-    auto const before = db.text("SELECT " + std::string(test::is_postgresql() ? "string_agg" : "group_concat") +
-                                "(id || state || attempts, ',') FROM cascade_jobs");
+    auto const before = db.rows_text("id, state, attempts", "cascade_jobs");
     for (std::string const bad : {"discard -1", "retry -7", "discard 26abc", "retry ''", "purge-done -100", "purge-done 1x",
                                   "frobnicate", "status extra", "retry", "discard 1 2"}) {
         auto const r = run_command(tool + bad);
@@ -725,11 +745,10 @@ BOOST_AUTO_TEST_CASE(bad_input_to_the_tool_and_the_worker_changes_nothing) {
     BOOST_TEST(run_command(tool + "--lease-ms 5 status").exited(2));  // an option the tool does not take
     auto const typo = run_command(std::string(CASCADE_QUEUE_TOOL) + " --backend postgres --connection db=/tmp/cq-typo.db status");
     BOOST_TEST(typo.exited(2));
-    BOOST_TEST(typo.out.find("'postgres' is not one of postgresql, sqlite3") != std::string::npos);
+    BOOST_TEST(typo.out.find("'postgres' is not one of mysql, postgresql, sqlite3") != std::string::npos);
     BOOST_TEST(access("/tmp/cq-typo.db", F_OK) != 0);  // no file made
     BOOST_TEST(run_command(tool + "--table 'x; DROP TABLE authors' status").exited(2));
-    BOOST_TEST(db.text("SELECT " + std::string(test::is_postgresql() ? "string_agg" : "group_concat") +
-                       "(id || state || attempts, ',') FROM cascade_jobs") == before);
+    BOOST_TEST(db.rows_text("id, state, attempts", "cascade_jobs") == before);
     // A dead job whose twin is queued: said so, nothing changed.
     auto const twin = run_command(tool + "retry 1");
     BOOST_TEST(twin.exited(1));
@@ -751,7 +770,7 @@ BOOST_AUTO_TEST_CASE(bad_input_to_the_tool_and_the_worker_changes_nothing) {
 
 BOOST_AUTO_TEST_CASE(a_foreign_key_under_destroy_async_is_a_typed_error) {
     queue_db db;
-    if (!test::is_postgresql()) db.exec("PRAGMA foreign_keys = ON");
+    if (!test::is_server()) db.exec("PRAGMA foreign_keys = ON");
     db.exec("CREATE TABLE fk_books (id BIGINT PRIMARY KEY, author_id BIGINT NOT NULL CONSTRAINT fk_books_author REFERENCES authors (id),"
             " title TEXT NOT NULL)");
     db.exec("DROP TABLE books");
@@ -767,7 +786,7 @@ BOOST_AUTO_TEST_CASE(a_foreign_key_under_destroy_async_is_a_typed_error) {
         std::string const what = e.what();
         BOOST_TEST(what.find("dependent::destroy_async") != std::string::npos);
         BOOST_TEST(what.find("drop the constraint") != std::string::npos);
-        if (test::is_postgresql()) {
+        if (test::is_server()) {  // SQLite's refusal names neither
             BOOST_TEST(e.constraint == "fk_books_author");
             BOOST_TEST(e.table == "books");
         }
@@ -785,11 +804,14 @@ BOOST_AUTO_TEST_CASE(done_rows_are_pruned_after_the_retention_by_one_worker_at_a
     o.retention = std::chrono::milliseconds(300);
     o.maintenance_every = std::chrono::milliseconds(100);
     std::unique_ptr<soci::session> holder;
-    if (test::is_postgresql()) {
+    if (test::is_server()) {
         // Another worker is pruning (it holds the lock): this one leaves the rows alone.
         holder = db.connect();
         int got = 0;
-        *holder << "SELECT CASE WHEN pg_try_advisory_lock(hashtext('cascade_jobs')) THEN 1 ELSE 0 END", soci::into(got);
+        if (test::is_postgresql())
+            *holder << "SELECT CASE WHEN pg_try_advisory_lock(hashtext('cascade_jobs')) THEN 1 ELSE 0 END", soci::into(got);
+        else
+            *holder << "SELECT GET_LOCK(CONCAT(DATABASE(), '.cascade_jobs'), 0)", soci::into(got);
         BOOST_REQUIRE(got == 1);
     }
     c::worker<schema> w(db.queue, o);
@@ -817,7 +839,7 @@ BOOST_AUTO_TEST_CASE(claims_read_the_indexes_whatever_the_backlog) {
         // Analysed (and rolled back): the claim holds a branch for paused queues, gated off while none
         // is, whose plan has a sort of at most n rows per queue; what runs must sort nothing.
         c::transaction tx(*db);
-        soci::rowset<std::string> rows = ((*db).prepare << "EXPLAIN ANALYZE " + db.queue.claim_text(true, "'w'", 10, 1000));
+        soci::rowset<std::string> rows = ((*db).prepare << "EXPLAIN ANALYZE " + db.queue.claim_text("postgresql", "'w'", 10, 1000));
         for (auto const& line : rows)
             if (line.find("cascade_jobs_paused") == std::string::npos) plan += line + "\n";  // the pause table is a few rows
         tx.rollback();
@@ -1376,6 +1398,7 @@ BOOST_AUTO_TEST_CASE(a_worker_serves_the_metrics_over_http_and_shrugs_off_bad_re
 }
 
 BOOST_AUTO_TEST_CASE(install_upgrades_a_table_of_the_previous_version_in_place) {
+    if (test::is_mysql()) return;  // no earlier version ran on MariaDB
     queue_db db;
     bool const pg = test::is_postgresql();
     db.exec("DROP TABLE cascade_jobs");
@@ -1457,7 +1480,15 @@ BOOST_AUTO_TEST_CASE(install_upgrades_a_table_of_the_previous_version_in_place) 
 
 BOOST_AUTO_TEST_CASE(a_sixty_character_table_name_gets_every_index_and_works) {
     queue_db db;
-    std::string const name = "q" + std::string(59, 'x');  // the longest name a job_queue takes; PostgreSQL cuts names at 63 bytes
+    // The longest name a job_queue takes; PostgreSQL cuts names at 63 bytes. MariaDB takes at most 64:
+    // the table of paused queues (`_paused`) must fit, so 57 there, and a longer one is refused by name.
+    std::string name = "q" + std::string(59, 'x');
+    if (test::is_mysql()) {
+        BOOST_CHECK_EXCEPTION(c::job_queue{name}.install(*db), c::invalid_queue_name, [](c::invalid_queue_name const& e) {
+            return std::string(e.what()).find("longer than the 64 bytes") != std::string::npos;
+        });
+        name.resize(57);
+    }
     c::job_queue q(name);
     q.install(*db);
     if (test::is_postgresql()) db.exec("SET client_min_messages TO notice");
@@ -1493,7 +1524,7 @@ BOOST_AUTO_TEST_CASE(claims_stay_index_ordered_with_queues_priorities_and_pauses
         std::string plan;
         c::transaction tx(*db);
         soci::rowset<std::string> rows = ((*db).prepare << (analyze ? "EXPLAIN (ANALYZE, COSTS OFF) " : "EXPLAIN ") +
-                                                               db.queue.claim_text(true, "'w'", 10, 1000, queues));
+                                                               db.queue.claim_text("postgresql", "'w'", 10, 1000, queues));
         for (auto const& line : rows)
             if (line.find("cascade_jobs_paused") == std::string::npos) plan += line + "\n";
         tx.rollback();
@@ -1548,9 +1579,7 @@ BOOST_AUTO_TEST_CASE(bad_input_to_the_new_commands_and_options_changes_nothing) 
     db.queue.pause(*db, "kept");
     std::string const tool = tool_for(db);
     auto snapshot = [&] {
-        return db.text("SELECT " + std::string(test::is_postgresql() ? "string_agg" : "group_concat") +
-                       "(id || state || attempts || queue, ',') FROM cascade_jobs") +
-               "/" + db.text("SELECT " + std::string(test::is_postgresql() ? "string_agg" : "group_concat") + "(queue, ',') FROM cascade_jobs_paused");
+        return db.rows_text("id, state, attempts, queue", "cascade_jobs") + "/" + db.rows_text("queue", "cascade_jobs_paused");
     };
     auto const before = snapshot();
     std::string const short_token = "/tmp/cascade-short-token-" + std::to_string(getpid());
@@ -1610,9 +1639,7 @@ namespace fan_out_tests {
 
 /// SELECT i FROM 1..n, on either backend.
 inline std::string numbers(long long n) {
-    if (test::is_postgresql()) return "generate_series(1, " + std::to_string(n) + ") i";
-    return "(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < " + std::to_string(n) +
-           ") SELECT i FROM s) t";
+    return test::series(n);
 }
 
 /// A worker process whose job log (its standard output) goes to the file `log`.
@@ -1695,7 +1722,7 @@ BOOST_AUTO_TEST_CASE(a_large_job_fans_out_over_workers) {
     // the lock between them, so there one worker may run them all, one after another.
     int const first = books_jobs_with_rows(log + "0"), second = books_jobs_with_rows(log + "1");
     BOOST_TEST(first + second == 5);
-    if (test::is_postgresql()) {
+    if (test::is_server()) {
         BOOST_TEST(first >= 1);
         BOOST_TEST(second >= 1);
     }
@@ -1843,7 +1870,7 @@ BOOST_AUTO_TEST_CASE(the_worker_log_names_each_jobs_owner_and_reaches_the_file_a
 // mode=rw), whatever bytes its name holds: a space (the value quoted, as SOCI reads it), `%`, `#`, `?`.
 // Only install creates the file. (SQLite only: PostgreSQL has no file.)
 BOOST_AUTO_TEST_CASE(the_tool_opens_a_sqlite_file_of_any_name_and_only_install_creates_one,
-                     *boost::unit_test::precondition([](boost::unit_test::test_unit_id) { return !test::is_postgresql(); })) {
+                     *boost::unit_test::precondition([](boost::unit_test::test_unit_id) { return !test::is_server(); })) {
     std::string const file = "/tmp/cascade queue %41 #1 ?x " + std::to_string(getpid()) + ".db";
     std::remove(file.c_str());
     std::string const tool = std::string(CASCADE_QUEUE_TOOL) + " --backend sqlite3 --connection 'db=\"" + file + "\" timeout=5' ";

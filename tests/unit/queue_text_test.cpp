@@ -3,8 +3,11 @@
 #include <boost/test/unit_test.hpp>
 
 #include "../../tools/command_line.hpp"
+#include <cascade/mysql/queue.hpp>
+#include <cascade/postgresql/queue.hpp>
 #include <cascade/queue/job_queue.hpp>
 #include <cascade/queue/metrics.hpp>
+#include <cascade/sqlite/queue.hpp>
 
 #include <string>
 #include <vector>
@@ -53,16 +56,49 @@ BOOST_AUTO_TEST_CASE(prometheus_label_values_are_escaped_and_valid_utf8) {
 
 BOOST_AUTO_TEST_CASE(the_claim_locks_on_postgresql_and_writes_queue_names_as_literals) {
     cascade::job_queue queue;
-    std::string const pg = queue.claim_text(true, ":w", 10, 30000, {"mail", "it's \\ odd"});
-    std::string const lite = queue.claim_text(false, ":w", 10, 30000, {"mail", "it's \\ odd"});
+    std::string const pg = queue.claim_text("postgresql", ":w", 10, 30000, {"mail", "it's \\ odd"});
+    std::string const lite = queue.claim_text("sqlite3", ":w", 10, 30000, {"mail", "it's \\ odd"});
     BOOST_TEST(pg.find("FOR UPDATE SKIP LOCKED") != std::string::npos);
     BOOST_TEST(lite.find("FOR UPDATE") == std::string::npos);
     BOOST_TEST(pg.find("E'it''s \\\\ odd'") != std::string::npos, pg);   // PostgreSQL's escape string
     BOOST_TEST(lite.find("'it''s \\ odd'") != std::string::npos, lite);  // SQLite: quotes doubled
     BOOST_TEST(pg.find("LIMIT 10") != std::string::npos);
     BOOST_TEST(pg.find("30000") != std::string::npos);
-    BOOST_CHECK_THROW(queue.claim_text(true, ":w", 10, 30000, {std::string("a\0b", 3)}), cascade::bad_queue_name);
-    BOOST_CHECK_THROW(queue.claim_text(true, ":w", 10, 30000, {""}), cascade::bad_queue_name);
+    BOOST_CHECK_THROW(queue.claim_text("postgresql", ":w", 10, 30000, {std::string("a\0b", 3)}), cascade::bad_queue_name);
+    BOOST_CHECK_THROW(queue.claim_text("postgresql", ":w", 10, 30000, {""}), cascade::bad_queue_name);
+    // MariaDB claims in steps (no UPDATE ... RETURNING): no one-statement claim to write
+    BOOST_TEST(!cascade::detail::queue_dialect_for("mysql").update_returning);
+}
+
+// MariaDB's literals read the same under any sql_mode (NO_BACKSLASH_ESCAPES, ANSI_QUOTES): hexadecimal,
+// compared byte for byte.
+BOOST_AUTO_TEST_CASE(mariadb_queue_literals_are_hexadecimal_and_binary_collated) {
+    BOOST_TEST(cascade::mysql::queue_literal("it's \\") == "CONVERT(X'69742773205C' USING utf8mb4) COLLATE utf8mb4_bin");
+    BOOST_TEST(cascade::mysql::queue_literal("Mail") == "CONVERT(X'4D61696C' USING utf8mb4) COLLATE utf8mb4_bin");
+}
+
+// The queue connectors this program has, and a backend it has none for.
+BOOST_AUTO_TEST_CASE(an_unknown_queue_backend_is_refused_naming_the_ones_compiled_in) {
+    try {
+        cascade::detail::queue_dialect_for("oracle");
+        BOOST_FAIL("oracle has no queue connector");
+    } catch (cascade::unsupported_backend const& e) {
+        BOOST_TEST(e.backend == "oracle");
+        for (char const* name : {"postgresql", "sqlite3", "mysql"}) BOOST_TEST(e.compiled_in.find(name) != std::string::npos, e.compiled_in);
+    }
+}
+
+// An error message as every database stores it: well-formed UTF-8 without NUL bytes.
+BOOST_AUTO_TEST_CASE(error_messages_are_made_well_formed_utf8) {
+    using cascade::detail::printable;
+    BOOST_TEST(printable("caf\xc3\xa9") == "caf\xc3\xa9");
+    BOOST_TEST(printable(std::string("a\0b", 3)) == "a\\0b");
+    BOOST_TEST(printable("\xff") == "?");
+    BOOST_TEST(printable("\xc0\xaf") == "??");          // an overlong '/'
+    BOOST_TEST(printable("\xed\xa0\x80") == "???");    // a surrogate
+    BOOST_TEST(printable("\xf4\x90\x80\x80") == "????");  // past U+10FFFF
+    BOOST_TEST(printable("\xf0\x9f\x98\x80") == "\xf0\x9f\x98\x80");
+    BOOST_TEST(printable(std::string(5000, 'x')).size() == 4000u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

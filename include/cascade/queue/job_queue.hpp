@@ -5,19 +5,21 @@
 //   queue (a named queue, 'default'), priority (smaller first, 0)
 // and `<table>_paused` (queue): the named queues an operator paused. Times are milliseconds since
 // the epoch from the *database's* clock, so that workers on several machines agree on leases,
-// backoff and scheduled jobs. This header holds the SQL and the operations on the table; it needs
-// no schema (the queue tool uses it alone).
+// backoff and scheduled jobs. This header holds the operations on the table, in SQL every database
+// reads; what differs per database comes from its queue connector (cascade/<database>/queue.hpp,
+// through queue/dialect.hpp). It needs no schema (the queue tool uses it alone).
 //
 // Every row a person or a bug can write is run, retried or made dead with a message; none stops the
 // others: counters saturate instead of overflowing, a running row without a lease is claimable, an
 // unknown state is made dead by `repair`. A worker's writes to a row it claimed are fenced by
 // (id, locked_by, attempts): a worker whose lease lapsed and whose row another took over changes nothing.
-#include <cascade/association.hpp>
+#include <cascade/queue/detail/claim_text.hpp>
+#include <cascade/queue/detail/printable.hpp>
+#include <cascade/queue/dialect.hpp>
+#include <cascade/queue/errors.hpp>
+#include <cascade/queue/job_rows.hpp>
 #include <cascade/soci/exchange.hpp>
 #include <cascade/soci/transaction.hpp>
-// The queue runs on PostgreSQL and SQLite (its SQL branches on the two): both connectors.
-#include <cascade/postgresql/connector.hpp>
-#include <cascade/sqlite/connector.hpp>
 
 #include <soci/soci.h>
 
@@ -25,6 +27,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -32,107 +35,6 @@
 #include <vector>
 
 namespace cascade {
-
-/// The queue table's name is not a plain SQL identifier.
-struct invalid_queue_name : error {
-    explicit invalid_queue_name(std::string const& n) : error("cascade: invalid queue table name '" + n + "'") {}
-};
-
-/// `retry ID` of a dead job whose twin (same dedup key) is queued or running: retrying it would run
-/// the same work twice, so the database's unique index refuses it. Discard it instead.
-struct job_has_live_twin : error {
-    long long id, twin;
-    job_has_live_twin(long long id_, long long twin_)
-        : error("cascade: job " + std::to_string(id_) + " has a live twin, job " + std::to_string(twin_) +
-                " (same dedup key, ready or running): it would run the same work; discard " + std::to_string(id_) +
-                " instead"),
-          id(id_), twin(twin_) {}
-};
-
-/// A named queue's name is empty, longer than max_queue_name_size bytes or holds a NUL byte.
-/// Nothing was run.
-struct bad_queue_name : error {
-    explicit bad_queue_name(std::string_view why) : error("cascade: a queue name " + std::string(why)) {}
-};
-
-/// enqueue_options that contradict each other (a run time and a delay). Nothing was written.
-struct bad_enqueue_options : error {
-    explicit bad_enqueue_options(std::string const& why) : error("cascade: " + why) {}
-};
-
-/// The queue table lacks what this version needs (a table of an older cascade, not upgraded):
-/// `cascade-queue install` or job_queue::install upgrades it in place.
-struct queue_not_installed : error {
-    queue_not_installed(std::string const& table, std::string const& why)
-        : error("cascade: the queue table " + table + " is missing or older than this worker (" + why +
-                "); run `cascade-queue install` (job_queue::install), which upgrades it in place") {}
-};
-
-namespace detail {
-/// Throws bad_queue_name unless `name` is a queue name (queue_name_problem).
-inline void check_queue_name(std::string_view name) {
-    if (char const* why = queue_name_problem(name)) throw bad_queue_name(why);
-}
-/// A number of a result row, whichever integer or decimal type the backend gave it.
-inline long long row_integer(soci::row const& r, std::size_t i) {
-    if (r.get_indicator(i) == soci::i_null) return 0;
-    switch (r.get_properties(i).get_data_type()) {
-        case soci::dt_integer: return r.get<int>(i);
-        case soci::dt_long_long: return r.get<long long>(i);
-        case soci::dt_unsigned_long_long: return static_cast<long long>(r.get<unsigned long long>(i));
-        case soci::dt_double: return static_cast<long long>(r.get<double>(i));
-        default: return std::stoll(r.get<std::string>(i));
-    }
-}
-}  // namespace detail
-
-/// Where and when a job runs. The defaults are the queue "default", priority 0, due now.
-struct enqueue_options {
-    std::string queue = "default";
-    /// Smaller runs first (River, Oban); any int.
-    int priority = 0;
-    /// Not before this time: milliseconds since the epoch on the *database's* clock. Or:
-    std::optional<long long> run_at{};
-    /// not before this long after the database's now. Give one of the two, not both.
-    std::chrono::milliseconds delay{0};
-};
-
-/// A job row a worker claimed.
-struct claimed_job {
-    long long id = 0;
-    std::string name;
-    std::string payload;
-    int attempts = 0;  ///< including this one
-    int max_attempts = 0;
-    std::string queue = "default";
-    int priority = 0;
-    long long run_at = 0;
-};
-
-/// A job row as an operator sees it (the dashboard's lists).
-struct job_row {
-    long long id = 0;
-    std::string name, queue, state, payload;
-    int priority = 0, attempts = 0, max_attempts = 0;
-    long long run_at = 0, created_at = 0;
-    std::optional<long long> finished_at;
-    std::string last_error;  ///< empty when none
-    std::string errors;      ///< every failure, one line each, oldest first
-};
-
-/// What `status` reports.
-struct queue_status {
-    /// Rows per state of the table (ready counts the scheduled rows too).
-    std::map<std::string, long long> counts;
-    /// Ready rows that are not due yet (scheduled jobs, retries waiting for their backoff).
-    long long scheduled = 0;
-    /// The age of the oldest due ready row (0 when none).
-    double oldest_ready_seconds = 0;
-    /// Per named queue: rows per state, with "scheduled" counted apart from "ready" (due).
-    std::map<std::string, std::map<std::string, long long>> queues;
-    /// The paused queues, by name.
-    std::vector<std::string> paused;
-};
 
 class job_queue {
 public:
@@ -158,57 +60,12 @@ public:
     /// before starting workers of this version (workers of the older one keep working, without
     /// queues, priorities or pauses, and their claims sort the ready rows until they are replaced).
     void install(soci::session& sql) const {
-        bool const pg = is_pg(sql);
-        // Every statement is "if (not) exists", so that installing again is safe; PostgreSQL tells the
-        // client of each one it skips ("relation ... already exists, skipping"), which an operator would
-        // read as a problem. Those notices are silenced for the install and the setting put back.
-        std::string level;
-        if (pg) {
-            sql << "SELECT current_setting('client_min_messages')", soci::into(level);
-            sql << "SET client_min_messages TO warning";
-        }
-        struct restore {
-            soci::session& sql;
-            std::string const& level;
-            ~restore() {
-                if (level.empty()) return;
-                try {
-                    sql << "SET client_min_messages TO " + level;  // a word the server itself gave
-                } catch (...) {
-                    // a failed install's transaction: the error that ended it is the one to see
-                }
-            }
-        } const put_back{sql, level};
-        sql << "CREATE TABLE IF NOT EXISTS " + table_ + " (id " +
-                   (pg ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT") +
-                   ", name TEXT NOT NULL, payload TEXT NOT NULL, dedup_key TEXT NOT NULL,"
-                   " state TEXT NOT NULL DEFAULT 'ready' CHECK (state IN ('ready', 'running', 'done', 'dead')),"
-                   " attempts INTEGER NOT NULL DEFAULT 0,"
-                   " max_attempts INTEGER NOT NULL, run_at BIGINT NOT NULL, locked_by TEXT, locked_until BIGINT,"
-                   " last_error TEXT, errors TEXT NOT NULL DEFAULT '', created_at BIGINT NOT NULL, finished_at BIGINT," +
-                   columns_added_later[0].definition + ", " + columns_added_later[1].definition + ")";
-        // A table of an older cascade: the same columns, added at its end (so both shapes are one).
-        for (auto const& c : columns_added_later) {
-            if (has_column(sql, c.name)) continue;
-            sql << "ALTER TABLE " + table_ + " ADD COLUMN " + (pg ? "IF NOT EXISTS " : "") + c.definition;
-        }
-        sql << "CREATE TABLE IF NOT EXISTS " + paused_table() + " (queue TEXT PRIMARY KEY, paused_at BIGINT NOT NULL)";
-        // Deduplication: one live job per (job, owner, batch).
-        sql << "CREATE UNIQUE INDEX IF NOT EXISTS " + table_ + "_live_dedup ON " + table_ +
-                   " (dedup_key) WHERE state IN ('ready', 'running')";
-        // Claims walk these in order and stop after n rows, whatever the backlog: the ready rows by
-        // priority and run time (all queues, or one queue at a time), the running rows by lease;
-        // pruning walks the done rows by finish time. PostgreSQL cuts names at 63 bytes and a table
-        // name may have 60: every suffix differs in its first three bytes (_li _cl _qu _le _fi _pa).
-        sql << "CREATE INDEX IF NOT EXISTS " + table_ + "_due ON " + table_ + " (priority, run_at, id) WHERE state = 'ready'";
-        sql << "CREATE INDEX IF NOT EXISTS " + table_ + "_queue_claim ON " + table_ +
-                   " (queue, priority, run_at, id) WHERE state = 'ready'";
-        sql << "CREATE INDEX IF NOT EXISTS " + table_ + "_lease ON " + table_ + " (locked_until) WHERE state = 'running'";
-        sql << "CREATE INDEX IF NOT EXISTS " + table_ + "_finished ON " + table_ + " (finished_at) WHERE state = 'done'";
-        // The claim index of the first version (state, run_at, id): nothing reads it any more, every write paid for it.
-        sql << "DROP INDEX IF EXISTS " + table_ + "_claim";
-        // The previous version's ready index (run_at, id): no claim reads it now, every write paid for it.
-        sql << "DROP INDEX IF EXISTS " + table_ + "_ready";
+        auto const& d = detail::queue_dialect_of(sql);
+        if (paused_table().size() > d.longest_name)
+            throw invalid_queue_name(table_, "on " + std::string(d.backend) + " its table of paused queues, " + paused_table() +
+                                                 ", would be longer than the " + std::to_string(d.longest_name) +
+                                                 " bytes a table's name may have there");
+        d.install(sql, table_, paused_table());
     }
 
     /// Throws queue_not_installed unless the table has what this version reads and writes (a
@@ -248,34 +105,41 @@ public:
         detail::check_queue_name(options.queue);
         if (options.run_at && options.delay.count() != 0)
             throw bad_enqueue_options("enqueue_options: give a run time (run_at) or a delay, not both");
-        bool const pg = is_pg(sql);
+        auto const& d = detail::queue_dialect_of(sql);
         long long const when = options.run_at ? *options.run_at : options.delay.count();
         int const priority = options.priority;
-        std::string const run_at = options.run_at ? std::string(":r") : now(pg) + " + :r";
+        std::string const run_at = options.run_at ? std::string(":r") : now(d) + " + :r";
         // A ready twin has not begun: it will find the rows this job is for. A running twin may be past
         // them (an owner's key used again: destroyed, made anew with new dependents and destroyed again
         // while the first job runs; dropped, those dependents stayed for good), so the job goes in under
         // its key's next generation (`key|2`, `key|3`, ...), where a ready twin stands for it again.
         // Nothing is written to the twin: a row a worker holds must not be locked by a caller's
         // transaction (an upsert's DO UPDATE holds it until the caller commits, and the worker's
-        // heartbeat and completion wait for it, or deadlock with it).
+        // heartbeat and completion wait for it, or deadlock with it). (MariaDB's refused duplicate and
+        // its latest read share-lock the twin's index entry until the caller commits: the worker's
+        // completion of that twin waits for the commit.)
         std::string key = dedup_key;
         for (int generation = 1, tries = 0;; ++tries) {
             soci::statement st = (sql.prepare << "INSERT INTO " + table_ +
                                                      " (name, payload, dedup_key, state, attempts, max_attempts, run_at, created_at, queue,"
-                                                     " priority) VALUES (:n, :p, :k, 'ready', 0, :m, " + run_at + ", " + now(pg) +
-                                                     ", :q, :pr) ON CONFLICT (dedup_key) WHERE state IN ('ready', 'running') DO NOTHING",
+                                                     " priority) VALUES (:n, :p, :k, 'ready', 0, :m, " + run_at + ", " + now(d) +
+                                                     ", :q, :pr)" + std::string(d.skip_live_twin),
                                   soci::use(name), soci::use(payload), soci::use(key), soci::use(max_attempts), soci::use(when),
                                   soci::use(options.queue), soci::use(priority));
-            st.execute(true);
-            if (st.get_affected_rows() > 0) {
-                // The queue's name rides along: a worker serving other queues need not wake.
-                if (pg) sql << "NOTIFY " + channel() + ", " + literal(true, options.queue);
+            bool inserted = false;
+            try {
+                st.execute(true);
+                inserted = st.get_affected_rows() > 0;
+            } catch (...) {
+                if (!d.duplicate || !d.duplicate(std::current_exception())) throw;
+            }
+            if (inserted) {
+                if (d.notify) d.notify(sql, channel(), options.queue);
                 return true;
             }
             std::string state;
             soci::indicator ind = soci::i_null;
-            sql << "SELECT MIN(state) FROM " + table_ + " WHERE dedup_key = :k AND state IN ('ready', 'running')", soci::use(key),
+            sql << "SELECT MIN(state) FROM " + table_ + " WHERE " + std::string(d.live_twin) + std::string(d.latest_read), soci::use(key),
                 soci::into(state, ind);
             if (ind != soci::i_null && state == "ready") return false;   // ('ready' < 'running': one ready row is enough)
             if (ind != soci::i_null || tries >= 3) {                       // running (or gone and back, again and again)
@@ -286,14 +150,14 @@ public:
         }
     }
 
-    /// Claims up to `n` runnable jobs for `worker` from `queues` (every queue when empty), in one
-    /// statement that also counts the attempt and sets the lease: a row whose lease lapsed (or that
-    /// has none) first and alone, else ready rows that are due, by priority (smaller first), run time and id.
-    /// Paused queues are left alone. Every walk reads a partial index in order and stops after n rows,
-    /// so a claim costs the same with 1,000 or 1,000,000 rows queued, whatever other queues or paused
-    /// queues hold (the clock is read once, as a scalar subquery). PostgreSQL: FOR UPDATE SKIP
-    /// LOCKED, so many workers never wait on each other; SQLite: the single writer's UPDATE. The
-    /// jobs come back in claim order: priority, run time, id.
+    /// Claims up to `n` runnable jobs for `worker` from `queues` (every queue when empty), counting the
+    /// attempt and setting the lease: a row whose lease lapsed (or that has none) first and alone, else
+    /// ready rows that are due, by priority (smaller first), run time and id. Paused queues are left
+    /// alone. Every walk reads an index in order and stops after n rows, so a claim costs the same with
+    /// 1,000 or 1,000,000 rows queued, whatever other queues or paused queues hold. PostgreSQL: one
+    /// statement, FOR UPDATE SKIP LOCKED, so many workers never wait on each other; MariaDB: the same
+    /// locks in a short transaction of steps; SQLite: the single writer's UPDATE. The jobs come back in
+    /// claim order: priority, run time, id.
     std::vector<claimed_job> claim(soci::session& sql, std::string const& worker, int n, std::chrono::milliseconds lease,
                                    std::vector<std::string> const& queues = {}) const;
 
@@ -302,44 +166,46 @@ public:
     class prepared_claim {
     public:
         prepared_claim(job_queue const& queue, soci::session& sql, std::string worker, int n, std::chrono::milliseconds lease,
-                       std::vector<std::string> const& queues = {})
-            : sql_(sql), pg_(is_pg(sql)), worker_(std::move(worker)), cap_(n < 2 ? 2 : static_cast<std::size_t>(n)), st_(sql) {
+                       std::vector<std::string> queues = {})
+            : sql_(sql), dialect_(detail::queue_dialect_of(sql)), table_(queue.table()), paused_(queue.paused_table()),
+              worker_(std::move(worker)), n_(n < 1 ? 1 : n), lease_ms_(lease.count()), queues_(std::move(queues)),
+              cap_(n < 2 ? 2 : static_cast<std::size_t>(n)) {
+            for (auto const& q : queues_) detail::check_queue_name(q);
+            if (!dialect_.update_returning) return;
+            st_.emplace(sql);
             resize();
-            st_.exchange(soci::into(ids_));
-            st_.exchange(soci::into(names_));
-            st_.exchange(soci::into(payloads_));
-            st_.exchange(soci::into(attempts_));
-            st_.exchange(soci::into(maxes_));
-            st_.exchange(soci::into(queues_));
-            st_.exchange(soci::into(priorities_));
-            st_.exchange(soci::into(run_ats_));
-            st_.exchange(soci::use(worker_));
-            st_.alloc();
-            st_.prepare(queue.claim_text(is_pg(sql), ":w", n < 1 ? 1 : n, lease.count(), queues));
-            st_.define_and_bind();
+            st_->exchange(soci::into(ids_));
+            st_->exchange(soci::into(names_));
+            st_->exchange(soci::into(payloads_));
+            st_->exchange(soci::into(attempts_));
+            st_->exchange(soci::into(maxes_));
+            st_->exchange(soci::into(job_queues_));
+            st_->exchange(soci::into(priorities_));
+            st_->exchange(soci::into(run_ats_));
+            st_->exchange(soci::use(worker_));
+            st_->alloc();
+            st_->prepare(detail::claim_text(dialect_, table_, paused_, ":w", n_, lease_ms_, queues_));
+            st_->define_and_bind();
         }
         prepared_claim(prepared_claim const&) = delete;
         prepared_claim& operator=(prepared_claim const&) = delete;
 
         /// Claims; the jobs in claim order (RETURNING keeps none): priority, run time, id.
         std::vector<claimed_job> operator()() {
+            if (!st_) return dialect_.claim_steps(sql_, {table_, paused_, worker_, n_, lease_ms_, queues_});
             resize();  // a run shrinks the vectors to the rows it got; a vector of 0 cannot take rows
             std::vector<claimed_job> out;
-            // PostgreSQL caches one plan for the prepared claim, often made while the queue was empty
-            // or its statistics old: for a table that small, scanning it whole is cheapest, and a
-            // burst of 100,000 jobs then made every claim read every row (50-150 ms) until the next
-            // ANALYZE. Within the claim's own transaction the planner counts whole-table and bitmap
-            // scans as prohibitive, so the plan walks the indexes whatever the statistics say (three
-            // more round trips: BEGIN, the settings, COMMIT). Inside a caller's transaction the
-            // settings would outlive the claim: it runs without them there (the workers never do).
+            // Settings for the claim alone (PostgreSQL's, see its connector), in a transaction of its
+            // own: BEGIN, the settings, COMMIT. Inside a caller's transaction they would outlive the
+            // claim: it runs without them there (the workers never do).
             std::optional<detail::write_transaction> tx;
-            if (pg_ && !detail::in_transaction(sql_)) {
+            if (!dialect_.claim_settings.empty() && !detail::in_transaction(sql_)) {
                 tx.emplace(sql_);
-                detail::execute_text(sql_, "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)");
+                detail::execute_text(sql_, std::string(dialect_.claim_settings));
             }
-            for (bool got = st_.execute(true); got; got = st_.fetch()) {
+            for (bool got = st_->execute(true); got; got = st_->fetch()) {
                 for (std::size_t i = 0; i < ids_.size(); ++i)
-                    out.push_back({ids_[i], names_[i], payloads_[i], attempts_[i], maxes_[i], queues_[i], priorities_[i], run_ats_[i]});
+                    out.push_back({ids_[i], names_[i], payloads_[i], attempts_[i], maxes_[i], job_queues_[i], priorities_[i], run_ats_[i]});
                 if (ids_.empty()) break;
             }
             if (tx) tx->commit();
@@ -355,103 +221,38 @@ public:
             run_ats_.resize(cap_);
             names_.resize(cap_);
             payloads_.resize(cap_);
-            queues_.resize(cap_);
+            job_queues_.resize(cap_);
             attempts_.resize(cap_);
             maxes_.resize(cap_);
             priorities_.resize(cap_);
         }
         soci::session& sql_;
-        bool pg_;
-        std::string worker_;
+        detail::queue_dialect const& dialect_;
+        std::string table_, paused_, worker_;
+        int n_;
+        long long lease_ms_;
+        std::vector<std::string> queues_;
         std::size_t cap_;
         std::vector<long long> ids_, run_ats_;
-        std::vector<std::string> names_, payloads_, queues_;
+        std::vector<std::string> names_, payloads_, job_queues_;
         std::vector<int> attempts_, maxes_, priorities_;
-        soci::statement st_;
+        std::optional<soci::statement> st_;
     };
 
-    /// The claim's statement: `worker` is SQL (a placeholder, or a literal for EXPLAIN); the numbers
-    /// are the caller's integers; the queue names are checked and written as quoted literals.
-    ///  - lapsed: a running row whose lease lapsed, by lease (`_lease` index), in the worker's
-    ///    unpaused queues: the oldest, alone (no due row is claimed with it);
-    ///  - due, one queue: `_queue_claim (queue, priority, run_at, id)` from the queue's first entry;
-    ///  - due, several queues: the same walk per queue, n rows each, the first n of them (a sort of
-    ///    at most n rows per queue, never of the backlog);
-    ///  - due, every queue: `_due (priority, run_at, id)` while no queue is paused; while some
-    ///    are, the queues with ready rows are found by a walk that jumps from one queue to the next
-    ///    in `_queue_claim` (one index probe per queue, never a paused queue's rows), and each
-    ///    unpaused one is walked as above. Each way is gated by a test of the pause table that
-    ///    PostgreSQL evaluates once, so only one of them runs.
-    std::string claim_text(bool pg, std::string const& worker, int n, long long lease_ms,
+    /// The one-statement claim of a backend that has UPDATE ... RETURNING ("postgresql", "sqlite3"):
+    /// `worker` is SQL (a placeholder, or a literal for EXPLAIN); see detail::claim_text.
+    std::string claim_text(std::string_view backend, std::string const& worker, int n, long long lease_ms,
                            std::vector<std::string> const& queues = {}) const {
-        for (auto const& q : queues) detail::check_queue_name(q);
-        std::string const limit = std::to_string(n < 1 ? 1 : n);
-        std::string const clock = "(SELECT " + now(pg) + ")";
-        std::string const lock = pg ? " FOR UPDATE SKIP LOCKED" : "";
-        std::string const paused = paused_table();
-        std::string served;  // the worker's queues, as SQL literals
-        for (auto const& q : queues) served += (served.empty() ? "" : ", ") + literal(pg, q);
-        // The due rows of one queue (a literal, or a column of the outer query), most urgent first.
-        auto one_queue = [&](std::string const& queue_sql, std::string const& columns, bool gate) {
-            return "SELECT " + columns + " FROM " + table_ + " WHERE state = 'ready' AND queue = " + queue_sql +
-                   " AND run_at <= " + clock +
-                   (gate ? " AND NOT EXISTS (SELECT 1 FROM " + paused + " WHERE queue = " + queue_sql + ")" : std::string()) +
-                   " ORDER BY priority, run_at, id LIMIT " + limit + lock;
-        };
-        std::string ctes = "lapsed AS (SELECT id FROM " + table_ + " WHERE state = 'running' AND (locked_until IS NULL OR locked_until < " +
-                           clock + ") AND attempts < max_attempts" + (queues.empty() ? std::string() : " AND queue IN (" + served + ")") +
-                           " AND NOT EXISTS (SELECT 1 FROM " + paused + " p WHERE p.queue = " + table_ + ".queue)" +
-                           " ORDER BY locked_until LIMIT 1" + lock + ")";
-        // A lapsed row is taken alone: its worker died or hung while holding it, maybe because of
-        // it (a job that crashes its process), and taken with others it would take them down with
-        // it again, each time charging them an attempt, until they died beside it.
-        std::string const alone = " WHERE NOT EXISTS (SELECT 1 FROM lapsed)";
-        std::string arms = "SELECT id FROM lapsed UNION ALL SELECT id FROM due" + alone;
-        bool recursive = false;
-        if (queues.size() == 1) {
-            ctes += ", due AS (" + one_queue(literal(pg, queues[0]), "id", true) + ")";
-        } else if (queues.size() > 1) {
-            std::string u;
-            for (std::size_t i = 0; i < queues.size(); ++i)
-                u += (i ? " UNION ALL " : "") + std::string("SELECT id, priority, run_at FROM (") +
-                     one_queue(literal(pg, queues[i]), "id, priority, run_at", true) + ") q" + std::to_string(i);
-            ctes += ", due AS (SELECT id FROM (" + u + ") u ORDER BY priority, run_at, id LIMIT " + limit + ")";
-        } else {
-            recursive = true;
-            ctes += ", due AS (SELECT id FROM " + table_ + " WHERE state = 'ready' AND run_at <= " + clock +
-                    " AND NOT EXISTS (SELECT 1 FROM " + paused + ") ORDER BY priority, run_at, id LIMIT " + limit + lock + ")";
-            ctes += ", live_queues (name) AS (SELECT MIN(queue) FROM " + table_ + " WHERE state = 'ready' AND EXISTS (SELECT 1 FROM " +
-                    paused + ") UNION ALL SELECT (SELECT MIN(t.queue) FROM " + table_ +
-                    " t WHERE t.state = 'ready' AND t.queue > live_queues.name) FROM live_queues WHERE live_queues.name IS NOT NULL)";
-            std::string const each = pg ? "live_queues q CROSS JOIN LATERAL (" + one_queue("q.name", "id, priority, run_at", false) + ") d"
-                                        // SQLite has no LATERAL: the rows whose id is among the queue's first n
-                                        : "live_queues q JOIN " + table_ + " d ON d.id IN (SELECT i.id FROM " + table_ +
-                                              " i WHERE i.state = 'ready' AND i.queue = q.name AND i.run_at <= " + clock +
-                                              " ORDER BY i.priority, i.run_at, i.id LIMIT " + limit + ")";
-            ctes += ", due_unpaused AS (SELECT d.id FROM " + each + " WHERE q.name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM " + paused +
-                    " p WHERE p.queue = q.name) ORDER BY d.priority, d.run_at, d.id LIMIT " + limit + ")";
-            arms += " UNION ALL SELECT id FROM due_unpaused" + alone;
-        }
-        return std::string(recursive ? "WITH RECURSIVE " : "WITH ") + ctes + " UPDATE " + table_ +
-               // attempts saturate: a row written with 2147483647 must not make every claim overflow
-               " SET state = 'running', attempts = CASE WHEN attempts < 0 THEN 1 WHEN attempts >= 2147483646 THEN 2147483647"
-               " ELSE attempts + 1 END, locked_by = " + worker + ", locked_until = " + now(pg) + " + " + std::to_string(lease_ms) +
-               // PostgreSQL: the picked ids as an array, found by primary key. With `id IN (...)` the
-               // plan a worker's prepared claim caches while the table is empty or its statistics
-               // are old joins them by hashing a scan of the whole table: a burst of 100,000 jobs
-               // then made every claim read every row (50-150 ms each) until the next ANALYZE.
-               (pg ? " WHERE id = ANY(ARRAY(SELECT id FROM (" + arms + ") c LIMIT " + limit + "))"
-                   : " WHERE id IN (SELECT id FROM (" + arms + ") c LIMIT " + limit + ")") +
-               " RETURNING id, name, payload, attempts, max_attempts, queue, priority, run_at";
+        return detail::claim_text(detail::queue_dialect_for(backend), table_, paused_table(), worker, n, lease_ms, queues);
     }
 
     /// Marks jobs done, in one statement; only rows `worker` still holds with that attempt (a row
     /// whose lease lapsed and that another worker took over is theirs). Returns how many.
     long long complete(soci::session& sql, std::string const& worker, std::vector<claimed_job> const& jobs) const {
         if (jobs.empty()) return 0;
-        soci::statement st = (sql.prepare << "UPDATE " + table_ + " SET state = 'done', finished_at = " + now(is_pg(sql)) +
+        soci::statement st = (sql.prepare << "UPDATE " + table_ + " SET state = 'done', finished_at = " + now(detail::queue_dialect_of(sql)) +
                                                  ", locked_by = NULL, locked_until = NULL WHERE state = 'running' AND locked_by = :w AND " +
-                                                 held(jobs),
+                                                 held(sql, jobs),
                               soci::use(worker));
         st.execute(true);
         return st.get_affected_rows();
@@ -461,10 +262,10 @@ public:
     /// stayed): kept in last_error and the errors log. Fenced as complete() is.
     void complete_with_note(soci::session& sql, std::string const& worker, claimed_job const& job,
                             std::string const& note) const {
-        std::string const message = printable(note);
+        std::string const message = detail::printable(note);
         std::string const line = "attempt " + std::to_string(job.attempts) + " done: " + message + "\n";
-        sql << "UPDATE " + table_ + " SET state = 'done', finished_at = " + now(is_pg(sql)) +
-                   ", last_error = :e, errors = errors || :line, locked_by = NULL, locked_until = NULL WHERE id = :id AND "
+        sql << "UPDATE " + table_ + " SET state = 'done', finished_at = " + now(detail::queue_dialect_of(sql)) +
+                   ", last_error = :e, errors = " + detail::sql_concat(detail::queue_dialect_of(sql), {"errors", ":line"}) + ", locked_by = NULL, locked_until = NULL WHERE id = :id AND "
                    "state = 'running' AND locked_by = :w AND attempts = :a",
             soci::use(message), soci::use(line), soci::use(job.id), soci::use(worker), soci::use(job.attempts);
     }
@@ -474,16 +275,16 @@ public:
     /// Only while `worker` still holds the row with that attempt.
     void fail(soci::session& sql, std::string const& worker, claimed_job const& job, std::string const& error,
               std::chrono::milliseconds retry_in, bool final = false) const {
-        bool const pg = is_pg(sql);
+        auto const& d = detail::queue_dialect_of(sql);
         bool const dead = final || job.attempts >= job.max_attempts;
         // Every value bound lives until the statement has run (SOCI binds by reference and runs the
         // statement when the expression ends, after its temporaries are gone).
-        std::string const message = printable(error);
+        std::string const message = detail::printable(error);
         std::string const line = "attempt " + std::to_string(job.attempts) + ": " + message + "\n";
         std::string const state = dead ? "dead" : "ready";
         long long const delay_ms = retry_in.count();
-        sql << "UPDATE " + table_ + " SET state = :s, last_error = :e, errors = errors || :line, run_at = " + now(pg) +
-                   " + :d, locked_by = NULL, locked_until = NULL, finished_at = CASE WHEN :s2 = 'dead' THEN " + now(pg) +
+        sql << "UPDATE " + table_ + " SET state = :s, last_error = :e, errors = " + detail::sql_concat(d, {"errors", ":line"}) +
+                   ", run_at = " + now(d) + " + :d, locked_by = NULL, locked_until = NULL, finished_at = CASE WHEN :s2 = 'dead' THEN " + now(d) +
                    " ELSE NULL END WHERE id = :id AND state = 'running' AND locked_by = :w AND attempts = :a",
             soci::use(state), soci::use(message), soci::use(line), soci::use(delay_ms), soci::use(state), soci::use(job.id),
             soci::use(worker), soci::use(job.attempts);
@@ -495,8 +296,8 @@ public:
                    std::chrono::milliseconds lease) const {
         if (jobs.empty()) return;
         long long const lease_ms = lease.count();
-        sql << "UPDATE " + table_ + " SET locked_until = " + now(is_pg(sql)) +
-                   " + :l WHERE state = 'running' AND locked_by = :w AND " + held(jobs),
+        sql << "UPDATE " + table_ + " SET locked_until = " + now(detail::queue_dialect_of(sql)) +
+                   " + :l WHERE state = 'running' AND locked_by = :w AND " + held(sql, jobs),
             soci::use(lease_ms), soci::use(worker);
     }
 
@@ -505,13 +306,14 @@ public:
     void release(soci::session& sql, std::string const& worker, std::vector<claimed_job> const& jobs) const {
         if (jobs.empty()) return;
         sql << "UPDATE " + table_ + " SET state = 'ready', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END,"
-                   " locked_by = NULL, locked_until = NULL WHERE state = 'running' AND locked_by = :w AND " + held(jobs),
+                   " locked_by = NULL, locked_until = NULL WHERE state = 'running' AND locked_by = :w AND " + held(sql, jobs),
             soci::use(worker);
-        if (!is_pg(sql)) return;
+        auto const& d = detail::queue_dialect_of(sql);
+        if (!d.notify) return;
         std::set<std::string> queues;
         for (auto const& j : jobs)
-            if (j.queue.size() <= 128) queues.insert(j.queue);  // a longer name (written by hand) is no queue a worker serves
-        for (auto const& q : queues) sql << "NOTIFY " + channel() + ", " + literal(true, q);
+            if (!detail::queue_name_problem(j.queue)) queues.insert(j.queue);  // a name written by hand is no queue a worker serves
+        for (auto const& q : queues) d.notify(sql, channel(), q);
     }
 
     /// Ends the leases of `jobs` now (a worker that stops gives its running jobs over at once): the
@@ -519,8 +321,8 @@ public:
     /// worker still records it done.
     void expire(soci::session& sql, std::string const& worker, std::vector<claimed_job> const& jobs) const {
         if (jobs.empty()) return;
-        sql << "UPDATE " + table_ + " SET locked_until = " + now(is_pg(sql)) +
-                   " - 1 WHERE state = 'running' AND locked_by = :w AND " + held(jobs),
+        sql << "UPDATE " + table_ + " SET locked_until = " + now(detail::queue_dialect_of(sql)) +
+                   " - 1 WHERE state = 'running' AND locked_by = :w AND " + held(sql, jobs),
             soci::use(worker);
     }
 
@@ -563,10 +365,16 @@ public:
     /// finish; the others keep their place). Returns false if it was paused already.
     bool pause(soci::session& sql, std::string const& queue) const {
         detail::check_queue_name(queue);
-        soci::statement st = (sql.prepare << "INSERT INTO " + paused_table() + " (queue, paused_at) VALUES (:q, " + now(is_pg(sql)) +
-                                                 ") ON CONFLICT (queue) DO NOTHING",
+        auto const& d = detail::queue_dialect_of(sql);
+        soci::statement st = (sql.prepare << "INSERT INTO " + paused_table() + " (queue, paused_at) VALUES (:q, " + now(d) + ")" +
+                                                 std::string(d.skip_paused_twin),
                               soci::use(queue));
-        st.execute(true);
+        try {
+            st.execute(true);
+        } catch (...) {
+            if (d.duplicate && d.duplicate(std::current_exception())) return false;
+            throw;
+        }
         return st.get_affected_rows() > 0;
     }
     /// Resumes a paused queue (idle PostgreSQL workers are woken at once). Returns false if it was
@@ -576,7 +384,7 @@ public:
         soci::statement st = (sql.prepare << "DELETE FROM " + paused_table() + " WHERE queue = :q", soci::use(queue));
         st.execute(true);
         bool const resumed = st.get_affected_rows() > 0;
-        if (resumed && is_pg(sql)) sql << "NOTIFY " + channel() + ", " + literal(true, queue);
+        if (auto const& d = detail::queue_dialect_of(sql); resumed && d.notify) d.notify(sql, channel(), queue);
         return resumed;
     }
     /// The paused queues, by name.
@@ -620,7 +428,7 @@ public:
     /// The database's clock now, in milliseconds since the epoch.
     long long database_now(soci::session& sql) const {
         long long at = 0;
-        sql << "SELECT " + now(is_pg(sql)), soci::into(at);
+        sql << "SELECT " + now(detail::queue_dialect_of(sql)), soci::into(at);
         return at;
     }
     /// Puts a dead job (or every dead job, id < 0) back to ready with fresh attempts; returns how many.
@@ -636,7 +444,7 @@ public:
             if (ind != soci::i_null) throw job_has_live_twin(id, twin);
         }
         soci::statement st = (sql.prepare << "UPDATE " + table_ + " SET state = 'ready', attempts = 0, run_at = " +
-                                                 now(is_pg(sql)) + ", finished_at = NULL, locked_by = NULL, locked_until = NULL"
+                                                 now(detail::queue_dialect_of(sql)) + ", finished_at = NULL, locked_by = NULL, locked_until = NULL"
                                                  " WHERE state = 'dead' AND (:id < 0 OR id = :id2) AND NOT EXISTS (SELECT 1 FROM " +
                                                  table_ + " l WHERE l.dedup_key = " + table_ + ".dedup_key AND l.state IN ('ready', 'running'))"
                                                  " AND (:id3 >= 0 OR id = (SELECT MAX(d.id) FROM " + table_ + " d WHERE d.dedup_key = " +
@@ -660,13 +468,7 @@ public:
         long long const age_ms = age.count();
         long long total = 0;
         for (;;) {
-            // The cut-off as a scalar subquery bounds the _finished index; the chunk's ids are probed
-            // through the primary key (PostgreSQL: as an array, or it plans a scan of the whole table).
-            bool const pg = is_pg(sql);
-            std::string const chunk_ids = "SELECT id FROM " + table_ + " WHERE state = 'done' AND finished_at < (SELECT " +
-                                          now(pg) + " - :a) ORDER BY finished_at LIMIT :c";
-            soci::statement st = (sql.prepare << "DELETE FROM " + table_ + " WHERE " +
-                                                     (pg ? "id = ANY(ARRAY(" + chunk_ids + "))" : "id IN (" + chunk_ids + ")"),
+            soci::statement st = (sql.prepare << detail::queue_dialect_of(sql).purge_chunk(table_, detail::queue_dialect_of(sql).now),
                                   soci::use(age_ms), soci::use(chunk));
             st.execute(true);
             long long const n = st.get_affected_rows();
@@ -680,102 +482,41 @@ public:
     /// message (retry runs it), a finished row without a finish time gets one (so that retention sees
     /// it). Returns how many rows were repaired.
     long long repair(soci::session& sql) const {
-        bool const pg = is_pg(sql);
+        auto const& d = detail::queue_dialect_of(sql);
+        std::string const clock = now(d);
         // A job whose worker died (SIGKILL, OOM, a crash) on its last attempt is not claimed again (a job
         // that kills its worker must not kill them all in turn): dead, with the reason.
         soci::statement lapsed = (sql.prepare << "UPDATE " + table_ +
                                                      " SET last_error = 'cascade: the lease lapsed on the last attempt (its worker died or"
-                                                     " lost its connection while running it)', errors = errors || 'attempt ' || attempts ||"
-                                                     " ': the lease lapsed' || " + newline(pg) + ", state = 'dead', locked_by = NULL,"
-                                                     " locked_until = NULL, finished_at = " + now(pg) + " WHERE state = 'running' AND"
-                                                     " (locked_until IS NULL OR locked_until < (SELECT " + now(pg) + ")) AND attempts >= max_attempts");
+                                                     " lost its connection while running it)', errors = " +
+                                                     detail::sql_concat(d, {"errors", "'attempt '", "attempts", "': the lease lapsed'", d.newline}) + ", state = 'dead', locked_by = NULL,"
+                                                     " locked_until = NULL, finished_at = " + clock + " WHERE state = 'running' AND"
+                                                     " (locked_until IS NULL OR locked_until < (SELECT " + clock + ")) AND attempts >= max_attempts");
         lapsed.execute(true);
         soci::statement unknown = (sql.prepare << "UPDATE " + table_ +
-                                                      " SET last_error = 'cascade: unknown state ''' || state || ''' (made dead by"
-                                                      " the queue: retry runs the job)', errors = errors || 'unknown state ' || state ||"
-                                                      " ' (made dead)' || " + newline(pg) + ", state = 'dead', locked_by = NULL, locked_until = NULL,"
-                                                      " finished_at = " + now(pg) + " WHERE state NOT IN ('ready', 'running', 'done', 'dead')");
+                                                      " SET last_error = " +
+                                                      detail::sql_concat(d, {"'cascade: unknown state '''", "state",
+                                                                         "''' (made dead by the queue: retry runs the job)'"}) +
+                                                      ", errors = " + detail::sql_concat(d, {"errors", "'unknown state '", "state", "' (made dead)'", d.newline}) +
+                                                      ", state = 'dead', locked_by = NULL, locked_until = NULL,"
+                                                      " finished_at = " + clock + " WHERE state NOT IN ('ready', 'running', 'done', 'dead')");
         unknown.execute(true);
-        soci::statement unfinished = (sql.prepare << "UPDATE " + table_ + " SET finished_at = " + now(pg) +
+        soci::statement unfinished = (sql.prepare << "UPDATE " + table_ + " SET finished_at = " + clock +
                                                          " WHERE state IN ('done', 'dead') AND finished_at IS NULL");
         unfinished.execute(true);
         return lapsed.get_affected_rows() + unknown.get_affected_rows() + unfinished.get_affected_rows();
     }
 
-    /// The database's clock in milliseconds since the epoch, as SQL.
-    static std::string now(bool pg) {
-        return pg ? "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT"
-                  : "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)";
-    }
+    /// The database's clock in milliseconds since the epoch, as the backend's SQL.
+    static std::string now(std::string_view backend) { return std::string(detail::queue_dialect_for(backend).now); }
 
 private:
-    /// An error message as text every database takes: valid UTF-8 (a NUL shown as \0, a byte that is
-    /// not UTF-8 as ?), at most 4,000 bytes. A message the database refused would leave its job unrecorded.
-    static std::string printable(std::string const& s) {
-        std::string out;
-        std::size_t i = 0;
-        while (i < s.size() && out.size() < 4000) {
-            auto const c = static_cast<unsigned char>(s[i]);
-            std::size_t const n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-            bool ok = n > 0 && i + n <= s.size();
-            for (std::size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
-            if (c == 0) out += "\\0";
-            else if (ok) out.append(s, i, n);
-            else out += '?';
-            i += ok ? n : 1;
-        }
-        return out;
-    }
-    /// The queue's SQL is written for PostgreSQL and SQLite; any other backend is refused by name.
-    static bool is_pg(soci::session& sql) {
-        std::string const name = sql.get_backend_name();
-        if (name != "postgresql" && name != "sqlite3") throw unsupported_backend(name + " (the durable queue)", "sqlite3, postgresql");
-        return name == "postgresql";
-    }
-    /// `text` as a string literal of the dialect (a checked queue name: no NUL byte). PostgreSQL's
-    /// escape string form doubles backslashes too, so it reads the same whatever
-    /// standard_conforming_strings says.
-    static std::string literal(bool pg, std::string_view text) {
-        std::string out = pg ? "E'" : "'";
-        for (char c : text) {
-            if (c == '\'') out += "''";
-            else if (pg && c == '\\') out += "\\\\";
-            else out += c;
-        }
-        return out + "'";
-    }
-    struct column_added_later {
-        char const* name;
-        char const* definition;
-    };
-    static constexpr column_added_later columns_added_later[2] = {
-        {"queue", "queue TEXT NOT NULL DEFAULT 'default'"}, {"priority", "priority INTEGER NOT NULL DEFAULT 0"}};
-    /// Whether the table has the column (resolved as the statements resolve the table's name).
-    bool has_column(soci::session& sql, char const* column) const {
-        long long n = 0;
-        std::string const c = column;
-        if (is_pg(sql))
-            sql << "SELECT COUNT(*) FROM pg_attribute WHERE attrelid = to_regclass(:t) AND attname = :c AND NOT attisdropped",
-                soci::use(table_), soci::use(c), soci::into(n);
-        else
-            sql << "SELECT COUNT(*) FROM pragma_table_info('" + table_ + "') WHERE name = :c", soci::use(c), soci::into(n);
-        return n > 0;
-    }
-    static std::string newline(bool pg) { return pg ? "chr(10)" : "char(10)"; }
-    /// `(id, attempts) IN (VALUES (..), ..)`: the rows as claimed (integers from the table: nothing
-    /// to escape; SQLite takes row values only from a subquery).
-    static std::string held(std::vector<claimed_job> const& jobs) {
-        std::string out = "(id, attempts) IN (VALUES ";
-        for (std::size_t i = 0; i < jobs.size(); ++i) {
-            if (i) out += ", ";
-            out += "(";
-            out += std::to_string(jobs[i].id);
-            out += ", ";
-            out += std::to_string(jobs[i].attempts);
-            out += ")";
-        }
-        out += ")";
-        return out;
+    static std::string now(detail::queue_dialect const& d) { return std::string(d.now); }
+    /// The rows as claimed, (id, attempts), in the dialect's form (integers from the table: nothing to escape).
+    static std::string held(soci::session& sql, std::vector<claimed_job> const& jobs) {
+        std::vector<std::pair<long long, int>> rows;
+        for (auto const& j : jobs) rows.emplace_back(j.id, j.attempts);
+        return detail::queue_dialect_of(sql).held(rows);
     }
     std::string table_;
 };

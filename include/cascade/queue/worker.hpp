@@ -4,8 +4,12 @@
 // the schema's static code (jobs they make are written to the queue in the same transactions),
 // completes the batch in one statement, and records failures with backoff. A heartbeat thread
 // renews the leases of the rows the threads are running; a killed worker's rows become claimable
-// once their lease expires. On PostgreSQL a LISTEN thread wakes idle threads at once; polling is the
-// fallback.
+// once their lease expires. Where the database has wake-ups (PostgreSQL's LISTEN/NOTIFY) a listening
+// thread wakes idle threads at once; elsewhere (MariaDB, SQLite) idle threads poll, 50 ms after the
+// queue ran dry and then twice as long each time up to worker_options::poll, so a job enqueued while
+// the workers are busy or just idle starts within about 50-100 ms, and one enqueued into a queue idle
+// for long within `poll` (1 s by default). The database comes from its queue connector
+// (cascade/<database>/queue.hpp), chosen by worker_options::backend.
 //
 // Faults: a thread whose connection fails (a terminated backend, a database restart) stops holding
 // its rows at once (the heartbeat no longer renews them), reconnects with backoff, and then records
@@ -22,8 +26,7 @@
 #include <cascade/queue/metrics_server.hpp>
 #include <cascade/queue/queue_executor.hpp>
 
-#include <cascade/postgresql/connector.hpp>
-#include <cascade/sqlite/connector.hpp>
+#include <cascade/queue/dialect.hpp>
 
 #include <atomic>
 #include <condition_variable>
@@ -33,7 +36,6 @@
 #include <algorithm>
 #include <limits>
 #include <optional>
-#include <poll.h>
 #include <stdexcept>
 #include <thread>
 #include <unistd.h>
@@ -41,7 +43,8 @@
 namespace cascade {
 
 struct worker_options {
-    std::string backend = "postgresql";   ///< a SOCI backend: "postgresql" or "sqlite3"
+    /// A SOCI backend whose queue connector this program includes: "postgresql", "mysql" or "sqlite3".
+    std::string backend = "postgresql";
     std::string connection;               ///< its connection string (each thread opens its own)
     std::string id;                       ///< this worker's name in locked_by; default host:pid
     int threads = 1;
@@ -54,6 +57,8 @@ struct worker_options {
     std::chrono::milliseconds claim_hold{20};
     std::chrono::milliseconds lease{std::chrono::seconds(30)};
     std::chrono::milliseconds heartbeat{std::chrono::seconds(10)};
+    /// The longest an idle thread waits before it claims again (woken sooner by NOTIFY where the
+    /// database has it; where it has not, the waits grow from 50 ms to this).
     std::chrono::milliseconds poll{std::chrono::seconds(1)};
     std::chrono::milliseconds shutdown_timeout{std::chrono::seconds(10)};
     retry_policy retry{.attempts = 25, .base = std::chrono::seconds(1), .max = std::chrono::hours(1), .jitter = 0.2};
@@ -139,9 +144,10 @@ public:
     /// A job the application handles itself, by name: f(payload, session).
     using handler = std::function<void(std::string_view, soci::session&)>;
 
-    /// Checks the options (bad_worker_options, bad_queue_name, metrics_server_error); nothing runs before
-    /// start().
-    worker(job_queue queue, worker_options options) : queue_(std::move(queue)), options_(std::move(options)) {
+    /// Checks the options (bad_worker_options, bad_queue_name, metrics_server_error, unsupported_backend
+    /// for a backend without a queue connector here); nothing runs before start().
+    worker(job_queue queue, worker_options options)
+        : queue_(std::move(queue)), options_(std::move(options)), dialect_(detail::queue_dialect_for(options_.backend)) {
         detail::check_worker_options(options_);
         if (options_.id.empty()) {
             char host[256]{};
@@ -186,7 +192,7 @@ public:
         for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this, i] { work(i); });
         threads_.emplace_back([this] { beat(); });
         threads_.emplace_back([this] { maintenance(); });
-        if (options_.backend == "postgresql") threads_.emplace_back([this] { listen(); });
+        if (dialect_.listen) threads_.emplace_back([this] { listen(); });
     }
     /// Stops claiming; each thread finishes the job it is running and gives back the rest of its
     /// batch at once; after `shutdown_timeout`, the leases of jobs still running end, so that other
@@ -233,8 +239,14 @@ public:
 private:
     std::unique_ptr<soci::session> open() const {
         auto s = std::make_unique<soci::session>();
-        if (options_.backend == "postgresql") s->open(soci::postgresql, options_.connection);
-        else s->open(soci::sqlite3, options_.connection);
+        s->open(*dialect_.factory, options_.connection);
+        return s;
+    }
+
+    /// A session for the queue's own statements only (heartbeat, maintenance).
+    std::unique_ptr<soci::session> open_own() const {
+        auto s = open();
+        if (!dialect_.own_session_setup.empty()) *s << std::string(dialect_.own_session_setup);
         return s;
     }
 
@@ -287,6 +299,9 @@ private:
         // jobs are long (see claim_hold)
         std::unique_ptr<job_queue::prepared_claim> claim_many, claim_one;
         bool one_at_a_time = false;
+        // Without wake-ups, an idle thread polls: soon after the queue ran dry, then less and less often.
+        auto const first_wait = dialect_.listen ? options_.poll : std::min(options_.poll, std::chrono::milliseconds(50));
+        auto idle_wait = first_wait;
         while (!stopping_) {
             std::vector<claimed_job> jobs;
             auto& claim = one_at_a_time || options_.claim_batch <= 1 ? claim_one : claim_many;
@@ -307,10 +322,12 @@ private:
             }
             if (jobs.empty()) {
                 std::unique_lock lock(mutex_);
-                wake_.wait_for(lock, options_.poll, [&] { return stopping_.load() || woken_; });
+                wake_.wait_for(lock, idle_wait, [&] { return stopping_.load() || woken_; });
                 woken_ = false;
+                idle_wait = std::min(idle_wait * 2, options_.poll);
                 continue;
             }
+            idle_wait = first_wait;
             hold(slot, jobs);
             std::vector<outcome> results;
             bool lost = false;
@@ -405,12 +422,9 @@ private:
 
     /// Whether the session still reaches the database (a failed statement on a live session is the
     /// job's own failure; on a dead one, the connection's).
-    static bool alive(soci::session& s) {
+    bool alive(soci::session& s) const {
         try {
-            if (s.get_backend_name() == "postgresql") {
-                auto* backend = static_cast<soci::postgresql_session_backend*>(s.get_backend());
-                if (PQstatus(backend->conn_) != CONNECTION_OK) return false;
-            }
+            if (dialect_.connection_ok && !dialect_.connection_ok(s)) return false;
             s << "SELECT 1";
             return true;
         } catch (...) {
@@ -524,7 +538,7 @@ private:
         std::unique_ptr<soci::session> s;
         while (!stopping_) {
             try {
-                if (!s) s = open();
+                if (!s) s = open_own();
                 queue_.heartbeat(*s, options_.id, held(), options_.lease);
             } catch (...) {
                 s.reset();
@@ -539,7 +553,7 @@ private:
         std::unique_ptr<soci::session> s;
         while (!stopping_) {
             try {
-                if (!s) s = open();
+                if (!s) s = open_own();
                 maintain(*s);
             } catch (std::exception const& x) {
                 problem(std::string("maintenance failed: ") + x.what());
@@ -549,61 +563,47 @@ private:
         }
     }
 
-    /// Retention and repair, by one worker at a time (PostgreSQL: a session advisory lock on the
-    /// table's name, released at once or with the connection; SQLite: its single writer).
+    /// Retention and repair, by one worker at a time (the connector's session lock, released at once
+    /// or with the connection; none where the database has one writer).
     void maintain(soci::session& s) {
-        bool const pg = options_.backend == "postgresql";
-        if (pg) {
-            int got = 0;
-            s << "SELECT CASE WHEN pg_try_advisory_lock(hashtext(:t)) THEN 1 ELSE 0 END", soci::use(queue_.table()), soci::into(got);
-            if (!got) return;
-        }
+        bool const locks = dialect_.try_lock != nullptr;
+        if (locks && !dialect_.try_lock(s, queue_.table())) return;
         struct unlock {
             soci::session& s;
-            job_queue const& q;
-            bool pg;
+            worker const& w;
+            bool locks;
             ~unlock() {
-                if (!pg) return;
+                if (!locks) return;
                 try {
-                    int released = 0;
-                    s << "SELECT CASE WHEN pg_advisory_unlock(hashtext(:t)) THEN 1 ELSE 0 END", soci::use(q.table()),
-                        soci::into(released);
+                    w.dialect_.unlock(s, w.queue_.table());
                 } catch (...) {
+                    // released with the connection
                 }
             }
-        } const guard{s, queue_, pg};
+        } const guard{s, *this, locks};
         queue_.repair(s);
         if (options_.retention.count() > 0) queue_.purge_done(s, options_.retention);
     }
 
-    /// PostgreSQL LISTEN on the queue's channel: a NOTIFY (sent by every enqueue, at commit) wakes
-    /// the idle threads at once.
+    /// Listens for wake-ups on the queue's channel (sent by every enqueue, at commit) and wakes the idle
+    /// threads at once.
     void listen() {
         std::unique_ptr<soci::session> s;
         while (!stopping_) {
             try {
                 if (!s) {
                     s = open();
-                    *s << "LISTEN " + queue_.channel();
+                    dialect_.listen(*s, queue_.channel());
                 }
-                auto* backend = static_cast<soci::postgresql_session_backend*>(s->get_backend());
-                PGconn* conn = backend->conn_;
-                pollfd fd{PQsocket(conn), POLLIN, 0};
-                int const ready = ::poll(&fd, 1, 200);
-                if (ready > 0) {
-                    if (!PQconsumeInput(conn)) throw std::runtime_error("lost the LISTEN connection");
-                    bool any = false;
-                    while (PGnotify* n = PQnotifies(conn)) {
-                        if (serves(n->extra)) any = true;
-                        PQfreemem(n);
+                bool any = false;
+                for (auto const& q : dialect_.wait_for_notifications(*s, 200))
+                    if (serves(q.c_str())) any = true;
+                if (any) {
+                    {
+                        std::lock_guard lock(mutex_);
+                        woken_ = true;
                     }
-                    if (any) {
-                        {
-                            std::lock_guard lock(mutex_);
-                            woken_ = true;
-                        }
-                        wake_.notify_all();
-                    }
+                    wake_.notify_all();
                 }
             } catch (...) {
                 s.reset();
@@ -632,6 +632,7 @@ private:
 
     job_queue queue_;
     worker_options options_;
+    detail::queue_dialect const& dialect_;
     std::map<std::string, handler> handlers_;
     std::vector<std::thread> threads_;
     std::mutex mutex_;
