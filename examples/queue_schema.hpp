@@ -1,33 +1,19 @@
 #pragma once
-// The schema of the queue worker example (and of the queue's tests and benchmark): authors whose
-// books are destroyed by jobs from the durable queue, each book with its chapters.
+// The schema of the queue worker example (and of the queue benchmark): authors whose books are
+// destroyed by jobs from the durable queue, each book with its chapters.
 #include <cascade/mysql/queue.hpp>
 #include <cascade/postgresql/queue.hpp>
 #include <cascade/queue.hpp>
 #include <cascade/sqlite/queue.hpp>
 
-#include <chrono>
-#include <cstdlib>
-#include <thread>
+#include <cstdint>
+#include <string>
 
 namespace library {
 
 struct Author { CASCADE_DEFINE_STRUCT(Author, (std::int64_t, id), (std::string, name)); };
 struct Book {
     CASCADE_DEFINE_STRUCT(Book, (std::int64_t, id), (std::int64_t, author_id), (std::string, title));
-#ifdef CASCADE_QUEUE_TEST_HOOKS
-    // The tests' build only (a callback makes books load row by row): CASCADE_SLOW_BOOK_US slows each
-    // book, so that a worker can be killed in the middle of a job; a book titled "refuse" refuses its
-    // destroy.
-    bool before_destroy() const {
-        static long const slow = [] {
-            char const* v = std::getenv("CASCADE_SLOW_BOOK_US");
-            return v ? std::atol(v) : 0L;
-        }();
-        if (slow > 0) std::this_thread::sleep_for(std::chrono::microseconds(slow));
-        return title != "refuse";
-    }
-#endif
 };
 struct Chapter { CASCADE_DEFINE_STRUCT(Chapter, (std::int64_t, id), (std::int64_t, book_id)); };
 

@@ -57,7 +57,7 @@ struct dashboard_error : error {
 };
 
 struct dashboard_options {
-    std::string backend = "postgresql";  ///< a SOCI backend: "postgresql" or "sqlite3"
+    std::string backend = "postgresql";  ///< a SOCI backend with a queue connector: "postgresql", "mysql" or "sqlite3"
     std::string connection;              ///< its connection string (one session per request)
     std::string table = "cascade_jobs";
     std::string address = "127.0.0.1";   ///< numeric IPv4 or IPv6: this machine only, by default
@@ -72,11 +72,12 @@ struct dashboard_options {
     int jobs_shown = 20;                                     ///< rows per list
     std::chrono::minutes session_lifetime{std::chrono::hours(8)};
     /// How long a request waits for a lock on the queue's tables before the answer is 503 "locked by
-    /// another session" (PostgreSQL's lock_timeout; SQLite's busy timeout, whatever the connection
+    /// another session" (PostgreSQL's lock_timeout; MariaDB's innodb_lock_wait_timeout and
+    /// lock_wait_timeout, in whole seconds, at least 1; SQLite's busy timeout, whatever the connection
     /// string's `timeout` says).
     std::chrono::milliseconds lock_timeout{2000};
-    /// How long one statement may run before the answer is 503 (PostgreSQL's statement_timeout;
-    /// SQLite has none).
+    /// How long one statement may run before the answer is 503 (PostgreSQL's statement_timeout,
+    /// MariaDB's max_statement_time; SQLite has none).
     std::chrono::milliseconds statement_timeout{10000};
     static constexpr std::size_t min_token_bytes = 16;
 };
@@ -578,10 +579,9 @@ private:
         return r;
     }
 
-    /// A session for one request, every wait of it bounded: a lock at most lock_timeout (PostgreSQL's
-    /// lock_timeout; SQLite's busy timeout, which replaces the connection string's `timeout`), a
-    /// statement at most statement_timeout (PostgreSQL only). A SQLite file that is not there is an
-    /// error, never created.
+    /// A session for one request, every wait of it bounded as the queue connector bounds it: a lock at
+    /// most lock_timeout, a statement at most statement_timeout (not on SQLite). A SQLite file that is
+    /// not there is an error, never created.
     std::unique_ptr<soci::session> open() const {
         auto sql = std::make_unique<soci::session>();
         detail::open_session(*sql, options_.backend, options_.connection);

@@ -2,6 +2,7 @@
 // (docs/queue.md) names only worker<schema>, which checks the schema before anything else.
 #include "common.hpp"
 #include <cascade/queue.hpp>
+#include <cascade/sqlite/queue.hpp>
 struct schema : c::schema<c::model<Author, "authors", c::has_many<Book, &Book::author_id, d::destroy_async>>,
 #ifdef CASCADE_COMPILE_FAIL
                           c::model<Book, "books", c::has_many<Chapter, &Chapter::book_id, d::destroy>>> {};

@@ -9,7 +9,10 @@
 
 #include "../../scripts/child_process.hpp"
 
+#include <cascade/mysql/queue.hpp>
+#include <cascade/postgresql/queue.hpp>
 #include <cascade/queue/job_queue.hpp>
+#include <cascade/sqlite/queue.hpp>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -212,11 +215,9 @@ struct queue_table : test::database {
         if (test::backend() == "sqlite") BOOST_FAIL("the dashboard tests need a database several connections share");
         queue.install(**this);
     }
-    std::string backend_name() const { return test::is_postgresql() ? "postgresql" : "sqlite3"; }
-    std::string connection() const {
-        if (test::is_postgresql()) return test::postgresql_connection() + " options='-csearch_path=" + pg_schema + "'";
-        return "db=" + file + " timeout=30";
-    }
+    /// What a worker process or the tool connects with (this test's schema or database).
+    std::string backend_name() const { return soci_backend(); }
+    std::string connection() const { return process_connection(); }
     /// A row as a worker would leave it; `run_at` in seconds from the database's now.
     void job(long long id, std::string const& state, std::string const& queue_name, int priority, long long run_at_s,
              std::string const& last_error = "", std::string const& errors = "") {
@@ -261,7 +262,7 @@ struct dashboard_process {
 
 /// A second session that keeps everyone else off the queue table while it lives: PostgreSQL's
 /// `LOCK TABLE ... IN ACCESS EXCLUSIVE MODE` (what VACUUM FULL takes, or a forgotten LOCK TABLE in an
-/// open psql), SQLite's exclusive lock on the file (the tests' file is in rollback-journal mode, where
+/// open psql), MariaDB's `LOCK TABLES ... WRITE` (an ALTER TABLE's metadata lock), SQLite's exclusive lock on the file (the tests' file is in rollback-journal mode, where
 /// readers wait for it: a long write, or a BEGIN EXCLUSIVE left open).
 struct table_lock {
     std::unique_ptr<soci::session> holder;
@@ -269,13 +270,15 @@ struct table_lock {
         if (test::is_postgresql()) {
             *holder << "BEGIN";
             *holder << "LOCK TABLE cascade_jobs IN ACCESS EXCLUSIVE MODE";
+        } else if (test::is_mysql()) {
+            *holder << "LOCK TABLES cascade_jobs WRITE";
         } else {
             *holder << "BEGIN EXCLUSIVE";
         }
     }
     ~table_lock() {
         try {
-            *holder << "ROLLBACK";
+            *holder << (test::is_mysql() ? "UNLOCK TABLES" : "ROLLBACK");
         } catch (...) {
         }
     }
@@ -444,7 +447,7 @@ BOOST_AUTO_TEST_CASE(bad_requests_are_answered_and_change_nothing) {
 BOOST_AUTO_TEST_CASE(a_locked_queue_table_is_answered_busy_within_the_bound_and_stalls_nothing_else) {
     queue_table db;
     db.job(1, "dead", "default", 0, 0, "boom", "attempt 1: boom");
-    if (!test::is_postgresql()) {
+    if (!test::is_server()) {
         std::string mode;
         *db << "PRAGMA journal_mode", soci::into(mode);
         BOOST_REQUIRE(mode == "delete");  // WAL readers never wait for a writer: no lock to show
@@ -529,7 +532,7 @@ BOOST_AUTO_TEST_CASE(a_request_with_two_host_headers_or_none_is_answered_400) {
 // every page load used to make an empty one, which workers and the tool then took for the queue's
 // database. Only `cascade-queue install` creates a database. (SQLite only: PostgreSQL has no file.)
 BOOST_AUTO_TEST_CASE(with_the_sqlite_file_gone_a_page_load_creates_no_database,
-                     *boost::unit_test::precondition([](boost::unit_test::test_unit_id) { return !test::is_postgresql(); })) {
+                     *boost::unit_test::precondition([](boost::unit_test::test_unit_id) { return !test::is_server(); })) {
     queue_table db;
     std::string const token_file = write_token_file("gone");
     dashboard_process dashboard(db, token_file);

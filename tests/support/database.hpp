@@ -102,6 +102,20 @@ struct database {
         *s << "PRAGMA foreign_keys = ON";
         return s;
     }
+    /// The connection string another process (a worker, the tool) opens the same database with: the
+    /// test's PostgreSQL schema as its search_path, the test's MariaDB database, the SQLite file.
+    std::string process_connection() const {
+        if (!pg_schema.empty()) return postgresql_connection() + " options='-csearch_path=" + pg_schema + "'";
+        if (!my_database.empty()) {
+            std::string conn = cascade_support::mysql_connection();
+            auto const at = conn.find("db=");
+            auto const end = conn.find(' ', at);
+            return conn.replace(at, end == std::string::npos ? std::string::npos : end - at, "db=" + my_database);
+        }
+        return "db=" + file + " timeout=30";
+    }
+    /// SOCI's name of the test's backend.
+    static std::string soci_backend() { return is_postgresql() ? "postgresql" : is_mysql() ? "mysql" : "sqlite3"; }
     /// Opens `s` (a pool's session) on the same database, as connect() does.
     void open(soci::session& s) const {
         if (!pg_schema.empty()) {

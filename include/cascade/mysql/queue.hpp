@@ -217,11 +217,12 @@ inline std::string operator_connection(std::string connection) {
     if (connection.find("connect_timeout") == std::string::npos) connection += " connect_timeout=5";
     return connection;
 }
-/// innodb_lock_wait_timeout counts whole seconds (at least 1); max_statement_time seconds with a fraction.
+/// A row lock (innodb_lock_wait_timeout) and a table's metadata lock (lock_wait_timeout: LOCK TABLES, an
+/// ALTER TABLE) each in whole seconds, at least 1; a statement (max_statement_time) in seconds with a fraction.
 inline void bound_waits(soci::session& sql, std::chrono::milliseconds lock, std::chrono::milliseconds statement) {
-    long long const lock_s = std::max<long long>(1, (lock.count() + 999) / 1000);
-    sql << "SET SESSION innodb_lock_wait_timeout = " + std::to_string(lock_s) + ", SESSION max_statement_time = " +
-               std::to_string(static_cast<double>(statement.count()) / 1000.0);
+    std::string const lock_s = std::to_string(std::max<long long>(1, (lock.count() + 999) / 1000));
+    sql << "SET SESSION innodb_lock_wait_timeout = " + lock_s + ", SESSION lock_wait_timeout = " + lock_s +
+               ", SESSION max_statement_time = " + std::to_string(static_cast<double>(statement.count()) / 1000.0);
 }
 
 inline cascade::detail::queue_dialect const queue_dialect{

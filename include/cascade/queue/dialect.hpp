@@ -109,40 +109,9 @@ struct queue_dialect {
     void (*bound_waits)(soci::session&, std::chrono::milliseconds lock, std::chrono::milliseconds statement);
 };
 
+inline std::string_view backend_of(queue_dialect const& d) { return d.backend; }
 /// The queue connectors this program has (registered before main).
-class queue_dialects {
-public:
-    static queue_dialects& all() {
-        static queue_dialects d;
-        return d;
-    }
-    void add(queue_dialect const& d) {
-        for (int i = 0; i < count_; ++i)
-            if (list_[i] == &d) return;
-        if (count_ == sql::max_dialects) throw error("cascade: more queue connectors than cascade has room for");
-        list_[count_++] = &d;
-    }
-    queue_dialect const* find(std::string_view backend) const {
-        for (int i = 0; i < count_; ++i)
-            if (list_[i]->backend == backend) return list_[i];
-        return nullptr;
-    }
-    /// Their backend names, comma-separated, in the order they registered.
-    std::string names() const {
-        std::string out;
-        for (int i = 0; i < count_; ++i) out += (i ? ", " : "") + std::string(list_[i]->backend);
-        return out;
-    }
-    std::vector<std::string> list() const {
-        std::vector<std::string> out;
-        for (int i = 0; i < count_; ++i) out.emplace_back(list_[i]->backend);
-        return out;
-    }
-
-private:
-    queue_dialect const* list_[sql::max_dialects] = {};
-    int count_ = 0;
-};
+using queue_dialects = registry<queue_dialect, &backend_of, sql::max_dialects>;
 
 struct queue_dialect_registration {
     explicit queue_dialect_registration(queue_dialect const& d) { queue_dialects::all().add(d); }

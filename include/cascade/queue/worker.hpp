@@ -285,6 +285,14 @@ private:
     /// What a job's batches may grow to: max_batch_size, or 50 × batch_size.
     std::size_t largest_batch() const { return options_.max_batch_size.value_or(times(50, options_.batch_size)); }
 
+    /// A thread's claims on one session: prepared once per session, planned once: of claim_batch rows,
+    /// and of one row while jobs are long (see claim_hold); and how long it waits when idle.
+    struct claimer {
+        std::unique_ptr<job_queue::prepared_claim> many, one;
+        bool one_at_a_time = false;
+        std::chrono::milliseconds first_wait, idle_wait;
+    };
+
     /// Claims, performs and settles batches on `s` until stopping or until `s` is lost (then what
     /// could not be written is left in `unsettled`).
     void serve(soci::session& s, int slot, std::vector<outcome>& unsettled) {
@@ -295,69 +303,30 @@ private:
              .max_batch_size = largest_batch(),
              .batch_time = options_.batch_time,
              .fan_out_rows = options_.fan_out_rows.value_or(std::max(largest_batch(), times(10, options_.batch_size)))});
-        // prepared once per session, planned once: claims of claim_batch rows, and of one row while
-        // jobs are long (see claim_hold)
-        std::unique_ptr<job_queue::prepared_claim> claim_many, claim_one;
-        bool one_at_a_time = false;
         // Without wake-ups, an idle thread polls: soon after the queue ran dry, then less and less often.
         auto const first_wait = dialect_.listen ? options_.poll : std::min(options_.poll, std::chrono::milliseconds(50));
-        auto idle_wait = first_wait;
+        claimer claims{nullptr, nullptr, false, first_wait, first_wait};
         while (!stopping_) {
-            std::vector<claimed_job> jobs;
-            auto& claim = one_at_a_time || options_.claim_batch <= 1 ? claim_one : claim_many;
-            try {
-                if (!claim)
-                    claim = std::make_unique<job_queue::prepared_claim>(queue_, s, options_.id, &claim == &claim_one ? 1 : options_.claim_batch,
-                                                                        options_.lease, options_.queues);
-                jobs = (*claim)();
-            } catch (std::exception const& x) {
-                claim.reset();  // prepared again on the next claim (a statement a failure left unusable is not reused)
+            std::optional<std::vector<claimed_job>> jobs = claim(s, claims);
+            if (!jobs) {
                 if (!alive(s)) {
                     problem("lost the connection; reconnecting");
                     return;
                 }
-                problem(std::string("a claim failed: ") + x.what());
                 sleep(options_.poll);
                 continue;
             }
-            if (jobs.empty()) {
+            if (jobs->empty()) {
                 std::unique_lock lock(mutex_);
-                wake_.wait_for(lock, idle_wait, [&] { return stopping_.load() || woken_; });
+                wake_.wait_for(lock, claims.idle_wait, [&] { return stopping_.load() || woken_; });
                 woken_ = false;
-                idle_wait = std::min(idle_wait * 2, options_.poll);
+                claims.idle_wait = std::min(claims.idle_wait * 2, options_.poll);
                 continue;
             }
-            idle_wait = first_wait;
-            hold(slot, jobs);
-            std::vector<outcome> results;
+            claims.idle_wait = claims.first_wait;
+            hold(slot, *jobs);
             bool lost = false;
-            std::size_t i = 0;
-            auto const claimed_at = std::chrono::steady_clock::now();
-            for (; i < jobs.size() && !stopping_ && !lost; ++i) {
-                if (i > 0) {
-                    // Held past claim_hold, and the rest would wait longer than that again at this pace:
-                    // they go back (short jobs finish their claim; long ones wait for no one)
-                    auto const held = std::chrono::steady_clock::now() - claimed_at;
-                    if (held > options_.claim_hold && held / i * static_cast<long long>(jobs.size() - i) > options_.claim_hold) break;
-                }
-                outcome o = perform(jobs[i], runtime, s);
-                if (o.what == outcome::kind::failed && !alive(s)) lost = true;  // the job failed because the session did
-                results.push_back(std::move(o));
-                if (i == 0) one_at_a_time = std::chrono::steady_clock::now() - claimed_at > options_.claim_hold;
-            }
-            // Cut short: the jobs are long, so the next claim takes one (taking the rest straight back
-            // would keep them from the idle workers just woken for them).
-            if (i < jobs.size() && !stopping_ && !lost) one_at_a_time = true;
-            for (; i < jobs.size(); ++i) results.push_back({jobs[i], outcome::kind::give_back, {}, false});
-            {
-                // What goes back is no longer this thread's: a sibling may claim it again under the same
-                // (id, attempts, worker) before this thread lets go, and must not have its lease ended
-                // by a stop() that expires what this thread holds.
-                std::vector<claimed_job> kept;
-                for (auto const& r : results)
-                    if (r.what != outcome::kind::give_back) kept.push_back(r.job);
-                if (kept.size() != jobs.size()) hold(slot, std::move(kept));
-            }
+            std::vector<outcome> results = run_claimed(*jobs, runtime, s, slot, claims.one_at_a_time, lost);
             if (lost) {
                 hold(slot, {});  // no longer renewed: if this worker stays away, another takes them over
                 unsettled = std::move(results);
@@ -375,6 +344,56 @@ private:
             }
             hold(slot, {});
         }
+    }
+
+    /// The next claim's jobs (none: the queue has nothing for this worker now); empty when the claim
+    /// failed (told to on_problem unless the session is gone).
+    std::optional<std::vector<claimed_job>> claim(soci::session& s, claimer& claims) {
+        auto& prepared = claims.one_at_a_time || options_.claim_batch <= 1 ? claims.one : claims.many;
+        try {
+            if (!prepared)
+                prepared = std::make_unique<job_queue::prepared_claim>(queue_, s, options_.id, &prepared == &claims.one ? 1 : options_.claim_batch,
+                                                                       options_.lease, options_.queues);
+            return (*prepared)();
+        } catch (std::exception const& x) {
+            prepared.reset();  // prepared again on the next claim (a statement a failure left unusable is not reused)
+            if (alive(s)) problem(std::string("a claim failed: ") + x.what());
+            return std::nullopt;
+        }
+    }
+
+    /// Performs the claimed jobs in order, as long as holding the rest is worth it: once the claim has
+    /// been held past claim_hold and the rest would wait longer than that again at this pace, they are
+    /// given back (short jobs finish their claim; long ones wait for no one), and the next claims take
+    /// one job at a time. `lost`: a job failed because the session did.
+    template <class Runtime>
+    std::vector<outcome> run_claimed(std::vector<claimed_job> const& jobs, Runtime& runtime, soci::session& s, int slot,
+                                     bool& one_at_a_time, bool& lost) {
+        std::vector<outcome> results;
+        std::size_t i = 0;
+        auto const claimed_at = std::chrono::steady_clock::now();
+        for (; i < jobs.size() && !stopping_ && !lost; ++i) {
+            if (i > 0) {
+                auto const held = std::chrono::steady_clock::now() - claimed_at;
+                if (held > options_.claim_hold && held / i * static_cast<long long>(jobs.size() - i) > options_.claim_hold) break;
+            }
+            outcome o = perform(jobs[i], runtime, s);
+            if (o.what == outcome::kind::failed && !alive(s)) lost = true;
+            results.push_back(std::move(o));
+            if (i == 0) one_at_a_time = std::chrono::steady_clock::now() - claimed_at > options_.claim_hold;
+        }
+        // Cut short: the jobs are long, so the next claim takes one (taking the rest straight back
+        // would keep them from the idle workers just woken for them).
+        if (i < jobs.size() && !stopping_ && !lost) one_at_a_time = true;
+        for (; i < jobs.size(); ++i) results.push_back({jobs[i], outcome::kind::give_back, {}, false});
+        // What goes back is no longer this thread's: a sibling may claim it again under the same
+        // (id, attempts, worker) before this thread lets go, and must not have its lease ended by a
+        // stop() that expires what this thread holds.
+        std::vector<claimed_job> kept;
+        for (auto const& r : results)
+            if (r.what != outcome::kind::give_back) kept.push_back(r.job);
+        if (kept.size() != jobs.size()) hold(slot, std::move(kept));
+        return results;
     }
 
     /// Writes outcomes: done in one statement, each failure, the rest given back. Fenced by

@@ -4,6 +4,7 @@
 // again", "gave up waiting for a lock", "a foreign key refused it"). Each database's connector
 // (cascade/<database>/connector.hpp) registers itself when its header is included; a session whose
 // backend has none is refused with unsupported_backend, naming the ones this program has.
+#include <cascade/detail/registry.hpp>
 #include <cascade/errors.hpp>
 #include <cascade/sql/dialect.hpp>
 
@@ -38,39 +39,9 @@ struct connector {
     std::optional<foreign_key_refusal> (*foreign_key_refused)(std::exception_ptr const&);
 };
 
+inline std::string_view backend_of(connector const& c) { return c.dialect.backend; }
 /// The connectors this program has: those whose headers it includes (registered before main).
-class connectors {
-public:
-    static connectors& all() {
-        static connectors c;
-        return c;
-    }
-    void add(connector const& c) {
-        for (int i = 0; i < count_; ++i)
-            if (list_[i] == &c) return;
-        if (count_ == sql::max_dialects) throw error("cascade: more connectors than cascade has room for");
-        list_[count_++] = &c;
-    }
-    connector const* find(std::string_view backend) const {
-        for (int i = 0; i < count_; ++i)
-            if (list_[i]->dialect.backend == backend) return list_[i];
-        return nullptr;
-    }
-    std::string names() const {
-        std::string out;
-        for (int i = 0; i < count_; ++i) {
-            if (i) out += ", ";
-            out += list_[i]->dialect.backend;
-        }
-        return out;
-    }
-    connector const* const* begin() const { return list_; }
-    connector const* const* end() const { return list_ + count_; }
-
-private:
-    connector const* list_[sql::max_dialects] = {};
-    int count_ = 0;
-};
+using connectors = registry<connector, &backend_of, sql::max_dialects>;
 
 /// Registers a connector: a connector header defines one of these as an inline variable.
 struct connector_registration {

@@ -1,4 +1,6 @@
+#include <cascade/queue.hpp>
 #include <cascade/sqlite.hpp>
+#include <cascade/sqlite/queue.hpp>
 #include <iostream>
 
 struct Owner { BOOST_HANA_DEFINE_STRUCT(Owner, (std::int64_t, id)); };
@@ -16,6 +18,11 @@ int main() {
     auto r = cascade::destroy<schema, Owner>(sql, 1);
     int left = -1;
     sql << "SELECT COUNT(*) FROM pets", soci::into(left);
-    std::cout << "consumer: " << r.status << ", pets left " << left << '\n';
-    return r && left == 0 ? 0 : 1;
+    // the durable queue on the same SQLite database: a job in, claimed once
+    cascade::job_queue queue;
+    queue.install(sql);
+    bool const enqueued = queue.enqueue(sql, "consumer.job", "{}", "consumer|1", 3);
+    auto const claimed = queue.claim(sql, "consumer", 10, std::chrono::seconds(30));
+    std::cout << "consumer: " << r.status << ", pets left " << left << ", jobs claimed " << claimed.size() << '\n';
+    return r && left == 0 && enqueued && claimed.size() == 1 ? 0 : 1;
 }
