@@ -204,6 +204,30 @@ double through_queue(database& db, long long n, int workers, std::vector<std::st
     return total_ms;
 }
 /// Median milliseconds of writing one job row inside a transaction (1,000 of them, keys `prefix` + i).
+/// From a commit to the job's end, ms, for one no-op job and one worker of default settings that has
+/// been idle `idle_for` (a database without wake-ups: the worker's poll backoff decides). Median of 5.
+double pickup_ms(database& db, std::chrono::milliseconds idle_for) {
+    c::job_queue queue;
+    *db.sql << "DROP TABLE IF EXISTS cascade_jobs";
+    queue.install(*db.sql);
+    std::vector<cascade_support::child_process> processes;
+    processes.push_back(spawn_worker({"--backend", db.backend, "--connection", db.connection, "--quiet"}));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    std::vector<double> times;
+    for (int i = 0; i < 5; ++i) {
+        std::this_thread::sleep_for(idle_for);
+        auto const t0 = clock_type::now();
+        queue.enqueue(*db.sql, "bench.noop", "{}", "pickup" + std::to_string(i), 3);
+        while (count(*db.sql, "SELECT COUNT(*) FROM cascade_jobs WHERE state = 'done'") < i + 1) {
+            check_workers(processes);
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+        times.push_back(ms_since(t0));
+    }
+    stop_workers(processes);
+    return bench::median(times);
+}
+
 double enqueue_median_ms(database& db, std::string const& prefix) {
     c::job_queue queue;
     std::vector<double> times;
@@ -275,6 +299,12 @@ int run(int argc, char** argv) {
             report.set("queue.mysql.noop_jobs_per_s.w" + std::to_string(w), rate);
             row("MariaDB, no-op jobs, " + std::to_string(w) + " worker process(es)", rate, "jobs/s");
         }
+        // no wake-ups: how soon a job starts depends on how long its worker has been idle
+        double const soon = pickup_ms(my, std::chrono::milliseconds(0)), later = pickup_ms(my, std::chrono::seconds(3));
+        report.set("queue.mysql.pickup_ms.just_idle", soon);
+        report.set("queue.mysql.pickup_ms.idle_3s", later);
+        row("MariaDB, one job from commit to done, worker just idle", soon, "ms", "poll backoff from 50 ms");
+        row("MariaDB, the same, worker idle for 3 s", later, "ms", "poll backoff up to 1 s (--poll-ms)");
         *my.sql << "DROP DATABASE " + name;
     };
     if (args.flag("--mysql-only")) {
