@@ -115,7 +115,8 @@ std::optional<invocation> parse(int argc, char** argv) {
         std::cout << usage;
         return std::nullopt;
     }
-    backend = cl.choice("--backend", {"postgresql", "mysql", "sqlite3"}, "postgresql");
+    auto const backends = cascade::queue_backends();  // the queue connectors this program includes
+    backend = cl.choice("--backend", {backends.begin(), backends.end()}, "postgresql");
     connection = cl.text("--connection");
     char const* const variable = backend == "postgresql" ? "CASCADE_PG" : backend == "mysql" ? "CASCADE_MYSQL" : nullptr;
     if (connection.empty() && variable && std::getenv(variable)) connection = std::getenv(variable);
@@ -262,9 +263,8 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
-        soci::session sql;
-        cascade::detail::open_session(sql, in->backend, in->connection);
-        if (auto const setup = cascade::detail::queue_dialect_for(in->backend).own_session_setup; !setup.empty()) sql << std::string(setup);
+        auto const session = cascade::open_operator_session(in->backend, in->connection);
+        soci::session& sql = *session;
         cascade::job_queue queue(in->table);
         std::string const& cmd = in->args[0];
         // A table of an older cascade: say what to do rather than a missing column's error.

@@ -106,7 +106,7 @@ public:
         port_ = acceptor_.local_endpoint().port();
         // A database that does not answer must not hold the page (and stop()) for minutes.
         // A page load must never create the database it was asked to show (a SQLite file moved away, say).
-        options_.connection = detail::queue_dialect_for(options_.backend).operator_connection(options_.connection);
+        options_.connection = operator_connection(options_.backend, options_.connection);
     }
     /// Waits for the database work under way (bounded by the timeouts); drops what has not begun.
     ~dashboard() {
@@ -583,11 +583,7 @@ private:
     /// most lock_timeout, a statement at most statement_timeout (not on SQLite). A SQLite file that is
     /// not there is an error, never created.
     std::unique_ptr<soci::session> open() const {
-        auto sql = std::make_unique<soci::session>();
-        detail::open_session(*sql, options_.backend, options_.connection);
-        auto const& d = detail::queue_dialect_for(options_.backend);
-        if (!d.own_session_setup.empty()) *sql << std::string(d.own_session_setup);
-        d.bound_waits(*sql, options_.lock_timeout, options_.statement_timeout);
+        auto sql = open_operator_session(options_.backend, options_.connection, operator_waits{options_.lock_timeout, options_.statement_timeout});
         return sql;
     }
 

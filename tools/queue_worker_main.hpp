@@ -47,7 +47,8 @@ int queue_worker_main(int argc, char** argv) {
                                   "--queues", "--metrics-port", "--metrics-address"},
                                  {"--exit-when-idle", "--quiet"});
         if (!cl.positional().empty()) throw cascade::bad_command_line("unexpected argument " + cl.positional().front());
-        o.backend = cl.choice("--backend", {"postgresql", "mysql", "sqlite3"}, "postgresql");
+        auto const backends = cascade::queue_backends();  // the queue connectors this program includes
+        o.backend = cl.choice("--backend", {backends.begin(), backends.end()}, "postgresql");
         o.connection = cl.text("--connection");
         if (o.connection.empty()) throw cascade::bad_command_line("--connection is required");
         o.threads = static_cast<int>(cl.integer("--threads", 1, 1, 256));
@@ -116,10 +117,7 @@ int queue_worker_main(int argc, char** argv) {
         if (std::chrono::steady_clock::now() - last < std::chrono::milliseconds(100)) return false;
         last = std::chrono::steady_clock::now();
         try {
-            if (!status_sql) {
-                status_sql = std::make_unique<soci::session>();
-                cascade::detail::open_session(*status_sql, o.backend, o.connection);
-            }
+            if (!status_sql) status_sql = cascade::open_operator_session(o.backend, o.connection);
             auto s = queue.status(*status_sql);
             long long pending = 0;
             for (auto& [name, states] : s.queues) {

@@ -19,6 +19,8 @@
 #include <chrono>
 #include <exception>
 #include <initializer_list>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -152,3 +154,39 @@ inline void open_session(soci::session& s, std::string_view backend, std::string
 }
 
 }  // namespace cascade::detail
+
+namespace cascade {
+
+/// The SOCI backends whose queue connectors this program includes, in the order they registered.
+inline std::vector<std::string> queue_backends() {
+    std::vector<std::string> out;
+    for (auto const* d : detail::queue_dialects::all()) out.emplace_back(d->backend);
+    return out;
+}
+
+/// The longest waits of an operator's session: for a lock another session holds, for one statement.
+struct operator_waits {
+    std::chrono::milliseconds lock, statement;
+};
+
+/// An operator's connection string (a dashboard's, a tool's): a database that does not answer gives up
+/// soon; a SQLite file that is not there is not created. unsupported_backend without a queue connector.
+inline std::string operator_connection(std::string_view backend, std::string connection) {
+    return detail::queue_dialect_for(backend).operator_connection(std::move(connection));
+}
+
+/// A session for the queue's own statements, as an operator runs them (the tool, a dashboard request, a
+/// worker's idle check), opened through the backend's queue connector: set up for them (MariaDB: READ
+/// COMMITTED, so a maintenance pass locks the rows it changes, not every row it reads) and, with
+/// `waits`, every wait bounded. unsupported_backend without a queue connector for `backend`.
+inline std::unique_ptr<soci::session> open_operator_session(std::string_view backend, std::string const& connection,
+                                                            std::optional<operator_waits> waits = std::nullopt) {
+    auto const& d = detail::queue_dialect_for(backend);
+    auto s = std::make_unique<soci::session>();
+    s->open(*d.factory, connection);
+    if (!d.own_session_setup.empty()) *s << std::string(d.own_session_setup);
+    if (waits) d.bound_waits(*s, waits->lock, waits->statement);
+    return s;
+}
+
+}  // namespace cascade
