@@ -306,3 +306,24 @@ BOOST_AUTO_TEST_CASE(claims_stay_index_ordered_with_queues_priorities_and_pauses
     BOOST_TEST(std::is_sorted(got.begin(), got.end(), [](auto const& x, auto const& y) { return x.run_at < y.run_at; }));
     BOOST_TEST(got.front().run_at == 1);  // i = 1: queue b, priority 0, the earliest
 }
+
+// Review (i18): a queue name is its bytes (docs/queue.md: "compare byte for byte, as on the other
+// databases"). MariaDB's utf8mb4_bin pads with spaces, so "mail " and "mail" were one name to the
+// database but two to the claim's C++ side: pausing "mail" let a worker that serves every queue take
+// the paused queue's jobs through the loose scan's "mail " entry.
+BOOST_AUTO_TEST_CASE(a_queue_name_with_a_trailing_space_is_a_queue_of_its_own) {
+    queue_db db;
+    db.queue.enqueue(*db, "test.sleep", "0", "spaced", 3, in_queue("mail "));  // first in the index
+    db.queue.enqueue(*db, "test.sleep", "0", "plain", 3, in_queue("mail"));
+    BOOST_TEST(db.queue.pause(*db, "mail"));
+    auto const got = db.queue.claim(*db, "w", 10, std::chrono::seconds(30));
+    BOOST_TEST(got.size() == 1u);
+    for (auto const& j : got) BOOST_TEST(j.queue == "mail ");  // never the paused queue's job
+    BOOST_TEST(db.jobs("dedup_key = 'plain' AND state = 'ready'") == 1);
+    BOOST_TEST(db.queue.pause(*db, "mail "));  // not paused yet: a queue of its own
+    BOOST_TEST(db.queue.paused(*db).size() == 2u);
+    // A worker that serves "x" only takes no job of "x " (the same bytes plus a space).
+    db.queue.enqueue(*db, "test.sleep", "0", "x-spaced", 3, in_queue("x "));
+    BOOST_TEST(db.queue.claim(*db, "w", 10, std::chrono::seconds(30), {"x"}).size() == 0u);
+    BOOST_TEST(db.queue.status(*db).queues.count("x ") == 1u);
+}
