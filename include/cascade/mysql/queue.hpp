@@ -10,7 +10,7 @@
 //  - no LISTEN/NOTIFY: idle workers poll, with backoff (worker_options::poll);
 //  - maintenance, one worker at a time: GET_LOCK on the database's and the table's name.
 // The table's text is utf8mb4 with a binary collation: queue names, states and dedup keys compare
-// byte for byte, as on the other databases (a case-insensitive collation would merge 'Mail' and 'mail').
+// byte for byte, as on the other databases (utf8mb4_nopad_bin: utf8mb4_bin pads with spaces, so "mail " would be "mail"; a case-insensitive collation would merge 'Mail' and 'mail').
 // SQL is written for any sql_mode: no `||`, no double-quoted strings, literals in hexadecimal.
 // Included, it registers; use it with <cascade/queue.hpp>.
 #include <cascade/mysql/connector.hpp>
@@ -35,7 +35,7 @@ inline std::string queue_literal(std::string_view text) {
         out += digits[b >> 4];
         out += digits[b & 15];
     }
-    return out + "' USING utf8mb4) COLLATE utf8mb4_bin";
+    return out + "' USING utf8mb4) COLLATE utf8mb4_nopad_bin";
 }
 
 inline constexpr std::string_view queue_now = "(TIMESTAMPDIFF(MICROSECOND, TIMESTAMP'1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000)";
@@ -55,9 +55,9 @@ inline void install_queue(soci::session& sql, std::string const& table, std::str
                // the walks of the claims and of retention, each in order, each stopped after n rows
                " KEY due (state, priority, run_at, id), KEY queue_claim (state, queue, priority, run_at, id),"
                " KEY lease (state, locked_until), KEY finished (state, finished_at))"
-               " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+               " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin";
     sql << "CREATE TABLE IF NOT EXISTS " + paused +
-           " (queue VARCHAR(128) NOT NULL PRIMARY KEY, paused_at BIGINT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+           " (queue VARCHAR(128) NOT NULL PRIMARY KEY, paused_at BIGINT NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin";
 }
 
 /// `id IN (...) AND (id, attempts) IN ((..), ..)`: the ids first, so the rows are found by primary key
