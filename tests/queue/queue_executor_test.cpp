@@ -250,3 +250,27 @@ BOOST_AUTO_TEST_CASE(a_foreign_key_under_destroy_async_is_a_typed_error) {
     BOOST_TEST(db.count("books") == 3);
     BOOST_TEST(db.jobs() == 0);
 }
+
+// Review (i18): an enqueue whose twin is running must not hold up the worker's heartbeat of its
+// *other* jobs (docs/queue.md: on MariaDB only "a worker's completion of that very twin waits for the
+// caller's commit"). The refused duplicate's latest read (LOCK IN SHARE MODE) share-locks the twin's
+// clustered row, so the heartbeat's one UPDATE of every row the worker runs waits for the caller's
+// commit (up to innodb_lock_wait_timeout, 50 s by default, then fails): none of that worker's leases is
+// renewed, they lapse (30 s by default) and other workers run those jobs a second time.
+BOOST_AUTO_TEST_CASE(an_enqueue_beside_a_running_twin_holds_up_no_heartbeat) {
+    queue_db db;
+    db.queue.enqueue(*db, "test.sleep", "0", "other", 3);
+    db.queue.enqueue(*db, "test.sleep", "0", "twin", 3);
+    auto const claimed = db.queue.claim(*db, "w", 10, std::chrono::seconds(30));
+    BOOST_REQUIRE(claimed.size() == 2u);
+    if (!test::is_server()) return;  // SQLite: one writer
+    auto const caller = db.connect();
+    *caller << (test::is_postgresql() ? "BEGIN" : "START TRANSACTION");
+    BOOST_TEST(db.queue.enqueue(*caller, "test.sleep", "0", "twin", 3));  // 'twin|2', beside the running twin
+    // The worker's heartbeat session, its lock waits bounded to 1 s.
+    auto const beat = c::open_operator_session(db.backend_name(), db.connection(), c::operator_waits{std::chrono::seconds(1), std::chrono::seconds(10)});
+    long long const before = db.queue.database_now(*db);
+    BOOST_CHECK_NO_THROW(db.queue.heartbeat(*beat, "w", claimed, std::chrono::minutes(10)));
+    BOOST_TEST(db.jobs("dedup_key = 'other' AND locked_until > " + std::to_string(before + 60000)) == 1);  // renewed
+    *caller << "ROLLBACK";
+}
