@@ -327,3 +327,19 @@ BOOST_AUTO_TEST_CASE(a_queue_name_with_a_trailing_space_is_a_queue_of_its_own) {
     BOOST_TEST(db.queue.claim(*db, "w", 10, std::chrono::seconds(30), {"x"}).size() == 0u);
     BOOST_TEST(db.queue.status(*db).queues.count("x ") == 1u);
 }
+
+// Review (i18): a queue name that is not UTF-8 (docs: 1 to 128 bytes without a NUL byte) must never
+// name another queue. MariaDB's hexadecimal literal is CONVERTed to utf8mb4, which turns each bad byte
+// into '?' (a warning only): a worker serving "caf\xe9" claimed the jobs of the queue "caf?".
+BOOST_AUTO_TEST_CASE(a_queue_name_that_is_not_utf8_names_no_other_queue) {
+    queue_db db;
+    db.queue.enqueue(*db, "test.sleep", "0", "other", 3, in_queue("caf?"));
+    std::vector<c::claimed_job> got;
+    try {
+        got = db.queue.claim(*db, "w", 10, std::chrono::seconds(30), {"caf\xe9"});
+    } catch (std::exception const&) {
+        // refused (PostgreSQL cannot read such text): fine, as long as nothing was claimed
+    }
+    BOOST_TEST(got.empty());
+    BOOST_TEST(db.jobs("dedup_key = 'other' AND state = 'ready'") == 1);
+}
