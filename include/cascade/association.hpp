@@ -2,6 +2,7 @@
 // The association DSL: has_many, has_one, belongs_to, has_many_through, and their options.
 // Each association carries its dependent policy as a type; nothing here is checked yet: the schema
 // checks every association once, with messages that name the model and the fix (schema_check.hpp).
+#include <cascade/detail/utf8.hpp>
 #include <cascade/dependent.hpp>
 #include <cascade/fixed_string.hpp>
 
@@ -78,14 +79,16 @@ struct ensuring_owner_was {};
 inline constexpr std::size_t max_queue_name_size = 128;
 
 /// What is wrong with a queue name, or nullptr: it is not empty, has at most max_queue_name_size
-/// bytes and no NUL byte (SOCI's PostgreSQL backend would cut it there). Anything else is the
-/// application's text: quotes, backslashes, newlines (the metrics escape them). A command line or a
-/// configuration checks its names with it before it opens a database.
+/// bytes, no NUL byte (SOCI's PostgreSQL backend would cut it there) and is well-formed UTF-8 (what
+/// every database stores; MariaDB would turn a stray byte into '?', the name of another queue).
+/// Anything else is the application's text: quotes, backslashes, newlines (the metrics escape them). A
+/// command line or a configuration checks its names with it before it opens a database.
 constexpr char const* queue_name_problem(std::string_view name) {
     if (name.empty()) return "is empty";
     if (name.size() > max_queue_name_size) return "is longer than 128 bytes";
     for (char c : name)
         if (c == '\0') return "contains a NUL byte";
+    if (!detail::valid_utf8(name)) return "is not valid UTF-8";
     return nullptr;
 }
 namespace detail {

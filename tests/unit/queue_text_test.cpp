@@ -88,6 +88,17 @@ BOOST_AUTO_TEST_CASE(an_unknown_queue_backend_is_refused_naming_the_ones_compile
     }
 }
 
+// A queue name is text every database stores as it is: MariaDB would turn a stray byte into '?', the
+// name of another queue. Checked at compile time too (cascade::queue<"...">).
+static_assert(cascade::queue_name_problem("caf\xc3\xa9") == nullptr);
+static_assert(cascade::queue_name_problem("caf\xe9") != nullptr);
+BOOST_AUTO_TEST_CASE(a_queue_name_that_is_not_utf8_is_refused_by_name) {
+    BOOST_TEST(std::string(cascade::queue_name_problem("caf\xe9")) == "is not valid UTF-8");
+    BOOST_TEST(std::string(cascade::queue_name_problem("\xed\xa0\x80")) == "is not valid UTF-8");  // a surrogate
+    cascade::job_queue queue;
+    BOOST_CHECK_THROW(queue.claim_text("postgresql", ":w", 10, 30000, {"caf\xe9"}), cascade::bad_queue_name);
+}
+
 // An error message as every database stores it: well-formed UTF-8 without NUL bytes.
 BOOST_AUTO_TEST_CASE(error_messages_are_made_well_formed_utf8) {
     using cascade::detail::printable;

@@ -10,7 +10,8 @@
 //  - no LISTEN/NOTIFY: idle workers poll, with backoff (worker_options::poll);
 //  - maintenance, one worker at a time: GET_LOCK on the database's and the table's name.
 // The table's text is utf8mb4 with a binary collation: queue names, states and dedup keys compare
-// byte for byte, as on the other databases (utf8mb4_nopad_bin: utf8mb4_bin pads with spaces, so "mail " would be "mail"; a case-insensitive collation would merge 'Mail' and 'mail').
+// byte for byte, as on the other databases (utf8mb4_nopad_bin: utf8mb4_bin pads with spaces, so "mail "
+// would be "mail"; a case-insensitive collation would merge "Mail" and "mail").
 // SQL is written for any sql_mode: no `||`, no double-quoted strings, literals in hexadecimal.
 // Included, it registers; use it with <cascade/queue.hpp>.
 #include <cascade/mysql/connector.hpp>
@@ -45,13 +46,13 @@ inline constexpr std::string_view queue_now = "(TIMESTAMPDIFF(MICROSECOND, TIMES
 inline void install_queue(soci::session& sql, std::string const& table, std::string const& paused) {
     sql << "CREATE TABLE IF NOT EXISTS " + table +
                " (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, name TEXT NOT NULL, payload LONGTEXT NOT NULL,"
-               " dedup_key TEXT NOT NULL, state VARCHAR(16) NOT NULL DEFAULT 'ready' CHECK (state IN ('ready', 'running', 'done', 'dead')),"
+               " dedup_key LONGTEXT NOT NULL, state VARCHAR(16) NOT NULL DEFAULT 'ready' CHECK (state IN ('ready', 'running', 'done', 'dead')),"
                " attempts INT NOT NULL DEFAULT 0, max_attempts INT NOT NULL, run_at BIGINT NOT NULL, locked_by TEXT,"
                " locked_until BIGINT, last_error TEXT, errors LONGTEXT NOT NULL DEFAULT '', created_at BIGINT NOT NULL,"
                " finished_at BIGINT, queue VARCHAR(128) NOT NULL DEFAULT 'default', priority INT NOT NULL DEFAULT 0,"
                // one live job per (job, owner, batch): the key's hash while ready or running
                " live_dedup BINARY(32) AS (IF(state IN ('ready', 'running'), UNHEX(SHA2(dedup_key, 256)), NULL)) PERSISTENT,"
-               " UNIQUE KEY live_dedup (live_dedup),"
+               " UNIQUE KEY live_dedup (live_dedup), KEY live_state (live_dedup, state),"
                // the walks of the claims and of retention, each in order, each stopped after n rows
                " KEY due (state, priority, run_at, id), KEY queue_claim (state, queue, priority, run_at, id),"
                " KEY lease (state, locked_until), KEY finished (state, finished_at))"
@@ -70,6 +71,14 @@ inline std::string held(std::vector<std::pair<long long, int>> const& rows) {
         pairs += (pairs.empty() ? "(" : ", (") + std::to_string(id) + ", " + std::to_string(attempts) + ")";
     }
     return "id IN (" + ids + ") AND (id, attempts) IN (" + pairs + ")";
+}
+
+/// A locking read (the caller's transaction reads a snapshot under REPEATABLE READ, and a twin done
+/// since must not stand for a new job) through an index that holds the state: it share-locks that
+/// index's entry only, not the twin's row, so a worker's heartbeat (which renews the row's lease) never
+/// waits for the caller's commit; the twin's completion, which moves the entry, does.
+inline std::string twin_state(std::string const& table) {
+    return "SELECT state FROM " + table + " FORCE INDEX (live_state) WHERE live_dedup = UNHEX(SHA2(:k, 256)) LOCK IN SHARE MODE";
 }
 
 /// ER_DUP_ENTRY.
@@ -241,8 +250,7 @@ inline cascade::detail::queue_dialect const queue_dialect{
     .skip_paused_twin = "",
     .duplicate = &duplicate,
     // the caller's transaction reads a snapshot (REPEATABLE READ): a twin done since must not stand for a new job
-    .live_twin = "live_dedup = UNHEX(SHA2(:k, 256))",
-    .latest_read = " LOCK IN SHARE MODE",
+    .twin_state = &twin_state,
     .update_returning = false,
     .row_lock = " FOR UPDATE SKIP LOCKED",
     .lateral = false,

@@ -65,11 +65,9 @@ struct queue_dialect {
     std::string_view skip_paused_twin;
     /// The database refused an insert as a duplicate of a unique key (nullptr: it never does, see above).
     bool (*duplicate)(std::exception_ptr const&);
-    /// The live twins of the dedup key bound at :k (ready or running), through the unique index.
-    std::string_view live_twin;
-    /// Appended to the read of a twin's state: read the row as committed now, not as the caller's
-    /// snapshot saw it ("" where a statement sees the latest commit).
-    std::string_view latest_read;
+    /// The state of the live twin (ready or running) of the dedup key bound at :k, as committed now (not
+    /// as the caller's snapshot saw it), found through the one-live-job index: a SELECT of one column.
+    std::string (*twin_state)(std::string const& table);
 
     /// Claims in one `WITH ... UPDATE ... RETURNING` statement (below); else `claim_steps`.
     bool update_returning;
@@ -138,6 +136,12 @@ inline std::string sql_concat(queue_dialect const& d, std::initializer_list<std:
         first = false;
     }
     return out += d.concat_close;
+}
+
+/// A statement sees the latest commit (PostgreSQL's READ COMMITTED, SQLite's one writer): the partial
+/// unique index finds the twin.
+inline std::string twin_state_by_partial_index(std::string const& table) {
+    return "SELECT MIN(state) FROM " + table + " WHERE dedup_key = :k AND state IN ('ready', 'running')";
 }
 
 /// `(id, attempts) IN (VALUES (..), ..)`: SQLite takes row values only from a subquery.

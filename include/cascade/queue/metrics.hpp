@@ -13,6 +13,7 @@
 // (backslash, double quote, line feed) and bytes that are not UTF-8 are replaced by U+FFFD, which
 // Prometheus requires. One statement reads the table (its cost grows with the table, done rows
 // included: scrape every 15 to 60 seconds).
+#include <cascade/detail/utf8.hpp>
 #include <cascade/queue/job_queue.hpp>
 
 #include <array>
@@ -28,42 +29,14 @@ namespace detail {
 
 /// Replaces what is not UTF-8 (a stray byte, an overlong form, a surrogate, past U+10FFFF) by
 /// U+FFFD, byte by byte.
-inline std::string valid_utf8(std::string_view s) {
+inline std::string utf8_with_replacement(std::string_view s) {
     std::string out;
     out.reserve(s.size());
-    std::size_t i = 0;
-    while (i < s.size()) {
-        auto const b = static_cast<unsigned char>(s[i]);
-        std::size_t len = 0;
-        unsigned cp = 0;
-        if (b < 0x80) {
-            out += s[i++];
-            continue;
-        } else if (b >= 0xC2 && b <= 0xDF) {
-            len = 2;
-            cp = b & 0x1Fu;
-        } else if (b >= 0xE0 && b <= 0xEF) {
-            len = 3;
-            cp = b & 0x0Fu;
-        } else if (b >= 0xF0 && b <= 0xF4) {
-            len = 4;
-            cp = b & 0x07u;
-        }
-        bool ok = len > 0 && i + len <= s.size();
-        for (std::size_t k = 1; ok && k < len; ++k) {
-            auto const c = static_cast<unsigned char>(s[i + k]);
-            if ((c & 0xC0u) != 0x80u) ok = false;
-            cp = (cp << 6) | (c & 0x3Fu);
-        }
-        if (ok && ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))))
-            ok = false;
-        if (ok) {
-            out.append(s.substr(i, len));
-            i += len;
-        } else {
-            out += "\xEF\xBF\xBD";
-            ++i;
-        }
+    for (std::size_t i = 0; i < s.size();) {
+        std::size_t const n = utf8_sequence(s, i);
+        if (n > 0) out.append(s, i, n);
+        else out += "\xEF\xBF\xBD";
+        i += n > 0 ? n : 1;
     }
     return out;
 }
@@ -74,7 +47,7 @@ inline std::string valid_utf8(std::string_view s) {
 /// feed as `\n`, and valid UTF-8.
 inline std::string prometheus_label_value(std::string_view v) {
     std::string out;
-    for (char c : detail::valid_utf8(v)) {
+    for (char c : detail::utf8_with_replacement(v)) {
         if (c == '\\') out += "\\\\";
         else if (c == '"') out += "\\\"";
         else if (c == '\n') out += "\\n";

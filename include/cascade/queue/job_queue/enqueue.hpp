@@ -31,9 +31,9 @@ inline bool job_queue::enqueue(soci::session& sql, std::string const& name, std:
     // its key's next generation (`key|2`, `key|3`, ...), where a ready twin stands for it again.
     // Nothing is written to the twin: a row a worker holds must not be locked by a caller's
     // transaction (an upsert's DO UPDATE holds it until the caller commits, and the worker's
-    // heartbeat and completion wait for it, or deadlock with it). (MariaDB's refused duplicate and
-    // its latest read share-lock the twin's index entry until the caller commits: the worker's
-    // completion of that twin waits for the commit.)
+    // heartbeat and completion wait for it, or deadlock with it). On MariaDB the refused duplicate and
+    // the read of the twin's state share-lock the twin's index entries (not its row) until the caller
+    // commits: the worker's completion of that one twin waits for the commit, its heartbeat does not.
     std::string key = dedup_key;
     for (int generation = 1, tries = 0;; ++tries) {
         soci::statement st = (sql.prepare << "INSERT INTO " + table_ +
@@ -55,7 +55,7 @@ inline bool job_queue::enqueue(soci::session& sql, std::string const& name, std:
         }
         std::string state;
         soci::indicator ind = soci::i_null;
-        sql << "SELECT MIN(state) FROM " + table_ + " WHERE " + std::string(d.live_twin) + std::string(d.latest_read), soci::use(key),
+        sql << d.twin_state(table_), soci::use(key),
             soci::into(state, ind);
         if (ind != soci::i_null && state == "ready") return false;   // ('ready' < 'running': one ready row is enough)
         if (ind != soci::i_null || tries >= 3) {                       // running (or gone and back, again and again)
