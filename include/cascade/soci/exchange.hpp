@@ -3,8 +3,8 @@
 // byte ever reaches the database), running statements, and streaming rows into structs a page at a
 // time, column by column in bulk. Statements run through a few non-template functions, so the
 // database code is compiled once, not once per model or plan.
+#include <cascade/detail/graph.hpp>
 #include <cascade/errors.hpp>
-#include <cascade/graph.hpp>
 #include <cascade/sql/dialect.hpp>
 
 #include <soci/soci.h>

@@ -6,7 +6,7 @@
 // reads; its WITH clause holds those and the sets they read, in dependency order. A set reached by a
 // cycle is recursive (WITH RECURSIVE ... UNION), which terminates on any data: each (key, association)
 // pair is produced once.
-#include <cascade/plan.hpp>
+#include <cascade/detail/plan.hpp>
 #include <cascade/sql/dialect.hpp>
 
 namespace cascade::sql {

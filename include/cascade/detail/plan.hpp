@@ -1,5 +1,5 @@
 #pragma once
-// The plan of a destroy, made from the schema's graph (graph.hpp) by one ordinary function:
+// The plan of a destroy, made from the schema's graph (detail/graph.hpp) by one ordinary function:
 //   - one *set* per model the destroy reaches: the rows that go, the union over every association that
 //     reaches the model (a diamond is one set, its rows deleted once), closed over self-referential and
 //     cyclic associations (a recursive set: a comment tree to any depth);
@@ -11,8 +11,8 @@
 // The executor, explain and the dry run all read this one plan. It is a constexpr function of
 // constant data, computed once per (schema, root) and process: the compiler's work stays linear in
 // the schema, and nothing of it is computed again on the destroy path.
+#include <cascade/detail/graph.hpp>
 #include <cascade/detail/strongly_connected.hpp>
-#include <cascade/graph.hpp>
 
 #include <vector>
 
