@@ -6,7 +6,7 @@
 #include <cascade/result.hpp>
 #include <cascade/soci/exchange.hpp>
 #include <cascade/soci/session.hpp>
-#include <cascade/sql/prepared.hpp>
+#include <cascade/sql/detail/prepared.hpp>
 
 #include <algorithm>
 #include <memory>
