@@ -4,7 +4,7 @@
 // REFERENCES, a key no association declares, rows the policy does not reach).
 #include <cascade/detail/graph.hpp>
 #include <cascade/errors.hpp>
-#include <cascade/soci/session.hpp>
+#include <cascade/soci/detail/session.hpp>
 
 #include <exception>
 #include <string>

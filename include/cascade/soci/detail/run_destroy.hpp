@@ -10,7 +10,7 @@
 //     it runs in still exists (InnoDB rolls a deadlocked transaction back whole).
 #include <cascade/soci/destroy_options.hpp>
 #include <cascade/soci/detail/foreign_key_translation.hpp>
-#include <cascade/soci/rows.hpp>
+#include <cascade/soci/detail/rows.hpp>
 #include <cascade/soci/transaction.hpp>
 
 #include <chrono>

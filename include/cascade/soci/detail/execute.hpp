@@ -2,10 +2,10 @@
 // The executor: one loop over a plan's steps, running the statements the plan's SQL holds for each.
 // It is ordinary code, compiled once; what needs a model's type (rows streamed into structs, their
 // callbacks, the jobs they make, the commit log) is reached through a table of functions per model
-// (soci/rows.hpp). The dry run is the same loop, counting instead of writing.
+// (soci/detail/rows.hpp). The dry run is the same loop, counting instead of writing.
 #include <cascade/result.hpp>
-#include <cascade/soci/exchange.hpp>
-#include <cascade/soci/session.hpp>
+#include <cascade/soci/detail/exchange.hpp>
+#include <cascade/soci/detail/session.hpp>
 #include <cascade/sql/detail/prepared.hpp>
 
 #include <algorithm>
