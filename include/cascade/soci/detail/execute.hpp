@@ -265,220 +265,295 @@ inline bool is_tree(plan const& p, int n) {
     return group >= 0 && !p.multi_group(group);
 }
 
-/// Runs plan `pp` with the root's values `root`.
-inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_values const& root, run_options o = {}) {
-    // a tracked dry run reads each table without what its earlier steps took (see run_context::track)
-    auto const& S = ctx.track ? pp.tracked(ctx.dialect) : pp.in(ctx.dialect);
-    run_context const* const tracked = ctx.track ? &ctx : nullptr;
-    auto const& p = pp.p;
-    auto const& g = ctx.g;
-    if (o.find_root) {
-        auto const& st = ctx.dry() ? S.find_root_unlocked : S.find_root;
-        long long n = 0;
-        query_bound(ctx.sql, st.text, bind(st, g, p.root, root, {}, tracked), n);
-        if (n == 0) return run_outcome::not_found;
+/// One run of a plan: its statements in the session's dialect, the root's values, and what its steps
+/// hand to later ones (the keys each loaded set read, the keys a group captured, the belongs_to targets
+/// found). One function per kind of step; run_plan makes one run per plan (a belongs_to target's own
+/// plan is a run of its own).
+class plan_run {
+public:
+    plan_run(run_context& ctx, prepared_plan const& pp, bound_values const& root)
+        : ctx_(ctx), p_(pp.p), g_(ctx.g),
+          // a tracked dry run reads each table without what its earlier steps took (see run_context::track)
+          statements_(ctx.track ? pp.tracked(ctx.dialect) : pp.in(ctx.dialect)), root_(root),
+          tracked_(ctx.track ? &ctx : nullptr), member_keys_(pp.p.nodes.size()), loaded_(pp.p.nodes.size()) {}
+
+    run_outcome run(run_options o) {
+        if (o.find_root && !root_found()) return run_outcome::not_found;
+        if (restricted()) return run_outcome::restricted;
+        for (std::size_t i = 0; i < p_.steps.size(); ++i) {
+            switch (p_.steps[i].kind) {
+                case step_kind::restrict_check:
+                case step_kind::enter: break;
+                case step_kind::load_rows: load(i); break;
+                case step_kind::capture_targets: capture_targets(i); break;
+                case step_kind::capture_keys: capture_keys(i); break;
+                case step_kind::remove:
+                    if (ctx_.dry()) {
+                        if (count_removal(i) == run_outcome::restricted) return run_outcome::restricted;
+                    } else {
+                        std::size_t const end = group_end(i);
+                        if (remove(i, end) == run_outcome::restricted) return run_outcome::restricted;
+                        i = end - 1;
+                    }
+                    break;
+                case step_kind::nullify: nullify(i); break;
+            }
+        }
+        return run_outcome::done;
     }
-    // Every restriction before any write: a restrict edge blocks only rows this plan leaves.
-    for (std::size_t i = 0; i < p.steps.size(); ++i) {
-        auto const& step = p.steps[i];
-        if (step.kind != step_kind::restrict_check) continue;
-        auto const& st = S.steps[i].main;
-        auto const& e = g.edge(step.edge);
+
+private:
+    /// The values statement `st` binds, with `extra` the step's own.
+    bound_values values(sql::statement const& st, bound_values const& extra = {}) const {
+        return bind(st, g_, p_.root, root_, extra, tracked_);
+    }
+
+    /// Whether the root has any row (counted, and locked but in a dry run).
+    bool root_found() {
+        auto const& st = ctx_.dry() ? statements_.find_root_unlocked : statements_.find_root;
+        long long n = 0;
+        query_bound(ctx_.sql, st.text, values(st), n);
+        return n != 0;
+    }
+
+    /// Every restriction, before any write: a restrict edge blocks only rows this plan leaves. Each
+    /// restricted owner is an error of the result (restrict_with_exception throws at the first); true
+    /// when there is any.
+    bool restricted() {
+        for (std::size_t i = 0; i < p_.steps.size(); ++i)
+            if (p_.steps[i].kind == step_kind::restrict_check) check_restriction(i);
+        return !ctx_.result.errors.empty();
+    }
+    void check_restriction(std::size_t i) {
+        auto const& st = statements_.steps[i].main;
+        auto const& e = g_.edge(p_.steps[i].edge);
         std::vector<std::string> owner_keys;
         // (a tracked dry run's statement leaves out the rows earlier steps took or cleared)
-        query_column(ctx.sql, st.text, bind(st, g, p.root, root, {}, tracked), owner_keys, sql::restricted_listed + 1);
-        if (owner_keys.empty()) continue;
-        std::string_view const owner = g.model(e.owner).table;
-        if (e.raises && !ctx.dry()) throw delete_restriction_error(owner, owner_keys.front(), e.name);
+        query_column(ctx_.sql, st.text, values(st), owner_keys, sql::restricted_listed + 1);
+        if (owner_keys.empty()) return;
+        std::string_view const owner = g_.model(e.owner).table;
+        if (e.raises && !ctx_.dry()) throw delete_restriction_error(owner, owner_keys.front(), e.name);
         if (owner_keys.size() > sql::restricted_listed) {
             owner_keys.resize(sql::restricted_listed);
-            auto const& count = S.steps[i].count;
+            auto const& count = statements_.steps[i].count;
             long long all = 0;
-            query_bound(ctx.sql, count.text, bind(count, g, p.root, root, {}, tracked), all);
-            ctx.result.unlisted_restrictions += static_cast<std::size_t>(all) - sql::restricted_listed;
+            query_bound(ctx_.sql, count.text, values(count), all);
+            ctx_.result.unlisted_restrictions += static_cast<std::size_t>(all) - sql::restricted_listed;
         }
-        for (auto& key : owner_keys) ctx.result.errors.push_back({owner, std::move(key), e.name, restriction_message(e)});
+        for (auto& key : owner_keys) ctx_.result.errors.push_back({owner, std::move(key), e.name, restriction_message(e)});
     }
-    if (!ctx.result.errors.empty()) return run_outcome::restricted;
-    std::vector<std::string> member_keys(p.nodes.size());
-    // Per node whose rows were loaded (callbacks, jobs): their keys. Its DELETE removes exactly those
-    // rows, as Rails and Django delete the records they loaded: a row that joined the set since (another
-    // session's insert, a callback's) was never called and stays.
-    std::vector<std::optional<run_context::loaded_rows>> loaded(p.nodes.size());
-    std::vector<pending_targets> targets;
-    // The targets the rows of node n refer to, once those rows are deleted: before any row the targets
-    // refer to goes (a plain REFERENCES holds throughout), as Rails destroys them in each row's
-    // after_destroy.
-    auto const targets_after = [&](int n) {
-        for (auto& t : targets)
-            if (t.node == n && !t.keys.empty())
-                if (run_targets(ctx, t) == run_outcome::restricted) return run_outcome::restricted;
+
+    /// Streams the rows of step i's set through its model's row code (callbacks, jobs, the commit log),
+    /// recording their keys (see loaded_). A dry run loads nothing; a destroy checked before it began
+    /// that every model whose rows it loads has its code.
+    void load(std::size_t i) {
+        int const n = p_.steps[i].node;
+        auto const& ops = ctx_.ops;
+        if (ctx_.dry() || !ops[p_.node(n).model].load) return;
+        auto const& st = statements_.steps[i].main;
+        ctx_.tree = is_tree(p_, n);
+        // (each key once: a set's rows are read one per key)
+        auto& keys = loaded_[static_cast<std::size_t>(n)].emplace();
+        ctx_.loaded_keys = &keys;
+        ops[p_.node(n).model].load(ctx_, st.text, values(st));
+        ctx_.loaded_keys = nullptr;
+        sql::close_list(keys.keys, ctx_.dialect);
+    }
+
+    /// Reads the keys of the belongs_to targets that step i's set refers to (handled once its rows are
+    /// deleted, see targets_after).
+    void capture_targets(std::size_t i) {
+        auto const& step = p_.steps[i];
+        auto const& st = statements_.steps[i].main;
+        auto& t = targets_.emplace_back(pending_targets{step.node, step.edge, {}});
+        read_elements(ctx_, st.text, values(st), g_.edge(step.edge).ref_tag, t.keys);
+    }
+
+    /// A group of several models: every member's keys, read before any member's rows go.
+    void capture_keys(std::size_t i) {
+        auto const& members = p_.groups[static_cast<std::size_t>(p_.node(p_.steps[i].node).group)].members;
+        auto const& st = statements_.steps[i];
+        for (std::size_t m = 0; m < members.size(); ++m) {
+            std::vector<std::string> keys;
+            read_elements(ctx_, st.members[m].text, values(st.members[m]), p_.model_of(members[m]).key_tag, keys);
+            member_keys_[static_cast<std::size_t>(members[m])] = list_of(keys, ctx_.dialect);
+        }
+    }
+
+    /// The end of the remove steps of step i's group: the steps after it that remove the other members of
+    /// a group of several models (i + 1 for any other set).
+    std::size_t group_end(std::size_t i) const {
+        int const group = p_.node(p_.steps[i].node).group;
+        std::size_t end = i + 1;
+        if (p_.multi_group(group))
+            while (end < p_.steps.size() && p_.steps[end].kind == step_kind::remove && p_.node(p_.steps[end].node).group == group)
+                ++end;
+        return end;
+    }
+
+    /// The remove steps [first, end): one set, or every member of a group of several models (a cycle
+    /// through them), deleted member by member by the keys captured before any went. A member's
+    /// after_destroy rows are found through the group's sets, which the first delete breaks: so every
+    /// member's rows are opened before any delete (one inside the other), then the members are
+    /// deleted, then each hears after_destroy (the last opened first). Then the belongs_to targets
+    /// their rows referred to.
+    run_outcome remove(std::size_t first, std::size_t end) {
+        open_then_delete(first, first, end);
+        for (std::size_t k = first; k < end; ++k)
+            if (targets_after(p_.steps[k].node) == run_outcome::restricted) return run_outcome::restricted;
         return run_outcome::done;
-    };
-    for (std::size_t i = 0; i < p.steps.size(); ++i) {
-        auto const& step = p.steps[i];
-        auto const& st = S.steps[i];
-        switch (step.kind) {
-            case step_kind::restrict_check:
-            case step_kind::enter: break;
-            case step_kind::load_rows:
-                // (a destroy checked before it began that every model it loads has its code; a preview has none)
-                if (!ctx.dry() && ctx.ops[p.node(step.node).model].load) {
-                    ctx.tree = is_tree(p, step.node);
-                    // (each key once: a set's rows are read one per key)
-                    auto& keys = loaded[static_cast<std::size_t>(step.node)].emplace();
-                    ctx.loaded_keys = &keys;
-                    ctx.ops[p.node(step.node).model].load(ctx, st.main.text, bind(st.main, g, p.root, root, {}, tracked));
-                    ctx.loaded_keys = nullptr;
-                    sql::close_list(keys.keys, ctx.dialect);
-                }
-                break;
-            case step_kind::capture_targets: {
-                auto& t = targets.emplace_back(pending_targets{step.node, step.edge, {}});
-                read_elements(ctx, st.main.text, bind(st.main, g, p.root, root, {}, tracked), g.edge(step.edge).ref_tag, t.keys);
-                break;
-            }
-            case step_kind::capture_keys: {
-                auto const& members = p.groups[static_cast<std::size_t>(p.node(step.node).group)].members;
-                for (std::size_t m = 0; m < members.size(); ++m) {
-                    std::vector<std::string> keys;
-                    read_elements(ctx, st.members[m].text, bind(st.members[m], g, p.root, root, {}, tracked),
-                                  p.model_of(members[m]).key_tag, keys);
-                    member_keys[static_cast<std::size_t>(members[m])] = list_of(keys, ctx.dialect);
-                }
-                break;
-            }
-            case step_kind::remove: {
-                auto const& node = p.node(step.node);
-                auto const& m = g.model(node.model);
-                bool const multi = p.multi_group(node.group);
-                // The delete of step k (this one, or a later member of the same group).
-                // The keys a step deletes by: its loaded rows', or a group member's captured keys.
-                auto const keys_of = [&](std::size_t k) -> std::string const* {
-                    auto const n = static_cast<std::size_t>(p.steps[k].node);
-                    if (loaded[n]) return &loaded[n]->keys;
-                    if (multi) return &member_keys[n];
-                    return nullptr;
-                };
-                // One delete: `del`, by the set or by a list of keys (`by_keys`).
-                auto const delete_once = [&](sql::step_sql const& sk, sql::statement const& del, bool by_keys,
-                                             bound_values const& extra) {
-                    try {
-                        return execute_bound(ctx.sql, del.text, bind(del, g, p.root, root, extra, tracked));
-                    } catch (...) {
-                        // SQLite (ON DELETE RESTRICT) and InnoDB (every key) check a foreign key at each
-                        // row inside a statement: a tree goes leaves first, one statement per level (the
-                        // failed statement changed nothing; neither database aborts the transaction)
-                        if (sk.leaves.empty() || !ctx.dialect->checks_keys_per_row || !foreign_key_refused(std::current_exception()))
-                            throw;
-                        auto const& leaves = by_keys ? sk.leaves_by_keys : sk.leaves;
-                        long long n = 0;
-                        for (long long level = 1; level > 0; n += level)
-                            level = execute_bound(ctx.sql, leaves.text, bind(leaves, g, p.root, root, extra, tracked));
-                        return n + execute_bound(ctx.sql, del.text, bind(del, g, p.root, root, extra, tracked));  // a cycle in the data
-                    }
-                };
-                auto const remove_step = [&](std::size_t k) {
-                    auto const& sk = S.steps[k];
-                    auto const& nk = p.node(p.steps[k].node);
-                    auto const& rows = loaded[static_cast<std::size_t>(p.steps[k].node)];
-                    bound_values extra;
-                    auto const* keys = keys_of(k);
-                    if (keys) extra(*keys, "key list");
-                    long long n = 0;
-                    if (!rows || multi) {
-                        n = delete_once(sk, sk.main, multi, extra);
-                    } else if (!sk.snapshot_by_keys.empty()) {
-                        n = delete_once(sk, sk.by_keys, true, extra);  // after_destroy reads exactly these rows
-                    } else {
-                        // A loaded set goes by its condition, which the database runs best (a join, where
-                        // a long key list is one index probe per key), inside a savepoint: when it does not
-                        // delete as many rows as were loaded (a row joined the set, or left it), it is
-                        // undone and the loaded keys are deleted instead.
-                        execute_text(ctx.sql, "SAVEPOINT cascade_set");
-                        n = delete_once(sk, sk.main, false, {});
-                        if (n != rows->count) {
-                            execute_text(ctx.sql, "ROLLBACK TO SAVEPOINT cascade_set");
-                            n = delete_once(sk, sk.by_keys, true, extra);
-                        }
-                        execute_text(ctx.sql, "RELEASE SAVEPOINT cascade_set");
-                    }
-                    ctx.result.add(g.model(nk.model).table, row_action::deleted, static_cast<std::size_t>(n));
-                    // The rows are deleted: from now on they hear after_commit or after_rollback.
-                    if (!nk.removed && ctx.ops[nk.model].arm) ctx.ops[nk.model].arm(ctx);
-                };
-                if (ctx.dry()) {
-                    bound_values extra;
-                    if (multi) extra(member_keys[static_cast<std::size_t>(step.node)], "key list");
-                    long long n = 0;
-                    if (ctx.track) {
-                        std::vector<std::string> keys;
-                        read_elements(ctx, st.keys.text, bind(st.keys, g, p.root, root, extra, tracked), m.key_tag, keys);
-                        n = static_cast<long long>(take(ctx.taken_of(node.model), keys, ctx.dialect));
-                    } else {
-                        query_bound(ctx.sql, st.count.text, bind(st.count, g, p.root, root, extra, tracked), n);
-                    }
-                    ctx.result.add(m.table, row_action::deleted, static_cast<std::size_t>(n));
-                    // the targets, as the destroy runs them: after the set, or after a cycle's last member
-                    bool const group_goes_on = multi && i + 1 < p.steps.size() && p.steps[i + 1].kind == step_kind::remove &&
-                                               p.node(p.steps[i + 1].node).group == node.group;
-                    if (ctx.track && !group_goes_on)
-                        for (int member : multi ? p.groups[static_cast<std::size_t>(node.group)].members : std::vector<int>{step.node})
-                            if (targets_after(member) == run_outcome::restricted) return run_outcome::restricted;
-                    break;
-                }
-                // A group of several models (a cycle through them) deletes member by member, by the keys
-                // captured before any went; a member's after_destroy rows are found through the group's
-                // sets, which the first delete breaks. So every member's rows are opened before any
-                // delete (one inside the other), then the members are deleted, then each hears
-                // after_destroy (the last opened first).
-                std::size_t end = i + 1;
-                if (multi)
-                    while (end < p.steps.size() && p.steps[end].kind == step_kind::remove && p.node(p.steps[end].node).group == node.group) ++end;
-                auto const remove_all = [&] {
-                    for (std::size_t k = i; k < end; ++k) remove_step(k);
-                };
-                auto const open_from = [&](auto const& self, std::size_t k) -> void {
-                    if (k == end) return remove_all();
-                    auto const& sk = S.steps[k];
-                    auto const& ops = ctx.ops[p.node(p.steps[k].node).model];
-                    auto const inner = [&] { self(self, k + 1); };
-                    if (!sk.snapshot.empty() && ops.after) {
-                        ctx.tree = is_tree(p, p.steps[k].node);
-                        bound_values extra;
-                        auto const* keys = loaded[static_cast<std::size_t>(p.steps[k].node)] ? keys_of(k) : nullptr;
-                        if (keys) extra(*keys, "key list");
-                        auto const& snap = keys ? sk.snapshot_by_keys : sk.snapshot;
-                        ops.after(ctx, snap.text, bind(snap, g, p.root, root, extra, tracked), action_ref(inner));
-                    } else {
-                        inner();
-                    }
-                };
-                open_from(open_from, i);
-                for (std::size_t k = i; k < end; ++k)
-                    if (targets_after(p.steps[k].node) == run_outcome::restricted) return run_outcome::restricted;
-                i = end - 1;
-                break;
-            }
-            case step_kind::nullify: {
-                auto const& e = g.edge(step.edge);
-                long long n = 0;
-                if (ctx.track) {
-                    std::vector<std::string> keys;
-                    read_elements(ctx, st.keys.text, bind(st.keys, g, p.root, root, {}, tracked), g.model(e.acted).key_tag, keys);
-                    auto& cleared = ctx.cleared_of(e.acted, e.fk);
-                    n = static_cast<long long>(take(cleared, not_in(keys, ctx.taken_of(e.acted).keys), ctx.dialect));
-                } else if (ctx.dry()) {
-                    query_bound(ctx.sql, st.count.text, bind(st.count, g, p.root, root, {}, tracked), n);
-                } else {
-                    n = execute_bound(ctx.sql, st.main.text, bind(st.main, g, p.root, root, {}, tracked));
-                }
-                ctx.result.add(g.model(e.acted).table, row_action::nullified, static_cast<std::size_t>(n));
-                break;
-            }
+    }
+    /// Opens the rows after_destroy will hear of remove steps [k, end), one inside the other, and
+    /// deletes the sets of steps [first, end) inside the innermost.
+    void open_then_delete(std::size_t first, std::size_t k, std::size_t end) {
+        if (k == end) {
+            for (std::size_t j = first; j < end; ++j) delete_set(j);
+            return;
+        }
+        auto const& sk = statements_.steps[k];
+        auto const& ops = ctx_.ops[p_.node(p_.steps[k].node).model];
+        auto const inner = [&] { open_then_delete(first, k + 1, end); };
+        if (sk.snapshot.empty() || !ops.after) return inner();
+        ctx_.tree = is_tree(p_, p_.steps[k].node);
+        bound_values extra;
+        auto const* keys = loaded_[static_cast<std::size_t>(p_.steps[k].node)] ? keys_of(k) : nullptr;
+        if (keys) extra(*keys, "key list");
+        auto const& snap = keys ? sk.snapshot_by_keys : sk.snapshot;
+        ops.after(ctx_, snap.text, values(snap, extra), action_ref(inner));
+    }
+
+    /// The keys remove step k deletes by: its loaded rows', or (a group of several models) the keys
+    /// captured before any member went; null for a set deleted by its condition alone.
+    std::string const* keys_of(std::size_t k) const {
+        auto const n = static_cast<std::size_t>(p_.steps[k].node);
+        if (loaded_[n]) return &loaded_[n]->keys;
+        if (p_.multi_group(p_.node(p_.steps[k].node).group)) return &member_keys_[n];
+        return nullptr;
+    }
+
+    /// Deletes the set of remove step k and counts it; from then on its loaded rows hear after_commit or
+    /// after_rollback.
+    void delete_set(std::size_t k) {
+        auto const& sk = statements_.steps[k];
+        auto const& node = p_.node(p_.steps[k].node);
+        bool const multi = p_.multi_group(node.group);
+        auto const& rows = loaded_[static_cast<std::size_t>(p_.steps[k].node)];
+        bound_values extra;
+        auto const* keys = keys_of(k);
+        if (keys) extra(*keys, "key list");
+        long long n = 0;
+        if (!rows || multi) n = delete_once(sk, sk.main, multi, extra);
+        else if (!sk.snapshot_by_keys.empty()) n = delete_once(sk, sk.by_keys, true, extra);  // after_destroy reads exactly these rows
+        else n = delete_loaded(sk, *rows, extra);
+        ctx_.result.add(g_.model(node.model).table, row_action::deleted, static_cast<std::size_t>(n));
+        if (!node.removed && ctx_.ops[node.model].arm) ctx_.ops[node.model].arm(ctx_);
+    }
+
+    /// A loaded set goes by its condition, which the database runs best (a join, where a long key list
+    /// is one index probe per key), inside a savepoint: when it does not delete as many rows as were
+    /// loaded (a row joined the set, or left it), it is undone and the loaded keys (`by_keys`) are
+    /// deleted instead.
+    long long delete_loaded(sql::step_sql const& sk, run_context::loaded_rows const& rows, bound_values const& by_keys) {
+        execute_text(ctx_.sql, "SAVEPOINT cascade_set");
+        long long n = delete_once(sk, sk.main, false, {});
+        if (n != rows.count) {
+            execute_text(ctx_.sql, "ROLLBACK TO SAVEPOINT cascade_set");
+            n = delete_once(sk, sk.by_keys, true, by_keys);
+        }
+        execute_text(ctx_.sql, "RELEASE SAVEPOINT cascade_set");
+        return n;
+    }
+
+    /// One delete, `del`: by the set, or by a list of keys (`by_keys`). SQLite (ON DELETE RESTRICT) and
+    /// InnoDB (every key) check a foreign key at each row inside a statement: a tree they refuse goes
+    /// leaves first, one statement per level (the refused statement changed nothing, and neither
+    /// database aborts the transaction), then `del` for what a cycle in the data left.
+    long long delete_once(sql::step_sql const& sk, sql::statement const& del, bool by_keys, bound_values const& extra) {
+        try {
+            return execute_bound(ctx_.sql, del.text, values(del, extra));
+        } catch (...) {
+            if (sk.leaves.empty() || !ctx_.dialect->checks_keys_per_row || !foreign_key_refused(std::current_exception()))
+                throw;
+            auto const& leaves = by_keys ? sk.leaves_by_keys : sk.leaves;
+            long long n = 0;
+            for (long long level = 1; level > 0; n += level) level = execute_bound(ctx_.sql, leaves.text, values(leaves, extra));
+            return n + execute_bound(ctx_.sql, del.text, values(del, extra));
         }
     }
-    return run_outcome::done;
+
+    /// A dry run's remove step i: the rows it would delete, counted; a tracked dry run reads their keys,
+    /// counts those no earlier step took, and runs the belongs_to targets' plans where the destroy runs
+    /// them: after the set, or after a cycle's last member.
+    run_outcome count_removal(std::size_t i) {
+        auto const& step = p_.steps[i];
+        auto const& st = statements_.steps[i];
+        auto const& node = p_.node(step.node);
+        auto const& m = g_.model(node.model);
+        bool const multi = p_.multi_group(node.group);
+        bound_values extra;
+        if (multi) extra(member_keys_[static_cast<std::size_t>(step.node)], "key list");
+        long long n = 0;
+        if (ctx_.track) {
+            std::vector<std::string> keys;
+            read_elements(ctx_, st.keys.text, values(st.keys, extra), m.key_tag, keys);
+            n = static_cast<long long>(take(ctx_.taken_of(node.model), keys, ctx_.dialect));
+        } else {
+            query_bound(ctx_.sql, st.count.text, values(st.count, extra), n);
+        }
+        ctx_.result.add(m.table, row_action::deleted, static_cast<std::size_t>(n));
+        if (!ctx_.track || (multi && group_end(i) > i + 1)) return run_outcome::done;
+        for (int member : multi ? p_.groups[static_cast<std::size_t>(node.group)].members : std::vector<int>{step.node})
+            if (targets_after(member) == run_outcome::restricted) return run_outcome::restricted;
+        return run_outcome::done;
+    }
+
+    /// Clears the foreign key of step i's edge on the rows the plan leaves; a dry run counts them, and a
+    /// tracked one records their keys (run_context::cleared), counting those no earlier step took.
+    void nullify(std::size_t i) {
+        auto const& e = g_.edge(p_.steps[i].edge);
+        auto const& st = statements_.steps[i];
+        long long n = 0;
+        if (ctx_.track) {
+            std::vector<std::string> keys;
+            read_elements(ctx_, st.keys.text, values(st.keys), g_.model(e.acted).key_tag, keys);
+            auto& cleared = ctx_.cleared_of(e.acted, e.fk);
+            n = static_cast<long long>(take(cleared, not_in(keys, ctx_.taken_of(e.acted).keys), ctx_.dialect));
+        } else if (ctx_.dry()) {
+            query_bound(ctx_.sql, st.count.text, values(st.count), n);
+        } else {
+            n = execute_bound(ctx_.sql, st.main.text, values(st.main));
+        }
+        ctx_.result.add(g_.model(e.acted).table, row_action::nullified, static_cast<std::size_t>(n));
+    }
+
+    /// The targets the rows of node n refer to, once those rows are deleted: before any row the targets
+    /// refer to goes (a plain REFERENCES holds throughout), as Rails destroys them in each row's
+    /// after_destroy.
+    run_outcome targets_after(int n) {
+        for (auto& t : targets_)
+            if (t.node == n && !t.keys.empty())
+                if (run_targets(ctx_, t) == run_outcome::restricted) return run_outcome::restricted;
+        return run_outcome::done;
+    }
+
+    run_context& ctx_;
+    plan const& p_;
+    graph const& g_;
+    sql::plan_sql const& statements_;
+    bound_values const& root_;
+    run_context const* tracked_;
+    /// Per member of a group of several models: its keys, captured before any member's rows go.
+    std::vector<std::string> member_keys_;
+    /// Per node whose rows were loaded (callbacks, jobs): their keys. Its DELETE removes exactly those
+    /// rows, as Rails and Django delete the records they loaded: a row that joined the set since
+    /// (another session's insert, a callback's) was never called and stays.
+    std::vector<std::optional<run_context::loaded_rows>> loaded_;
+    std::vector<pending_targets> targets_;
+};
+
+/// Runs plan `pp` with the root's values `root`.
+inline run_outcome run_plan(run_context& ctx, prepared_plan const& pp, bound_values const& root, run_options o = {}) {
+    return plan_run(ctx, pp, root).run(o);
 }
 
 /// The rows a belongs_to edge's dependents refer to, once those dependents are deleted: destroyed by
