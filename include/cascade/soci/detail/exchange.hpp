@@ -103,7 +103,7 @@ template <class T>
 void query_column(soci::session& sql, std::string_view text, bound_values const& values, std::vector<T>& out,
                   std::size_t chunk = 1000) {
     out.clear();
-    // One-element vectors are broken in SOCI 4.0's SQLite backend (see page_buffers).
+    // One-element vectors are broken in SOCI 4.0's SQLite backend (see page_columns::bind).
     std::vector<T> page(chunk < 2 ? 2 : chunk);
     std::vector<soci::indicator> nulls(page.size());
     soci::statement st(sql);

@@ -29,7 +29,8 @@ constexpr bool has_end_work(int m, bool jobs_after_commit) {
     return r.commit_callbacks || (jobs_after_commit && r.async);
 }
 
-/// How a destroy ran, for the jobs layer: the result, and whether its root had any row.
+/// How a destroy runs, as its callers (the roots, the jobs layer) ask: the plan's run options, whether a
+/// root without rows is a destroy of nothing, and the row code.
 struct destroy_run_options {
     run_options run{};
     bool not_found_is_empty = false;  ///< destroy_all: no row at all is a destroy of nothing

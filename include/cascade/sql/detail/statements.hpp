@@ -345,7 +345,7 @@ private:
     }
 
     /// The input rows of node n: `SELECT key, via FROM ... WHERE ...` (for a group of several models,
-    /// `SELECT n, key, via`). Recursive inputs are written by recursive_inputs.
+    /// `SELECT n, key, via`). An input from within its own group is a recursive term (recursive_term).
     void input(writer& w, int n, detail::plan_input const& in, std::vector<bool>& needed, bool tagged) {
         auto const& m = p_.model_of(n);
         w += "SELECT ";
