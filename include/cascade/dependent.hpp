@@ -2,7 +2,7 @@
 // The dependent policies of Rails' `dependent:` option, one tag type each. A tag carries what the
 // policy does as traits: the plan reads `action` (one execution step per action), the schema check
 // reads `allowed_on` (the association kinds that accept it). Adding a policy is a tag here, its step
-// in the plan (plan.hpp) and a line in docs/policies.md.
+// in the plan (detail/plan.hpp) and a line in docs/policies.md.
 #include <string_view>
 #include <type_traits>
 

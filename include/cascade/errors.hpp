@@ -52,9 +52,6 @@ struct null_byte_in_text : error {
         : error("cascade: the " + std::string(role_) + " contains a NUL byte; nothing was run"), role(role_) {}
 };
 
-/// The session is inside a transaction cascade cannot see the end of (a plain soci::transaction or a
-/// BEGIN of the application's), and this destroy has work for that end: after_commit/after_rollback
-/// callbacks or destroy_async jobs to hand over. Nothing was run; open a cascade::transaction instead.
 /// cascade::transaction::commit found its transaction already ended by the database (InnoDB rolls a
 /// deadlocked transaction back whole, a lost connection ends it): nothing of it was committed, its
 /// after_rollback work has run. Run the whole transaction again.
@@ -65,6 +62,9 @@ struct transaction_rolled_back : error {
                 "after_rollback has run. Run the whole transaction again") {}
 };
 
+/// The session is inside a transaction cascade cannot see the end of (a plain soci::transaction or a
+/// BEGIN of the application's), and this destroy has work for that end: after_commit/after_rollback
+/// callbacks or destroy_async jobs to hand over. Nothing was run; open a cascade::transaction instead.
 struct transaction_required : error {
     explicit transaction_required(std::string_view what)
         : error("cascade: " + std::string(what) +

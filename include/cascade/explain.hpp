@@ -1,9 +1,9 @@
 #pragma once
 // explain: the plan of destroying a T, printed for a person: each set of rows, the associations that
 // reach it and its policy, and the SQL of every step, in the order the executor runs them. It prints
-// the executor's own plan and statements (sql/prepared.hpp): what it shows is what runs.
+// the executor's own plan and statements (sql/detail/prepared.hpp): what it shows is what runs.
 #include <cascade/schema_check.hpp>
-#include <cascade/sql/prepared.hpp>
+#include <cascade/sql/detail/prepared.hpp>
 #include <cascade/sqlite/dialect.hpp>
 
 #include <string>

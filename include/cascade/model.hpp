@@ -1,6 +1,7 @@
 #pragma once
 // A model: a Hana-adapted struct, its table, and its parts (associations and model options).
 #include <cascade/association.hpp>
+#include <cascade/detail/columns_of.hpp>
 #include <cascade/detail/member.hpp>
 #include <cascade/detail/type_list.hpp>
 #include <cascade/detail/type_name.hpp>

@@ -29,7 +29,7 @@ template <class... Ms>
 struct model_table<list<Ms...>> {
     using type = key_table<keyed<typename Ms::type, Ms>...>;
 };
-/// Keyed by the schema's short name (see model_positions_of in graph.hpp).
+/// Keyed by the schema's short name (see model_positions_of in detail/graph.hpp).
 template <class Schema>
 struct model_table_of {
     using type = typename model_table<typename Schema::models>::type;

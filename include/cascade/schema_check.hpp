@@ -3,8 +3,8 @@
 // Each rule is a named constexpr bool, so the same rules serve the polite concept
 // (`cascade::valid_schema<S>`) and the hard errors (`static_assert`, whose instantiation context
 // `check_association<Owner, Association>` names the model and the association).
+#include <cascade/detail/graph.hpp>
 #include <cascade/detail/strongly_connected.hpp>
-#include <cascade/graph.hpp>
 
 #include <algorithm>
 #include <utility>

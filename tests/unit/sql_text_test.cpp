@@ -1,12 +1,12 @@
 // The plan and the SQL it runs, tested as data and text without a database, beside the functional
-// tests that run them: the statements are the executor's own (sql/prepared.hpp).
+// tests that run them: the statements are the executor's own (sql/detail/prepared.hpp).
 #define BOOST_TEST_MODULE cascade unit tests
 #include <boost/test/unit_test.hpp>
 
 #include <cascade/cascade.hpp>
 #include <cascade/mysql/dialect.hpp>
 #include <cascade/postgresql/dialect.hpp>
-#include <cascade/sql/prepared.hpp>
+#include <cascade/sql/detail/prepared.hpp>
 #include <cascade/sqlite/dialect.hpp>
 
 namespace c = cascade;

@@ -1,12 +1,11 @@
 #pragma once
-// Freezing text computed at compile time into a constant array: the SQL of every statement is
-// written once by the compiler and lives in the binary as a char array, so the destroy path builds
-// no SQL. Generators write through a writer (`out += "text"`, `out += 'c'`); freezing runs the
-// generator twice, once counting and once copying into an array of exactly that size. Writers do
-// no allocation: constexpr std::string is many times slower to evaluate in the compiler.
+// Freezing text computed at compile time into a constant array, for names that must be constants: a
+// job's "owner.association", an association's default name (has_one's singular of its table).
+// Generators write through a writer (`out += "text"`, `out += 'c'`); freezing runs the generator
+// twice, once counting and once copying into an array of exactly that size. Writers do no
+// allocation: constexpr std::string is many times slower to evaluate in the compiler.
 #include <array>
 #include <cstddef>
-#include <cstdint>
 #include <string_view>
 
 namespace cascade::detail {
@@ -39,19 +38,6 @@ struct array_writer {
     }
     constexpr array_writer& operator+=(char c) {
         *at++ = c;
-        return *this;
-    }
-};
-
-/// FNV-1a of what is written: a name derived from a statement.
-struct hash_writer {
-    std::uint64_t hash = 1469598103934665603ull;
-    constexpr hash_writer& operator+=(std::string_view s) {
-        for (char c : s) *this += c;
-        return *this;
-    }
-    constexpr hash_writer& operator+=(char c) {
-        hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
         return *this;
     }
 };

@@ -28,8 +28,9 @@ struct malformed_job_payload : error {
         : error("cascade: malformed payload for job '" + std::string(name_) + "': " + std::string(why)), name(name_) {}
 };
 
-/// Kept for code that catches it; no longer thrown: a dependent a restrict_with_error restricts
-/// stays and is reported in job_report::refused, as Rails' job leaves it (see docs/destroy_async.md).
+/// Never thrown: a dependent that a restrict_with_error restricts stays and is reported in
+/// job_report::refused, as Rails' job leaves it (see docs/destroy_async.md). Declared so that code
+/// catching it compiles.
 struct job_restricted : error {
     std::string job;
     explicit job_restricted(std::string_view job_, std::string const& message)

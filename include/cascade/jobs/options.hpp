@@ -32,7 +32,8 @@ struct async_options {
     /// After its last batch, how many more walks a job makes over the dependents for rows added while
     /// it ran; rows still appearing after that make it fail (job_incomplete), to run again later.
     int final_sweeps = 3;
-    /// PostgreSQL: how many times a batch that hit a deadlock or a serialization failure runs again.
+    /// How many times a batch that hit a deadlock or a serialization failure (PostgreSQL, MariaDB) runs
+    /// again.
     int deadlock_retries = 3;
     retry_policy retry{};
     /// Every event (enqueued, started, performed, failed).

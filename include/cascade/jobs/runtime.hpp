@@ -236,23 +236,14 @@ private:
     }
 
     /// Default mode: batches of dependents by key range (batch_size of them, growing with
-    /// max_batch_size), walked in key order; then walks
-    /// again from the start until one finds nothing (rows added while the job ran), at most
-    /// final_sweeps more times. A range job does the same within (after, upto]: each batch's bounds
-    /// are read among the keys of its range only (never past upto, where the index may hold many rows
-    /// other range jobs deleted), and its sweeps restart from `after`. A large job without a range
-    /// fans out instead (fan_out_rows).
-    ///
-    /// Integer keys are stepped where they are dense: a span of `size` consecutive integers holds at
-    /// most `size` unique keys, so the batch (c, c + size] is bounded without reading its
-    /// bounds first, and the delete's own index scan is the only read. A range job steps from its
-    /// start; a job without a start reads its first batch's bounds. A batch that finds less than
-    /// half its span filled goes back to reading the next bounds (sparse keys would otherwise make
-    /// many near-empty batches); a read batch that finds its keys dense goes back to stepping.
+    /// max_batch_size), walked in key order; then walks again from the start until one finds nothing
+    /// (rows added while the job ran), at most final_sweeps more times. A range job does the same within
+    /// (after, upto]: each batch's bounds are read among the keys of its range only (never past upto,
+    /// where the index may hold many rows other range jobs deleted), and its sweeps restart from
+    /// `after`. A large job without a range fans out instead (fan_out_rows).
     template <class Job>
     void perform_ranges(Job const& job, soci::session& sql, job_report& report) {
         using E = typename Job::edge;
-        using key_t = typename Job::dependent_key_type;
         auto const& pp = prepared<E>(detail::root_spec::bounds::range);
         if constexpr (Job::ranged) {
             if (options_.fan_out_rows > 0 && !job.after && !job.upto && fan_out(job, sql, pp)) return;
@@ -264,63 +255,80 @@ private:
             long long const& size;
             ~remember() { to.store(size, std::memory_order_relaxed); }
         } const keep{learned_size<E>(), size};
-        std::string_view const table = detail::graph_of<checked>.model(pp.p.root.model).table;
-        auto const timed_batch = [&](detail::bound_values const& root) {
-            auto const t0 = std::chrono::steady_clock::now();
-            destroy_result r;
-            try {
-                r = run_batch<Job>(job, sql, pp, root, report, false);
-            } catch (...) {
-                size = sizing().after_failure(size);  // a timeout or a lack of memory: the next try is smaller
-                throw;
-            }
-            long long const rows = static_cast<long long>(r.rows(table) + r.rows(table, row_action::nullified));
-            size = sizing().after(size, std::chrono::steady_clock::now() - t0, rows);
-            return r;
-        };
         for (int walk = 0;; ++walk) {
-            bool found = false;
-            std::optional<key_t> after = job.after;
-            std::optional<key_t> end = job.upto;  // an open-ended walk learns its end when it starts stepping
-            // A range job starts stepping at once: its range was cut from dense keys when stepped, and
-            // one stepped batch tells it otherwise.
-            bool stepping = Job::ranged && walk == 0 && after.has_value();
-            for (;;) {
-                if constexpr (Job::ranged) {
-                    if (stepping && !end) end = last_key(job, sql, pp);
-                    if (stepping && after && end) {
-                        if (*after >= *end) break;
-                        key_t const lo = *after + 1;  // no overflow: *after < *end
-                        key_t const hi = step_within(*after, size, *end).value_or(*end);
-                        detail::bound_values root;
-                        root(job.owner_value, "destroy_async value");
-                        root(lo, "key");
-                        root(hi, "key");
-                        auto const r = timed_batch(root);
-                        long long const n = static_cast<long long>(r.rows(table) + r.rows(table, row_action::nullified));
-                        found = found || n > 0;
-                        stepping = dense(lo, hi, n);
-                        after = hi;
-                        continue;
-                    }
-                }
-                long long const asked = size;
-                auto const r = next_range(job, sql, pp, after, asked, end);
-                if (r.size == 0) break;
-                detail::bound_values root;
-                root(job.owner_value, "destroy_async value");
-                root(r.lo, "key");
-                root(r.hi, "key");
-                auto const done = timed_batch(root);
-                // rows that stay (refused, or no longer this job's) are no reason to walk again
-                found = found || done.rows(table) + done.rows(table, row_action::nullified) > 0;
-                if (r.size < asked) break;
-                after = r.hi;
-                if constexpr (Job::ranged) stepping = walk == 0 && dense(r.lo, r.hi, r.size);
-            }
-            if (!found) return;
+            if (!walk_ranges(job, sql, pp, report, size, walk)) return;
             if (walk == options_.final_sweeps) throw job_incomplete(Job::name, detail::key_string(job.owner_key));
         }
+    }
+
+    /// One walk of perform_ranges over the job's dependents (or its range), batch after batch, `size`
+    /// growing or shrinking with each: whether any batch deleted or nullified a row.
+    ///
+    /// Integer keys are stepped where they are dense: a span of `size` consecutive integers holds at
+    /// most `size` unique keys, so the batch (c, c + size] is bounded without reading its bounds first,
+    /// and the delete's own index scan is the only read. A range job steps from its start; a job without
+    /// a start reads its first batch's bounds. A batch that finds less than half its span filled goes
+    /// back to reading the next bounds (sparse keys would otherwise make many near-empty batches); a
+    /// read batch that finds its keys dense goes back to stepping.
+    template <class Job>
+    bool walk_ranges(Job const& job, soci::session& sql, detail::prepared_plan const& pp, job_report& report,
+                     long long& size, int walk) {
+        using key_t = typename Job::dependent_key_type;
+        bool found = false;
+        std::optional<key_t> after = job.after;
+        std::optional<key_t> end = job.upto;  // an open-ended walk learns its end when it starts stepping
+        // A range job starts stepping at once: its range was cut from dense keys when stepped, and one
+        // stepped batch tells it otherwise.
+        bool stepping = Job::ranged && walk == 0 && after.has_value();
+        for (;;) {
+            if constexpr (Job::ranged) {
+                if (stepping && !end) end = last_key(job, sql, pp);
+                if (stepping && after && end) {
+                    if (*after >= *end) break;
+                    key_t const lo = *after + 1;  // no overflow: *after < *end
+                    key_t const hi = step_within(*after, size, *end).value_or(*end);
+                    long long const n = range_batch(job, sql, pp, report, size, lo, hi);
+                    found = found || n > 0;
+                    stepping = dense(lo, hi, n);
+                    after = hi;
+                    continue;
+                }
+            }
+            long long const asked = size;
+            auto const r = next_range(job, sql, pp, after, asked, end);
+            if (r.size == 0) break;
+            // rows that stay (refused, or no longer this job's) are no reason to walk again
+            long long const n = range_batch(job, sql, pp, report, size, r.lo, r.hi);
+            found = found || n > 0;
+            if (r.size < asked) break;
+            after = r.hi;
+            if constexpr (Job::ranged) stepping = walk == 0 && dense(r.lo, r.hi, r.size);
+        }
+        return found;
+    }
+
+    /// One batch of a default-mode job: its dependents with keys in [lo, hi], in one transaction, timed
+    /// to resize the next (detail::batch_sizing). Returns the rows of the dependents' table it deleted or
+    /// nullified.
+    template <class Job, class Key>
+    long long range_batch(Job const& job, soci::session& sql, detail::prepared_plan const& pp, job_report& report,
+                          long long& size, Key const& lo, Key const& hi) {
+        std::string_view const table = detail::graph_of<checked>.model(pp.p.root.model).table;
+        detail::bound_values root;
+        root(job.owner_value, "destroy_async value");
+        root(lo, "key");
+        root(hi, "key");
+        auto const t0 = std::chrono::steady_clock::now();
+        destroy_result r;
+        try {
+            r = run_batch<Job>(job, sql, pp, root, report, false);
+        } catch (...) {
+            size = sizing().after_failure(size);  // a timeout or a lack of memory: the next try is smaller
+            throw;
+        }
+        long long const rows = static_cast<long long>(r.rows(table) + r.rows(table, row_action::nullified));
+        size = sizing().after(size, std::chrono::steady_clock::now() - t0, rows);
+        return rows;
     }
 
     /// A large job (more than fan_out_rows dependents): the ends of chunks of fan_out_rows dependents in

@@ -4,7 +4,7 @@
 // 3024 (max_statement_time) to give up on, 1451 a foreign-key refusal naming the constraint and the
 // tables). Included, it registers.
 #include <cascade/mysql/dialect.hpp>
-#include <cascade/soci/session.hpp>
+#include <cascade/soci/detail/session.hpp>
 
 #include <soci/mysql/soci-mysql.h>
 

@@ -3,7 +3,7 @@
 // SQLSTATEs of a deadlock, a serialization failure, a lock timeout, a cancel and a foreign-key
 // refusal, whose message names the constraint and the tables). Included, it registers.
 #include <cascade/postgresql/dialect.hpp>
-#include <cascade/soci/session.hpp>
+#include <cascade/soci/detail/session.hpp>
 
 #include <soci/postgresql/soci-postgresql.h>
 

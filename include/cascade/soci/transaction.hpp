@@ -5,8 +5,8 @@
 // left for its end (after_commit and after_rollback callbacks, destroy_async jobs to hand over).
 // A destroy given a plain session finds the cascade::transaction open on it, if any.
 #include <cascade/detail/unique_task.hpp>
-#include <cascade/soci/exchange.hpp>
-#include <cascade/soci/session.hpp>
+#include <cascade/soci/detail/exchange.hpp>
+#include <cascade/soci/detail/session.hpp>
 
 #include <exception>
 #include <mutex>

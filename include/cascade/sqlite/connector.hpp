@@ -1,7 +1,7 @@
 #pragma once
 // SQLite's connector: its dialect and the facts of its sessions (autocommit flag, busy and locked
 // errors, the foreign-key refusal, which names neither constraint nor table). Included, it registers.
-#include <cascade/soci/session.hpp>
+#include <cascade/soci/detail/session.hpp>
 #include <cascade/sqlite/dialect.hpp>
 
 #include <soci/sqlite3/soci-sqlite3.h>

@@ -1,7 +1,7 @@
 #pragma once
 // The root of the plan a destroy_async job runs: the dependents (or targets) of one owner's association.
-#include <cascade/graph.hpp>
-#include <cascade/plan.hpp>
+#include <cascade/detail/graph.hpp>
+#include <cascade/detail/plan.hpp>
 #include <cascade/schema_check.hpp>
 
 namespace cascade::detail {

@@ -2,9 +2,9 @@
 // The database's foreign-key refusal, as the connector read it, turned into cascade::foreign_key_violation:
 // which declared association it concerns, and the fix (a destroy_async owner blocked by a plain
 // REFERENCES, a key no association declares, rows the policy does not reach).
+#include <cascade/detail/graph.hpp>
 #include <cascade/errors.hpp>
-#include <cascade/graph.hpp>
-#include <cascade/soci/session.hpp>
+#include <cascade/soci/detail/session.hpp>
 
 #include <exception>
 #include <string>

@@ -87,11 +87,11 @@ root_spec where_keys_root() {
     return r;
 }
 /// The keys of the rows of T that match the condition now, as one bound list. A destroy by condition
-/// fixes its rows so when it starts and runs on the list (checking the condition too): on PostgreSQL
-/// each statement sees what other transactions committed before it began, and with the condition
-/// alone, a row that came to match while the destroy ran was deleted by its last statement, after
-/// the ones that destroy the dependents (left as orphans, or a foreign key refused) and without its
-/// callbacks. Rails' where(...).destroy_all loads its rows first too.
+/// runs on the rows that matched when it started (by this list, the condition still checked), never
+/// on the condition alone: on PostgreSQL each statement sees what other transactions committed before
+/// it began, so a row that came to match meanwhile would be deleted by the last statement only: after
+/// the statements that destroy dependents (its own would stay orphaned, or a foreign key refuse the
+/// delete) and without its callbacks. Rails' where(...).destroy_all loads its rows first too.
 template <class Schema, class T, class... Ws>
 std::string keys_where(soci::session& sql) {
     using M = model_for_t<Schema, T>;

@@ -1,5 +1,5 @@
 #pragma once
-// The plan of a destroy, made from the schema's graph (graph.hpp) by one ordinary function:
+// The plan of a destroy, made from the schema's graph (detail/graph.hpp) by one ordinary function:
 //   - one *set* per model the destroy reaches: the rows that go, the union over every association that
 //     reaches the model (a diamond is one set, its rows deleted once), closed over self-referential and
 //     cyclic associations (a recursive set: a comment tree to any depth);
@@ -11,8 +11,8 @@
 // The executor, explain and the dry run all read this one plan. It is a constexpr function of
 // constant data, computed once per (schema, root) and process: the compiler's work stays linear in
 // the schema, and nothing of it is computed again on the destroy path.
+#include <cascade/detail/graph.hpp>
 #include <cascade/detail/strongly_connected.hpp>
-#include <cascade/graph.hpp>
 
 #include <vector>
 
@@ -207,23 +207,22 @@ struct stepper {
     }
 };
 
-}  // namespace plan_building
+/// An association found while reaching: it adds the rows edge `edge` reaches from node `from` to node
+/// `to` (the root's own rows: edge -1 from -1).
+struct raw_input {
+    int to, edge, from;
+};
 
-/// The plan of destroying the rows `root` names, in the schema `g`.
-constexpr plan make_plan(graph const& g, root_spec const& root) {
-    plan p;
-    p.g = &g;
-    p.root = root;
-    auto const models = g.models.size();
-    p.destroyed_of.assign(models, -1);
-    p.removed_of.assign(models, -1);
-    struct raw_input {
-        int to, edge, from;
-    };
+/// The sets, breadth first over the destroyed nodes from the root's (node 0): every destroy
+/// association adds its rows to the destroyed set of the model it acts on, every delete_all/delete_
+/// association to that model's removed set, every restriction is a restrict_check step (`restricts`).
+/// belongs_to targets get no set: their own plan destroys them, after the rows that refer to them.
+/// Returns the inputs in the order they were found.
+constexpr std::vector<raw_input> reach(plan& p, std::vector<plan_step>& restricts) {
+    auto const& g = *p.g;
     std::vector<raw_input> raw{{0, -1, -1}};
-    std::vector<plan_step> restricts;
-    p.nodes.push_back({root.model});
-    p.destroyed_of[static_cast<std::size_t>(root.model)] = 0;
+    p.nodes.push_back({p.root.model});
+    p.destroyed_of[static_cast<std::size_t>(p.root.model)] = 0;
     auto const node_for = [&](std::vector<int>& of, int model, bool removed) {
         int& slot = of[static_cast<std::size_t>(model)];
         if (slot < 0) {
@@ -232,12 +231,11 @@ constexpr plan make_plan(graph const& g, root_spec const& root) {
         }
         return slot;
     };
-    // Reach: breadth first over the destroyed nodes, adding every association's rows to its target set.
     for (std::size_t next = 0; next < p.nodes.size(); ++next) {
         if (p.nodes[next].removed) continue;
         int const n = static_cast<int>(next);
         for (auto const& e : g.edges_of(p.nodes[next].model)) {
-            if (!e.has_side()) continue;  // belongs_to targets: destroyed by their own plan, after the rows referring
+            if (!e.has_side()) continue;
             int const ei = g.index_of(e);
             switch (e.action) {
                 case policy_action::destroy: raw.push_back({node_for(p.destroyed_of, e.acted, false), ei, n}); break;
@@ -247,14 +245,22 @@ constexpr plan make_plan(graph const& g, root_spec const& root) {
             }
         }
     }
-    for (std::size_t m = 0; m < models; ++m) {
+    return raw;
+}
+
+/// The destroyed and the removed node of one model name each other (plan_node::twin).
+constexpr void pair_twins(plan& p) {
+    for (std::size_t m = 0; m < p.destroyed_of.size(); ++m) {
         int const d = p.destroyed_of[m], x = p.removed_of[m];
         if (d >= 0 && x >= 0) {
             p.nodes[static_cast<std::size_t>(d)].twin = x;
             p.nodes[static_cast<std::size_t>(x)].twin = d;
         }
     }
-    // Inputs grouped by node, in the order they were found.
+}
+
+/// The inputs grouped by node, in the order they were found, each node holding its range of them.
+constexpr void group_inputs(plan& p, std::vector<raw_input> const& raw) {
     std::vector<int> count(p.nodes.size(), 0);
     for (auto const& r : raw) ++count[static_cast<std::size_t>(r.to)];
     int at = 0;
@@ -268,13 +274,33 @@ constexpr plan make_plan(graph const& g, root_spec const& root) {
         auto& n = p.nodes[static_cast<std::size_t>(r.to)];
         p.inputs[static_cast<std::size_t>(n.first_input + n.inputs++)] = {r.edge, r.from};
     }
-    plan_building::find_groups(p);
-    plan_building::order_sets(p);
+}
+
+/// The steps: every restriction first, then depth first from the root's unit (see stepper).
+constexpr void order_steps(plan& p, std::vector<plan_step> restricts) {
     p.steps = std::move(restricts);
-    plan_building::stepper s{p, std::vector<char>(p.nodes.size(), 0)};
-    int const root_unit = plan_building::unit_of(p, 0);
+    stepper s{p, std::vector<char>(p.nodes.size(), 0)};
+    int const root_unit = unit_of(p, 0);
     s.visited[static_cast<std::size_t>(root_unit)] = true;
     s.process(root_unit, 0);
+}
+
+}  // namespace plan_building
+
+/// The plan of destroying the rows `root` names, in the schema `g`.
+constexpr plan make_plan(graph const& g, root_spec const& root) {
+    plan p;
+    p.g = &g;
+    p.root = root;
+    p.destroyed_of.assign(g.models.size(), -1);
+    p.removed_of.assign(g.models.size(), -1);
+    std::vector<plan_step> restricts;
+    auto const raw = plan_building::reach(p, restricts);
+    plan_building::pair_twins(p);
+    plan_building::group_inputs(p, raw);
+    plan_building::find_groups(p);
+    plan_building::order_sets(p);
+    plan_building::order_steps(p, std::move(restricts));
     return p;
 }
 

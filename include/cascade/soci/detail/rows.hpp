@@ -3,7 +3,7 @@
 // the association that reached each row, the jobs of its destroy_async associations, and the rows
 // kept for after_commit/after_rollback. One instance per model that loads rows, reached by the
 // executor through a table of functions (no virtual call, and no code per path of a plan).
-#include <cascade/soci/execute.hpp>
+#include <cascade/soci/detail/execute.hpp>
 
 #include <algorithm>
 #include <exception>

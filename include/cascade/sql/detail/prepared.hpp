@@ -2,7 +2,7 @@
 // A plan with its SQL, made once per (schema, root) and process and kept: the first destroy of a root
 // makes the plan (microseconds) and, on first use in each dialect, its SQL in that dialect; every later
 // one finds them. explain, the dry run and the executor all read these.
-#include <cascade/sql/statements.hpp>
+#include <cascade/sql/detail/statements.hpp>
 
 #include <array>
 #include <memory>

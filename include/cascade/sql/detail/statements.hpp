@@ -6,7 +6,7 @@
 // reads; its WITH clause holds those and the sets they read, in dependency order. A set reached by a
 // cycle is recursive (WITH RECURSIVE ... UNION), which terminates on any data: each (key, association)
 // pair is produced once.
-#include <cascade/plan.hpp>
+#include <cascade/detail/plan.hpp>
 #include <cascade/sql/dialect.hpp>
 
 namespace cascade::sql {
@@ -221,19 +221,8 @@ private:
             auto const& e = g_.edge(r.edge);
             edge_filters(w, e, alias, first);
             if (r.guard) {
-                // A job leaves every row whose owner exists, whatever it was told (a reused key, a
-                // forged payload). Every row here holds the value :r0 in its foreign key, so the check
-                // is one lookup per statement, not one per row.
-                auto const& owner = g_.model(e.owner);
                 and_();
-                w += "NOT EXISTS (SELECT 1 FROM ";
-                w.id(owner.table);
-                w += " o WHERE ";
-                w.column("o", e.ref);
-                w += " = ";
-                if (r.column == e.fk && !r.list) w.value({param::source::root, 0});
-                else w.column(alias, e.fk);
-                w += ")";
+                owner_gone(w, e, alias);
             }
         }
         for (auto const& s : r.scopes) {
@@ -256,6 +245,21 @@ private:
             in_list(w, d_, alias, m.key, m.key_tag, {param::source::root, 1});
         }
         if (first) w += "1 = 1";
+    }
+
+    /// `NOT EXISTS (the owner of the rows of edge e on alias)`: a job leaves every row whose owner exists,
+    /// whatever it was told (a reused key, a forged payload). When every row holds the value :r0 in its
+    /// foreign key, the check is one lookup per statement, not one per row.
+    void owner_gone(writer& w, edge_data const& e, std::string_view alias) {
+        root_spec const& r = p_.root;
+        w += "NOT EXISTS (SELECT 1 FROM ";
+        w.id(g_.model(e.owner).table);
+        w += " o WHERE ";
+        w.column("o", e.ref);
+        w += " = ";
+        if (r.column == e.fk && !r.list) w.value({param::source::root, 0});
+        else w.column(alias, e.fk);
+        w += ")";
     }
 
     /// An edge's own conditions on the rows it reaches (`alias` is a row of `acted`): the polymorphic
@@ -341,7 +345,7 @@ private:
     }
 
     /// The input rows of node n: `SELECT key, via FROM ... WHERE ...` (for a group of several models,
-    /// `SELECT n, key, via`). Recursive inputs are written by recursive_inputs.
+    /// `SELECT n, key, via`). An input from within its own group is a recursive term (recursive_term).
     void input(writer& w, int n, detail::plan_input const& in, std::vector<bool>& needed, bool tagged) {
         auto const& m = p_.model_of(n);
         w += "SELECT ";
@@ -701,133 +705,165 @@ private:
         return with_sets(w, needed);
     }
 
+    /// The statements of step s (an `enter` step has none).
     step_sql step(plan_step const& s) {
-        step_sql out;
-        std::vector<bool> needed(p_.nodes.size(), false);
         switch (s.kind) {
-            case step_kind::enter: break;
-            case step_kind::restrict_check: {
-                auto const& e = g_.edge(s.edge);
-                auto const& acted = g_.model(e.acted);
-                // The owners it restricts, in order, at most restricted_listed + 1 (one more tells that
-                // there are more); `count` counts them all.
-                writer cond;
-                restricted_rows(cond, e, acted, s.node, needed);
-                writer w, count;
-                w += "SELECT DISTINCT ";
-                w.column("t0", e.fk);
-                w.append(cond);
-                w += " ORDER BY 1 LIMIT ";
-                w.number(static_cast<long long>(restricted_listed + 1));
-                count += "SELECT COUNT(DISTINCT ";
-                count.column("t0", e.fk);
-                count += ")";
-                count.append(cond);
-                out.main = with_sets(w, needed);
-                out.count = with_sets(count, needed);
-                break;
-            }
-            case step_kind::load_rows: {
-                // Rows whose set has dependents are locked as they are read, parents before children:
-                // a destroy of one of them running at once waits here instead of deadlocking later. A
-                // set without dependents needs no lock pass: its DELETE takes the locks.
-                bool parent = false;
-                for (auto const& e : g_.edges_of(p_.node(s.node).model))
-                    parent = parent || (e.has_side() && (e.action == policy_action::destroy || e.action == policy_action::remove));
-                out.main = rows(s.node, parent ? row_read::load_locked : row_read::load);
-                break;
-            }
-            case step_kind::capture_targets: {
-                auto const& e = g_.edge(s.edge);
-                auto const& owner = p_.model_of(s.node);
-                auto const& target = g_.model(e.target);
-                writer w;
-                w += "SELECT DISTINCT ";
-                w.column("t0", e.fk);
-                w += " FROM ";
-                w.id(owner.table);
-                w += " t0 WHERE ";
-                in_set(w, s.node, "t0", needed);
-                w += " AND ";
-                w.column("t0", e.fk);
-                w += " IS NOT NULL";
-                // Targets this plan deletes anyway are its own business.
-                for (int n : {p_.destroyed_of[static_cast<std::size_t>(e.target)], p_.removed_of[static_cast<std::size_t>(e.target)]}) {
-                    if (n < 0) continue;
-                    w += " AND NOT EXISTS (SELECT 1 FROM ";
-                    w.id(target.table);
-                    w += " tt WHERE ";
-                    w.column("tt", e.ref);
-                    w += " = ";
-                    w.column("t0", e.fk);
-                    w += " AND ";
-                    in_set(w, n, "tt", needed);
-                    w += ")";
-                }
-                out.main = with_sets(w, needed);
-                break;
-            }
-            case step_kind::capture_keys:
-                for (int n : p_.groups[static_cast<std::size_t>(p_.node(s.node).group)].members)
-                    out.members.push_back(member_keys(n));
-                break;
-            case step_kind::remove: {
-                auto const& node = p_.node(s.node);
-                auto const& m = p_.model_of(s.node);
-                writer cond;
-                if (p_.multi_group(node.group)) {
-                    in_list(cond, d_, "t0", m.key, m.key_tag, {param::source::extra, 0});
-                } else {
-                    in_set(cond, s.node, "t0", needed);
-                    if (node.removed && node.twin >= 0) not_in_set(cond, node.twin, "t0", needed);
-                }
-                out.main = delete_rows(d_, m, cond, with_clause(needed));
-                out.count = with_sets(rows_of(m, "COUNT(*)", cond), needed);
-                out.keys = with_sets(rows_of(m, "t0.\"" + std::string(m.key) + "\"", cond), needed);
-                if (m.after_destroy && !node.removed) out.snapshot = rows(s.node, row_read::snapshot);
-                if (node.group >= 0 && !p_.multi_group(node.group)) {
-                    out.leaves = leaves(s.node, false);
-                    out.leaves_by_keys = leaves(s.node, true);
-                }
-                if (m.loads_rows && !node.removed) {
-                    writer by_keys;
-                    in_list(by_keys, d_, "t0", m.key, m.key_tag, {param::source::extra, 0});
-                    out.by_keys = delete_rows(d_, m, by_keys);
-                    if (m.after_destroy) out.snapshot_by_keys = rows(s.node, row_read::snapshot_by_keys);
-                }
-                break;
-            }
-            case step_kind::nullify: {
-                auto const& e = g_.edge(s.edge);
-                auto const& acted = g_.model(e.acted);
-                writer cond;
-                reached_by(cond, e, s.node, "t0", needed);
-                spared(cond, e.acted, "t0", needed);
-                untaken(cond, e.acted, "t0");
-                auto const set = [&e](writer& w, std::string_view alias) {
-                    auto const column = [&](std::string_view name) {
-                        if (alias.empty()) w.id(name);
-                        else w.column(alias, name);
-                        w += " = NULL";
-                    };
-                    if (e.kind == detail::association_kind::has_many_through) {
-                        column(e.source);
-                    } else {
-                        column(e.fk);
-                        if (e.polymorphic) {
-                            w += ", ";
-                            column(e.type_column);
-                        }
-                    }
-                };
-                out.main = write_rows(d_, acted, &set, cond, with_clause(needed));
-                out.count = with_sets(rows_of(acted, "COUNT(*)", cond), needed);
-                out.keys = with_sets(rows_of(acted, "t0.\"" + std::string(acted.key) + "\"", cond), needed);
-                break;
-            }
+            case step_kind::enter: return {};
+            case step_kind::restrict_check: return restrict_step(s);
+            case step_kind::load_rows: return load_step(s);
+            case step_kind::capture_targets: return capture_targets_step(s);
+            case step_kind::capture_keys: return capture_keys_step(s);
+            case step_kind::remove: return remove_step(s);
+            case step_kind::nullify: return nullify_step(s);
+        }
+        return {};
+    }
+
+    /// The owners a restriction names, in order, at most restricted_listed + 1 of them (one more tells
+    /// that there are more); `count` counts them all.
+    step_sql restrict_step(plan_step const& s) {
+        auto const& e = g_.edge(s.edge);
+        auto const& acted = g_.model(e.acted);
+        std::vector<bool> needed(p_.nodes.size(), false);
+        writer cond;
+        restricted_rows(cond, e, acted, s.node, needed);
+        writer w, count;
+        w += "SELECT DISTINCT ";
+        w.column("t0", e.fk);
+        w.append(cond);
+        w += " ORDER BY 1 LIMIT ";
+        w.number(static_cast<long long>(restricted_listed + 1));
+        count += "SELECT COUNT(DISTINCT ";
+        count.column("t0", e.fk);
+        count += ")";
+        count.append(cond);
+        step_sql out;
+        out.main = with_sets(w, needed);
+        out.count = with_sets(count, needed);
+        return out;
+    }
+
+    /// The rows of a set, read for their callbacks and jobs. Rows whose set has dependents are locked as
+    /// they are read, parents before children: a destroy of one of them running at once waits here
+    /// instead of deadlocking later. A set without dependents needs no lock pass: its DELETE takes the
+    /// locks.
+    step_sql load_step(plan_step const& s) {
+        bool parent = false;
+        for (auto const& e : g_.edges_of(p_.node(s.node).model))
+            parent = parent || (e.has_side() && (e.action == policy_action::destroy || e.action == policy_action::remove));
+        step_sql out;
+        out.main = rows(s.node, parent ? row_read::load_locked : row_read::load);
+        return out;
+    }
+
+    /// The keys of the rows a belongs_to edge's targets hold, among the rows of its owner's set; targets
+    /// this plan deletes anyway are its own business and left out.
+    step_sql capture_targets_step(plan_step const& s) {
+        auto const& e = g_.edge(s.edge);
+        auto const& owner = p_.model_of(s.node);
+        auto const& target = g_.model(e.target);
+        std::vector<bool> needed(p_.nodes.size(), false);
+        writer w;
+        w += "SELECT DISTINCT ";
+        w.column("t0", e.fk);
+        w += " FROM ";
+        w.id(owner.table);
+        w += " t0 WHERE ";
+        in_set(w, s.node, "t0", needed);
+        w += " AND ";
+        w.column("t0", e.fk);
+        w += " IS NOT NULL";
+        for (int n : {p_.destroyed_of[static_cast<std::size_t>(e.target)], p_.removed_of[static_cast<std::size_t>(e.target)]}) {
+            if (n < 0) continue;
+            w += " AND NOT EXISTS (SELECT 1 FROM ";
+            w.id(target.table);
+            w += " tt WHERE ";
+            w.column("tt", e.ref);
+            w += " = ";
+            w.column("t0", e.fk);
+            w += " AND ";
+            in_set(w, n, "tt", needed);
+            w += ")";
+        }
+        step_sql out;
+        out.main = with_sets(w, needed);
+        return out;
+    }
+
+    /// A group of several models: each member's keys, in group order.
+    step_sql capture_keys_step(plan_step const& s) {
+        step_sql out;
+        for (int n : p_.groups[static_cast<std::size_t>(p_.node(s.node).group)].members) out.members.push_back(member_keys(n));
+        return out;
+    }
+
+    /// The delete of a set, what the dry run reads instead (its count, its keys), and the variants the
+    /// executor picks from: the rows after_destroy hears, a tree's leaves, and the delete by the keys
+    /// that were loaded. A member of a group of several models is deleted by the keys captured before
+    /// any member went (the group's sets read each other); a removed set leaves its twin's rows, which
+    /// the destroyed set takes.
+    step_sql remove_step(plan_step const& s) {
+        auto const& node = p_.node(s.node);
+        auto const& m = p_.model_of(s.node);
+        std::vector<bool> needed(p_.nodes.size(), false);
+        writer cond;
+        if (p_.multi_group(node.group)) {
+            in_list(cond, d_, "t0", m.key, m.key_tag, {param::source::extra, 0});
+        } else {
+            in_set(cond, s.node, "t0", needed);
+            if (node.removed && node.twin >= 0) not_in_set(cond, node.twin, "t0", needed);
+        }
+        step_sql out;
+        out.main = delete_rows(d_, m, cond, with_clause(needed));
+        out.count = with_sets(rows_of(m, "COUNT(*)", cond), needed);
+        out.keys = with_sets(rows_of(m, "t0.\"" + std::string(m.key) + "\"", cond), needed);
+        if (m.after_destroy && !node.removed) out.snapshot = rows(s.node, row_read::snapshot);
+        if (node.group >= 0 && !p_.multi_group(node.group)) {
+            out.leaves = leaves(s.node, false);
+            out.leaves_by_keys = leaves(s.node, true);
+        }
+        if (m.loads_rows && !node.removed) {
+            writer by_keys;
+            in_list(by_keys, d_, "t0", m.key, m.key_tag, {param::source::extra, 0});
+            out.by_keys = delete_rows(d_, m, by_keys);
+            if (m.after_destroy) out.snapshot_by_keys = rows(s.node, row_read::snapshot_by_keys);
         }
         return out;
     }
+
+    /// The UPDATE that clears edge s.edge's foreign key (and polymorphic type; for a through, the join's
+    /// source key) on the rows of node s.node that this plan leaves, and what the dry run reads instead.
+    step_sql nullify_step(plan_step const& s) {
+        auto const& e = g_.edge(s.edge);
+        auto const& acted = g_.model(e.acted);
+        std::vector<bool> needed(p_.nodes.size(), false);
+        writer cond;
+        reached_by(cond, e, s.node, "t0", needed);
+        spared(cond, e.acted, "t0", needed);
+        untaken(cond, e.acted, "t0");
+        auto const set = [&e](writer& w, std::string_view alias) {
+            auto const column = [&](std::string_view name) {
+                if (alias.empty()) w.id(name);
+                else w.column(alias, name);
+                w += " = NULL";
+            };
+            if (e.kind == detail::association_kind::has_many_through) {
+                column(e.source);
+            } else {
+                column(e.fk);
+                if (e.polymorphic) {
+                    w += ", ";
+                    column(e.type_column);
+                }
+            }
+        };
+        step_sql out;
+        out.main = write_rows(d_, acted, &set, cond, with_clause(needed));
+        out.count = with_sets(rows_of(acted, "COUNT(*)", cond), needed);
+        out.keys = with_sets(rows_of(acted, "t0.\"" + std::string(acted.key) + "\"", cond), needed);
+        return out;
+    }
+
     /// `SELECT what FROM "table" t0 WHERE cond`: what the dry run reads of the rows a step writes.
     static writer rows_of(detail::model_data const& m, std::string const& what, writer const& cond) {
         writer w;
