@@ -22,7 +22,7 @@
 // of them) is HTML-escaped; the Content-Security-Policy allows no script at all.
 #include <cascade/queue/job_queue.hpp>
 #include <cascade/queue/dialect.hpp>
-#include <cascade/soci/session.hpp>
+#include <cascade/soci/gave_up.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -282,20 +282,20 @@ private:
         } catch (...) {
         }
         std::cerr << "cascade-queue serve: " << what << std::endl;
-        switch (detail::how_it_gave_up(error)) {
-            case detail::gave_up::lock: {
+        switch (how_it_gave_up(error)) {
+            case gave_up::lock: {
                 auto r = plain(req, http::status::service_unavailable,
                                "the queue table is locked by another session (VACUUM FULL, LOCK TABLE, a long write?): no answer within " +
                                    std::to_string(options_.lock_timeout.count()) + " ms; try again\n");
                 r.set(http::field::retry_after, "5");
                 return r;
             }
-            case detail::gave_up::time:
+            case gave_up::time:
                 return plain(req, http::status::service_unavailable,
                              "a statement on the queue table ran longer than " + std::to_string(options_.statement_timeout.count()) +
                                  " ms (a large table, a busy database?) and was cancelled; try again, or give serve a longer "
                                  "--statement-timeout-ms\n");
-            case detail::gave_up::no: break;
+            case gave_up::no: break;
         }
         return plain(req, http::status::service_unavailable, "the queue cannot be read now (the dashboard's log says why)\n");
     }

@@ -91,9 +91,6 @@ constexpr char const* queue_name_problem(std::string_view name) {
     if (!detail::valid_utf8(name)) return "is not valid UTF-8";
     return nullptr;
 }
-namespace detail {
-using cascade::queue_name_problem;
-}  // namespace detail
 
 /// destroy_async: the named queue its jobs are written to (as in River, Oban, Sidekiq): workers whose
 /// `worker_options::queues` lists it, or lists nothing, run them; an operator can pause it. Default

@@ -5,3 +5,4 @@
 #include <cascade/cascade.hpp>
 #include <cascade/soci/destroy.hpp>
 #include <cascade/soci/dry_run.hpp>
+#include <cascade/soci/gave_up.hpp>

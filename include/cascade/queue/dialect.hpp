@@ -12,7 +12,7 @@
 // operator's session.
 #include <cascade/errors.hpp>
 #include <cascade/queue/job_rows.hpp>
-#include <cascade/soci/session.hpp>
+#include <cascade/soci/detail/session.hpp>
 
 #include <soci/soci.h>
 

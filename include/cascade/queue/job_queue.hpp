@@ -18,7 +18,7 @@
 #include <cascade/queue/dialect.hpp>
 #include <cascade/queue/errors.hpp>
 #include <cascade/queue/job_rows.hpp>
-#include <cascade/soci/exchange.hpp>
+#include <cascade/soci/detail/exchange.hpp>
 #include <cascade/soci/transaction.hpp>
 
 #include <soci/soci.h>

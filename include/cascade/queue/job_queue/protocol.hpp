@@ -60,7 +60,7 @@ inline void job_queue::release(soci::session& sql, std::string const& worker, st
     if (!d.notify) return;
     std::set<std::string> queues;
     for (auto const& j : jobs)
-        if (!detail::queue_name_problem(j.queue)) queues.insert(j.queue);  // a name written by hand is no queue a worker serves
+        if (!queue_name_problem(j.queue)) queues.insert(j.queue);  // a name written by hand is no queue a worker serves
     for (auto const& q : queues) d.notify(sql, channel(), q);
 }
 
