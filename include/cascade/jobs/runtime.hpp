@@ -60,6 +60,10 @@ private:
     int attempt_;
 };
 
+/// Whether a batch first counts (and locks) the rows its root names, so that none is "not found": a
+/// job whose root is its owner's one row does; a batch of dependents' keys or bounds does not.
+enum class root_rows { counted, not_counted };
+
 template <class Schema, class Executor, class Sessions>
 class async_runtime {
     /// Named first: a schema that breaks a rule is reported here, and the runtime is built on the
@@ -143,7 +147,7 @@ public:
             auto const& pp = prepared<E>(detail::root_spec::bounds::none);
             detail::bound_values root;
             root(job.owner_value, "destroy_async value");
-            run_batch<Job>(job, sql, pp, root, report, true);
+            run_batch<Job>(job, sql, pp, root, report, root_rows::counted);
         } else if constexpr (E::through && E::destroys_targets) {
             perform_targets(job, sql, report);
         } else if (!job.ids.empty()) {
@@ -152,7 +156,7 @@ public:
             detail::bound_values root;
             root(job.owner_value, "destroy_async value");
             root(ids, "key list");
-            run_batch<Job>(job, sql, pp, root, report, false);
+            run_batch<Job>(job, sql, pp, root, report, root_rows::not_counted);
         } else {
             perform_ranges(job, sql, report);
         }
@@ -321,7 +325,7 @@ private:
         auto const t0 = std::chrono::steady_clock::now();
         destroy_result r;
         try {
-            r = run_batch<Job>(job, sql, pp, root, report, false);
+            r = run_batch<Job>(job, sql, pp, root, report, root_rows::not_counted);
         } catch (...) {
             size = sizing().after_failure(size);  // a timeout or a lack of memory: the next try is smaller
             throw;
@@ -449,7 +453,7 @@ private:
                     std::string const list = detail::key_list<typename Job::dependent_model>(todo, d);
                     detail::bound_values target_root;
                     target_root(list, "key list");
-                    run_batch<Job>(job, sql, targets, target_root, report, false);
+                    run_batch<Job>(job, sql, targets, target_root, report, root_rows::not_counted);
                 }
                 if (keys.size() < options_.batch_size) break;
                 after = keys.back();
@@ -462,17 +466,17 @@ private:
     /// One transaction: the restrictions and the whole plan of the rows `root` names. Returns what it did.
     template <class Job>
     destroy_result run_batch(Job const& job, soci::session& sql, detail::prepared_plan const& pp, detail::bound_values const& root,
-                   job_report& report, bool find_root) {
+                   job_report& report, root_rows roots) {
         // A batch holding a dependent refused earlier in this job goes row by row at once: the refused
         // row's callbacks are not called again.
         if (!report.refused_keys.empty() && pp.p.root.batched()) {
             auto keys = batch_keys(sql, pp, root);
             if (std::any_of(keys.begin(), keys.end(), [&](std::string const& k) { return report.refused_keys.contains(k); }))
-                return run_each_row<Job>(job, sql, pp, root, report, find_root, std::move(keys));
+                return run_each_row<Job>(job, sql, pp, root, report, roots, std::move(keys));
         }
-        destroy_result const r = destroy_once<Job>(job, sql, pp, root, find_root);
+        destroy_result const r = destroy_once<Job>(job, sql, pp, root, roots);
         if (r.status == destroy_status::restricted || r.status == destroy_status::aborted) {
-            if (pp.p.root.batched()) return run_each_row<Job>(job, sql, pp, root, report, find_root, batch_keys(sql, pp, root));
+            if (pp.p.root.batched()) return run_each_row<Job>(job, sql, pp, root, report, roots, batch_keys(sql, pp, root));
             refuse(report, detail::key_string(job.owner_value), r);  // one row: a belongs_to job's target
             return {};
         }
@@ -484,7 +488,7 @@ private:
     /// One transaction of a job: the plan of the rows `root` names, the owner checked inside it.
     template <class Job>
     destroy_result destroy_once(Job const& job, soci::session& sql, detail::prepared_plan const& pp,
-                                detail::bound_values const& root, bool find_root) {
+                                detail::bound_values const& root, root_rows roots) {
         using E = typename Job::edge;
         detail::pending_jobs<async_runtime> sink(*this);
         destroy_options const o{options_.page_size, options_.deadlock_retries};
@@ -493,7 +497,7 @@ private:
             if constexpr (E::ensures_owner) check_owner(job, s);
         };
         return detail::run_destroy<checked>(sql, nullptr, pp, root, o, sink, end_work,
-                                            {.run = {.find_root = find_root},
+                                            {.run = {.find_root = roots == root_rows::counted},
                                              .not_found_is_empty = true,
                                              .rows = detail::row_table<checked, detail::pending_jobs<async_runtime>>.data()},
                                             owner_still_gone);
@@ -521,7 +525,7 @@ private:
     /// rather than calling its callbacks again. The others go and the job completes.
     template <class Job>
     destroy_result run_each_row(Job const& job, soci::session& sql, detail::prepared_plan const& pp,
-                                detail::bound_values const& root, job_report& report, bool find_root,
+                                detail::bound_values const& root, job_report& report, root_rows roots,
                                 std::vector<std::string> keys) {
         auto const& g = detail::graph_of<checked>;
         auto const d = detail::dialect_of(sql);
@@ -540,7 +544,7 @@ private:
             detail::bound_values values;
             if (!keys_only) values.values[values.size++] = root[0];  // the owner's value
             values(list, "key list");
-            destroy_result const r = destroy_once<Job>(job, sql, single, values, find_root);
+            destroy_result const r = destroy_once<Job>(job, sql, single, values, roots);
             if (r.status == destroy_status::restricted || r.status == destroy_status::aborted) {
                 refuse(report, key, r);
                 continue;

@@ -111,6 +111,79 @@ inline std::vector<due_row> lock_due(soci::session& sql, std::string const& tabl
         out.push_back({cascade::detail::row_integer(r, 0), cascade::detail::row_integer(r, 2), static_cast<int>(cascade::detail::row_integer(r, 1))});
     return out;
 }
+/// The paused queues, by name.
+inline std::vector<std::string> paused_queues(soci::session& sql, cascade::detail::claim_request const& c) {
+    std::vector<std::string> out;
+    soci::rowset<std::string> rs = (sql.prepare << "SELECT queue FROM " + c.paused_table);
+    for (auto const& q : rs) out.push_back(q);
+    return out;
+}
+/// `names` as a list of literals.
+inline std::string literals(std::vector<std::string> const& names) {
+    std::string out;
+    for (auto const& q : names) out += (out.empty() ? "" : ", ") + queue_literal(q);
+    return out;
+}
+/// The running row whose lease lapsed longest ago, in the served unpaused queues, locked: none, or one.
+inline std::vector<long long> lock_lapsed(soci::session& sql, cascade::detail::claim_request const& c,
+                                          std::vector<std::string> const& paused) {
+    std::vector<long long> ids;
+    std::string const served = literals(c.queues), unpaused = literals(paused);
+    soci::rowset<soci::row> rs =
+        (sql.prepare << "SELECT id FROM " + c.table + " WHERE state = 'running' AND (locked_until IS NULL OR locked_until < " +
+                            std::string(queue_now) + ") AND attempts < max_attempts" +
+                            (served.empty() ? std::string() : " AND queue IN (" + served + ")") +
+                            (unpaused.empty() ? std::string() : " AND queue NOT IN (" + unpaused + ")") +
+                            " ORDER BY locked_until LIMIT 1 FOR UPDATE SKIP LOCKED");
+    for (auto const& r : rs) ids.push_back(cascade::detail::row_integer(r, 0));
+    return ids;
+}
+/// The first n due rows of the served unpaused queues, locked: one walk of `due` when every queue is
+/// served and none paused, else one walk of `queue_claim` per queue, merged.
+inline std::vector<long long> lock_first_due(soci::session& sql, cascade::detail::claim_request const& c, int n,
+                                             std::vector<std::string> const& paused) {
+    std::vector<due_row> due;
+    if (c.queues.empty() && paused.empty()) {
+        due = lock_due(sql, c.table, "", n);
+    } else {
+        std::vector<std::string> queues = c.queues;
+        if (queues.empty()) {  // the queues with ready rows: a loose scan of queue_claim
+            soci::rowset<std::string> rs = (sql.prepare << "SELECT queue FROM " + c.table + " WHERE state = 'ready' GROUP BY queue");
+            for (auto const& q : rs) queues.push_back(q);
+        }
+        for (auto const& q : queues) {
+            if (std::find(paused.begin(), paused.end(), q) != paused.end()) continue;
+            auto const some = lock_due(sql, c.table, " AND queue = " + queue_literal(q), n);
+            due.insert(due.end(), some.begin(), some.end());
+        }
+        std::sort(due.begin(), due.end(),
+                  [](due_row const& a, due_row const& b) { return std::tie(a.priority, a.run_at, a.id) < std::tie(b.priority, b.run_at, b.id); });
+        if (due.size() > static_cast<std::size_t>(n)) due.resize(static_cast<std::size_t>(n));
+    }
+    std::vector<long long> ids;
+    for (auto const& d : due) ids.push_back(d.id);
+    return ids;
+}
+/// Marks the locked rows running for `c.worker` (the attempt counted, the lease set) and reads them back
+/// in claim order.
+inline std::vector<claimed_job> mark_claimed(soci::session& sql, cascade::detail::claim_request const& c, std::vector<long long> const& ids) {
+    std::vector<claimed_job> out;
+    if (ids.empty()) return out;
+    std::string const list = id_list(ids);
+    // attempts saturate: a row written with 2147483647 must not make every claim overflow
+    sql << "UPDATE " + c.table +
+               " SET state = 'running', attempts = CASE WHEN attempts < 0 THEN 1 WHEN attempts >= 2147483646 THEN 2147483647"
+               " ELSE attempts + 1 END, locked_by = :w, locked_until = " + std::string(queue_now) + " + " + std::to_string(c.lease_ms) +
+               " WHERE id IN (" + list + ")",
+        soci::use(c.worker);
+    soci::rowset<soci::row> rs = (sql.prepare << "SELECT id, name, payload, attempts, max_attempts, queue, priority, run_at FROM " + c.table +
+                                                     " WHERE id IN (" + list + ") ORDER BY priority, run_at, id");
+    for (auto const& r : rs)
+        out.push_back({cascade::detail::row_integer(r, 0), r.get<std::string>(1), r.get<std::string>(2),
+                       static_cast<int>(cascade::detail::row_integer(r, 3)), static_cast<int>(cascade::detail::row_integer(r, 4)),
+                       r.get<std::string>(5), static_cast<int>(cascade::detail::row_integer(r, 6)), cascade::detail::row_integer(r, 7)});
+    return out;
+}
 }  // namespace detail_queue
 
 /// The claim in steps, in a READ COMMITTED transaction of its own (no gap locks: enqueues never wait
@@ -126,63 +199,10 @@ inline std::vector<claimed_job> claim_once(soci::session& sql, cascade::detail::
         sql << "START TRANSACTION";
     }
     try {
-        int const n = c.n < 1 ? 1 : c.n;
-        std::string served;
-        for (auto const& q : c.queues) served += (served.empty() ? "" : ", ") + queue_literal(q);
-        std::vector<std::string> paused;
-        {
-            soci::rowset<std::string> rs = (sql.prepare << "SELECT queue FROM " + c.paused_table);
-            for (auto const& q : rs) paused.push_back(q);
-        }
-        std::string unpaused;
-        for (auto const& q : paused) unpaused += (unpaused.empty() ? "" : ", ") + queue_literal(q);
-        std::string const not_paused = unpaused.empty() ? std::string() : " AND queue NOT IN (" + unpaused + ")";
-        std::vector<long long> ids;
-        {
-            soci::rowset<soci::row> rs =
-                (sql.prepare << "SELECT id FROM " + c.table + " WHERE state = 'running' AND (locked_until IS NULL OR locked_until < " +
-                                    std::string(queue_now) + ") AND attempts < max_attempts" +
-                                    (served.empty() ? std::string() : " AND queue IN (" + served + ")") + not_paused +
-                                    " ORDER BY locked_until LIMIT 1 FOR UPDATE SKIP LOCKED");
-            for (auto const& r : rs) ids.push_back(cascade::detail::row_integer(r, 0));
-        }
-        if (ids.empty()) {
-            std::vector<due_row> due;
-            if (c.queues.empty() && paused.empty()) {
-                due = lock_due(sql, c.table, "", n);
-            } else {
-                std::vector<std::string> queues = c.queues;
-                if (queues.empty()) {
-                    soci::rowset<std::string> rs = (sql.prepare << "SELECT queue FROM " + c.table + " WHERE state = 'ready' GROUP BY queue");
-                    for (auto const& q : rs) queues.push_back(q);
-                }
-                for (auto const& q : queues) {
-                    if (std::find(paused.begin(), paused.end(), q) != paused.end()) continue;
-                    auto const some = lock_due(sql, c.table, " AND queue = " + queue_literal(q), n);
-                    due.insert(due.end(), some.begin(), some.end());
-                }
-                std::sort(due.begin(), due.end(),
-                          [](due_row const& a, due_row const& b) { return std::tie(a.priority, a.run_at, a.id) < std::tie(b.priority, b.run_at, b.id); });
-                if (due.size() > static_cast<std::size_t>(n)) due.resize(static_cast<std::size_t>(n));
-            }
-            for (auto const& d : due) ids.push_back(d.id);
-        }
-        std::vector<claimed_job> out;
-        if (!ids.empty()) {
-            std::string const list = id_list(ids);
-            // attempts saturate: a row written with 2147483647 must not make every claim overflow
-            sql << "UPDATE " + c.table +
-                       " SET state = 'running', attempts = CASE WHEN attempts < 0 THEN 1 WHEN attempts >= 2147483646 THEN 2147483647"
-                       " ELSE attempts + 1 END, locked_by = :w, locked_until = " + std::string(queue_now) + " + " +
-                       std::to_string(c.lease_ms) + " WHERE id IN (" + list + ")",
-                soci::use(c.worker);
-            soci::rowset<soci::row> rs = (sql.prepare << "SELECT id, name, payload, attempts, max_attempts, queue, priority, run_at FROM " +
-                                                             c.table + " WHERE id IN (" + list + ") ORDER BY priority, run_at, id");
-            for (auto const& r : rs)
-                out.push_back({cascade::detail::row_integer(r, 0), r.get<std::string>(1), r.get<std::string>(2),
-                               static_cast<int>(cascade::detail::row_integer(r, 3)), static_cast<int>(cascade::detail::row_integer(r, 4)),
-                               r.get<std::string>(5), static_cast<int>(cascade::detail::row_integer(r, 6)), cascade::detail::row_integer(r, 7)});
-        }
+        auto const paused = paused_queues(sql, c);
+        std::vector<long long> ids = lock_lapsed(sql, c, paused);  // a lapsed row first, and alone
+        if (ids.empty()) ids = lock_first_due(sql, c, c.n < 1 ? 1 : c.n, paused);
+        auto out = mark_claimed(sql, c, ids);
         if (own) sql << "COMMIT";
         return out;
     } catch (...) {

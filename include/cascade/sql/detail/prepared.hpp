@@ -38,7 +38,7 @@ struct prepared_plan {
     }
     /// The statements of a tracked dry run (plan_writer's `tracking`), written on first use.
     sql::plan_sql const& tracked(sql::dialect d) const {
-        return tracked_.get(d, [&](sql::dialect in) { return sql::plan_writer(p, in, true).write(); });
+        return tracked_.get(d, [&](sql::dialect in) { return sql::plan_writer(p, in, sql::written_for::tracked_dry_run).write(); });
     }
 
 private:

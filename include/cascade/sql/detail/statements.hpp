@@ -77,10 +77,15 @@ enum class row_read : unsigned char { load, load_locked, snapshot, snapshot_by_k
 /// A belongs_to edge's targets: deleted, or (a dry run) their keys read.
 enum class target_statement : unsigned char { remove, keys };
 
+/// What a plan's statements are written for: running them, or a dry run that tracks the rows it would
+/// take (no locks it does not need).
+enum class written_for { run, tracked_dry_run };
+
 class plan_writer {
 public:
-    /// `tracking`: the statements of a tracked dry run (see untaken).
-    plan_writer(plan const& p, dialect d, bool tracking = false) : p_(p), g_(*p.g), d_(d), tracking_(tracking) {}
+    /// `purpose`: the statements of a run, or of a tracked dry run (see untaken).
+    plan_writer(plan const& p, dialect d, written_for purpose = written_for::run)
+        : p_(p), g_(*p.g), d_(d), tracking_(purpose == written_for::tracked_dry_run) {}
 
     plan_sql write() {
         plan_sql out;
