@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <optional>
 #include <sys/socket.h>
+#include <future>
 #include <map>
 
 namespace c = cascade;

@@ -334,13 +334,15 @@ private:
             }
             try {
                 settle(s, results);
-            } catch (...) {
+            } catch (std::exception const& x) {
                 if (!alive(s)) {
                     hold(slot, {});
                     unsettled = std::move(results);
                     return;
                 }
-                // the leases lapse and others take the rows over; the jobs are idempotent
+                // the leases lapse and others take the rows over (the jobs are idempotent): said, since
+                // they will run again
+                problem(std::string("a batch's outcome could not be written (its jobs run again once their leases lapse): ") + x.what());
             }
             hold(slot, {});
         }

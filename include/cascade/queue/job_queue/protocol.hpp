@@ -5,24 +5,46 @@
 
 namespace cascade {
 
+namespace detail {
+/// Runs one of the protocol's statements, again when the database chose it as a deadlock's victim
+/// (MariaDB's 1213, PostgreSQL's 40P01: only that statement was rolled back, and the fence makes it
+/// safe to repeat), up to 5 times. Inside a caller's transaction the caller hears the deadlock: its
+/// transaction is gone. Unretried, a worker's completion lost to a claim's deadlock left its batch
+/// running until the leases lapsed, and every job of it ran again.
+template <class F>
+auto on_deadlock_again(soci::session& sql, F&& statement) {
+    for (int attempt = 1;; ++attempt) {
+        try {
+            return statement();
+        } catch (...) {
+            if (attempt >= 5 || !retryable(std::current_exception()) || in_transaction(sql)) throw;
+        }
+    }
+}
+}  // namespace detail
+
 inline long long job_queue::complete(soci::session& sql, std::string const& worker, std::vector<claimed_job> const& jobs) const {
     if (jobs.empty()) return 0;
-    soci::statement st = (sql.prepare << "UPDATE " + table_ + " SET state = 'done', finished_at = " + now(detail::queue_dialect_of(sql)) +
-                                             ", locked_by = NULL, locked_until = NULL WHERE state = 'running' AND locked_by = :w AND " +
-                                             held(sql, jobs),
-                          soci::use(worker));
-    st.execute(true);
-    return st.get_affected_rows();
+    return detail::on_deadlock_again(sql, [&] {
+        soci::statement st = (sql.prepare << "UPDATE " + table_ + " SET state = 'done', finished_at = " + now(detail::queue_dialect_of(sql)) +
+                                                 ", locked_by = NULL, locked_until = NULL WHERE state = 'running' AND locked_by = :w AND " +
+                                                 held(sql, jobs),
+                              soci::use(worker));
+        st.execute(true);
+        return st.get_affected_rows();
+    });
 }
 
 inline void job_queue::complete_with_note(soci::session& sql, std::string const& worker, claimed_job const& job,
                             std::string const& note) const {
     std::string const message = detail::printable(note);
     std::string const line = "attempt " + std::to_string(job.attempts) + " done: " + message + "\n";
-    sql << "UPDATE " + table_ + " SET state = 'done', finished_at = " + now(detail::queue_dialect_of(sql)) +
-               ", last_error = :e, errors = " + detail::sql_concat(detail::queue_dialect_of(sql), {"errors", ":line"}) + ", locked_by = NULL, locked_until = NULL WHERE id = :id AND "
-               "state = 'running' AND locked_by = :w AND attempts = :a",
-        soci::use(message), soci::use(line), soci::use(job.id), soci::use(worker), soci::use(job.attempts);
+    detail::on_deadlock_again(sql, [&] {
+        sql << "UPDATE " + table_ + " SET state = 'done', finished_at = " + now(detail::queue_dialect_of(sql)) + ", last_error = :e, errors = " +
+                   detail::sql_concat(detail::queue_dialect_of(sql), {"errors", ":line"}) +
+                   ", locked_by = NULL, locked_until = NULL WHERE id = :id AND state = 'running' AND locked_by = :w AND attempts = :a",
+            soci::use(message), soci::use(line), soci::use(job.id), soci::use(worker), soci::use(job.attempts);
+    });
 }
 
 inline void job_queue::fail(soci::session& sql, std::string const& worker, claimed_job const& job, std::string const& error,
@@ -35,27 +57,33 @@ inline void job_queue::fail(soci::session& sql, std::string const& worker, claim
     std::string const line = "attempt " + std::to_string(job.attempts) + ": " + message + "\n";
     std::string const state = dead ? "dead" : "ready";
     long long const delay_ms = retry_in.count();
-    sql << "UPDATE " + table_ + " SET state = :s, last_error = :e, errors = " + detail::sql_concat(d, {"errors", ":line"}) +
-               ", run_at = " + now(d) + " + :d, locked_by = NULL, locked_until = NULL, finished_at = CASE WHEN :s2 = 'dead' THEN " + now(d) +
-               " ELSE NULL END WHERE id = :id AND state = 'running' AND locked_by = :w AND attempts = :a",
-        soci::use(state), soci::use(message), soci::use(line), soci::use(delay_ms), soci::use(state), soci::use(job.id),
-        soci::use(worker), soci::use(job.attempts);
+    detail::on_deadlock_again(sql, [&] {
+        sql << "UPDATE " + table_ + " SET state = :s, last_error = :e, errors = " + detail::sql_concat(d, {"errors", ":line"}) +
+                   ", run_at = " + now(d) + " + :d, locked_by = NULL, locked_until = NULL, finished_at = CASE WHEN :s2 = 'dead' THEN " +
+                   now(d) + " ELSE NULL END WHERE id = :id AND state = 'running' AND locked_by = :w AND attempts = :a",
+            soci::use(state), soci::use(message), soci::use(line), soci::use(delay_ms), soci::use(state), soci::use(job.id),
+            soci::use(worker), soci::use(job.attempts);
+    });
 }
 
 inline void job_queue::heartbeat(soci::session& sql, std::string const& worker, std::vector<claimed_job> const& jobs,
                    std::chrono::milliseconds lease) const {
     if (jobs.empty()) return;
     long long const lease_ms = lease.count();
-    sql << "UPDATE " + table_ + " SET locked_until = " + now(detail::queue_dialect_of(sql)) +
-               " + :l WHERE state = 'running' AND locked_by = :w AND " + held(sql, jobs),
-        soci::use(lease_ms), soci::use(worker);
+    detail::on_deadlock_again(sql, [&] {
+        sql << "UPDATE " + table_ + " SET locked_until = " + now(detail::queue_dialect_of(sql)) +
+                   " + :l WHERE state = 'running' AND locked_by = :w AND " + held(sql, jobs),
+            soci::use(lease_ms), soci::use(worker);
+    });
 }
 
 inline void job_queue::release(soci::session& sql, std::string const& worker, std::vector<claimed_job> const& jobs) const {
     if (jobs.empty()) return;
-    sql << "UPDATE " + table_ + " SET state = 'ready', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END,"
-               " locked_by = NULL, locked_until = NULL WHERE state = 'running' AND locked_by = :w AND " + held(sql, jobs),
-        soci::use(worker);
+    detail::on_deadlock_again(sql, [&] {
+        sql << "UPDATE " + table_ + " SET state = 'ready', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END,"
+                   " locked_by = NULL, locked_until = NULL WHERE state = 'running' AND locked_by = :w AND " + held(sql, jobs),
+            soci::use(worker);
+    });
     auto const& d = detail::queue_dialect_of(sql);
     if (!d.notify) return;
     std::set<std::string> queues;
@@ -66,9 +94,11 @@ inline void job_queue::release(soci::session& sql, std::string const& worker, st
 
 inline void job_queue::expire(soci::session& sql, std::string const& worker, std::vector<claimed_job> const& jobs) const {
     if (jobs.empty()) return;
-    sql << "UPDATE " + table_ + " SET locked_until = " + now(detail::queue_dialect_of(sql)) +
-               " - 1 WHERE state = 'running' AND locked_by = :w AND " + held(sql, jobs),
-        soci::use(worker);
+    detail::on_deadlock_again(sql, [&] {
+        sql << "UPDATE " + table_ + " SET locked_until = " + now(detail::queue_dialect_of(sql)) +
+                   " - 1 WHERE state = 'running' AND locked_by = :w AND " + held(sql, jobs),
+            soci::use(worker);
+    });
 }
 
 }  // namespace cascade
