@@ -86,10 +86,6 @@ inline bool duplicate(std::exception_ptr const& e) { return error_number(e) == 1
 
 inline std::string ids_in(std::string const& subquery) { return "id IN (" + subquery + ")"; }
 
-/// MariaDB deletes in order and stops itself: no subquery of ids (it takes no LIMIT inside IN).
-inline std::string purge_chunk(std::string const& table, std::string_view now) {
-    return "DELETE FROM " + table + " WHERE state = 'done' AND finished_at < " + std::string(now) + " - :a ORDER BY finished_at LIMIT :c";
-}
 
 namespace detail_queue {
 inline std::string id_list(std::vector<long long> const& ids) {
@@ -277,7 +273,7 @@ inline cascade::detail::queue_dialect const queue_dialect{
     .ids_in = &ids_in,
     .claim_settings = "",
     .claim_steps = &claim_steps,
-    .purge_chunk = &purge_chunk,
+    .purge_chunk = nullptr,  // read the ids, then delete by id (job_queue::purge_done)
     .notify = nullptr,
     .listen = nullptr,
     .wait_for_notifications = nullptr,

@@ -80,7 +80,8 @@ struct queue_dialect {
     /// A claim in several statements, for a database without UPDATE ... RETURNING.
     std::vector<claimed_job> (*claim_steps)(soci::session&, claim_request const&);
 
-    /// The DELETE of one retention chunk: done rows finished more than :a ms ago, at most :c of them.
+    /// The DELETE of one retention chunk: done rows finished more than :a ms ago, at most :c of them
+    /// (nullptr: the database's scanning DELETE locks rows it does not delete; purge_done reads the ids first).
     std::string (*purge_chunk)(std::string const& table, std::string_view now);
 
     /// Wakes the workers listening on `channel` for a job of `queue` (nullptr: the database has no

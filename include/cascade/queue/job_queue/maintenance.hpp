@@ -4,14 +4,37 @@
 
 namespace cascade {
 
+/// Where the database writes a chunk in one statement that locks only the rows it deletes (PostgreSQL,
+/// SQLite), that statement; else (MariaDB, whose scanning DELETE locks each row it reads, and a claim
+/// that meets such a lock skips the row) the chunk's ids are read first and deleted by id, their
+/// condition checked again.
 inline long long job_queue::purge_done(soci::session& sql, std::chrono::milliseconds age, long long chunk) const {
+    auto const& d = detail::queue_dialect_of(sql);
     long long const age_ms = age.count();
     long long total = 0;
     for (;;) {
-        soci::statement st = (sql.prepare << detail::queue_dialect_of(sql).purge_chunk(table_, detail::queue_dialect_of(sql).now),
-                              soci::use(age_ms), soci::use(chunk));
-        st.execute(true);
-        long long const n = st.get_affected_rows();
+        long long n = 0;
+        if (d.purge_chunk) {
+            soci::statement st = (sql.prepare << d.purge_chunk(table_, d.now), soci::use(age_ms), soci::use(chunk));
+            st.execute(true);
+            n = st.get_affected_rows();
+        } else {
+            long long const cutoff = database_now(sql) - age_ms;
+            std::vector<long long> ids;
+            {
+                soci::rowset<soci::row> rs = (sql.prepare << "SELECT id FROM " + table_ + " WHERE state = 'done' AND finished_at < " +
+                                                                 std::to_string(cutoff) + " ORDER BY finished_at LIMIT " + std::to_string(chunk));
+                for (auto const& r : rs) ids.push_back(detail::row_integer(r, 0));
+            }
+            if (!ids.empty()) {
+                std::string list;
+                for (auto id : ids) list += (list.empty() ? "" : ", ") + std::to_string(id);
+                soci::statement st = (sql.prepare << "DELETE FROM " + table_ + " WHERE id IN (" + list + ") AND state = 'done' AND finished_at < " +
+                                                         std::to_string(cutoff));
+                st.execute(true);
+            }
+            n = static_cast<long long>(ids.size());  // what was there to delete: the next chunk, or the end
+        }
         total += n;
         if (n < chunk) return total;
     }
